@@ -1,0 +1,158 @@
+//! The deliberately simple baselines (METHODS §3), all on the log-normalised pseudobulk scale:
+//! `no_change`, `additive` (doubles), `mean` and the `linear` model ([`linear_model`]).
+//!
+//! ```
+//! use perturb_check::baselines::additive;
+//! use perturb_check::conditions::Condition;
+//! use perturb_check::expression::ExpressionMatrix;
+//! let single = |gene: &str| Condition::Single(gene.into());
+//! let double = Condition::Double("A".into(), "B".into());
+//! let data = ExpressionMatrix::new(vec!["G".into()],
+//!     vec![Condition::Control, single("A"), single("B"), double.clone()], vec![1.0, 3.0, 0.5, 9.0]);
+//! let predicted = additive(&data, &[&double]);
+//! assert_eq!(predicted.column(&double), Some(&[2.5][..])); // c + (A − c) + (B − c)
+//! ```
+
+pub mod linear_model;
+
+use crate::conditions::{Condition, ConditionKind};
+use crate::expression::ExpressionMatrix;
+use serde::{Deserialize, Serialize};
+
+/// A built-in baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Baseline {
+    NoChange,
+    Additive,
+    Mean,
+    Linear,
+}
+
+impl Baseline {
+    /// The method name in results (`no_change`, `additive`, `mean`, `linear`).
+    pub fn method_name(self) -> &'static str {
+        match self {
+            Baseline::NoChange => "no_change",
+            Baseline::Additive => "additive",
+            Baseline::Mean => "mean",
+            Baseline::Linear => "linear",
+        }
+    }
+}
+
+/// A baseline's predictions over all the data's genes, in f64. A NaN value marks a gene the method does not
+/// predict (the linear model with an embedding that lacks the gene); such genes are left out of the metrics.
+#[derive(Clone, Debug, Default)]
+pub struct BaselinePredictions {
+    pub predicted: Vec<(Condition, Vec<f64>)>,
+    /// Conditions the method cannot predict, with the reason.
+    pub not_predicted: Vec<(Condition, String)>,
+}
+
+impl BaselinePredictions {
+    pub fn column(&self, condition: &Condition) -> Option<&[f64]> {
+        let key = condition.key();
+        self.predicted.iter().find(|(other, _)| other.key() == key).map(|(_, values)| values.as_slice())
+    }
+}
+
+fn control_f64(data: &ExpressionMatrix) -> Vec<f64> {
+    data.control().map(|control| control.iter().map(|&value| f64::from(value)).collect()).unwrap_or_default()
+}
+
+/// Predicts the control for every condition.
+pub fn no_change(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePredictions {
+    let control = control_f64(data);
+    BaselinePredictions {
+        predicted: targets.iter().map(|&condition| (condition.clone(), control.clone())).collect(),
+        not_predicted: vec![],
+    }
+}
+
+/// `c + (m_A − c) + (m_B − c)` for each double whose two singles were measured.
+pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePredictions {
+    let control = control_f64(data);
+    let mut output = BaselinePredictions::default();
+    for &condition in targets {
+        let Some((first, second)) = condition.singles() else {
+            output.not_predicted.push((condition.clone(), "the additive model predicts double perturbations only".into()));
+            continue;
+        };
+        match (data.column_of(&first), data.column_of(&second)) {
+            (Some(a), Some(b)) => {
+                let values =
+                    control.iter().zip(a.iter().zip(b)).map(|(c, (&a, &b))| f64::from(a) + f64::from(b) - c).collect();
+                output.predicted.push((condition.clone(), values));
+            }
+            (a, b) => {
+                let missing: Vec<String> = [(a, first), (b, second)]
+                    .into_iter()
+                    .filter(|(column, _)| column.is_none())
+                    .map(|(_, single)| single.name())
+                    .collect();
+                output.not_predicted.push((condition.clone(), format!("single(s) not measured: {}", missing.join(", "))));
+            }
+        }
+    }
+    output
+}
+
+/// The unweighted mean of the training pseudobulks (`ctrl` included) for every condition.
+pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition]) -> BaselinePredictions {
+    let mut sums = vec![0f64; data.n_genes()];
+    let columns: Vec<&[f32]> = train.iter().filter_map(|condition| data.column_of(condition)).collect();
+    for column in &columns {
+        for (sum, &value) in sums.iter_mut().zip(column.iter()) {
+            *sum += f64::from(value);
+        }
+    }
+    let n = columns.len().max(1) as f64;
+    let means: Vec<f64> = sums.into_iter().map(|sum| sum / n).collect();
+    BaselinePredictions {
+        predicted: targets.iter().map(|&condition| (condition.clone(), means.clone())).collect(),
+        not_predicted: vec![],
+    }
+}
+
+/// Whether a baseline applies to a condition kind at all (the additive model to doubles only).
+pub fn applies_to(baseline: Baseline, kind: ConditionKind) -> bool {
+    !(baseline == Baseline::Additive && kind != ConditionKind::Double)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> ExpressionMatrix {
+        let single = |gene: &str| Condition::Single(gene.into());
+        ExpressionMatrix::new(
+            vec!["G1".into(), "G2".into()],
+            vec![Condition::Control, single("A"), single("B"), Condition::Double("B".into(), "A".into())],
+            vec![1.0, 2.0, 2.0, 2.0, 0.0, 4.0, 9.0, 9.0],
+        )
+    }
+
+    #[test]
+    fn additive_uses_both_singles_in_any_order_and_reports_missing_ones() {
+        let double = Condition::Double("B".into(), "A".into());
+        let unknown = Condition::Double("A".into(), "Z".into());
+        let predicted = additive(&data(), &[&double, &unknown]);
+        assert_eq!(predicted.column(&double), Some(&[1.0, 4.0][..]));
+        assert_eq!(predicted.not_predicted, [(unknown, "single(s) not measured: Z+ctrl".to_string())]);
+    }
+
+    #[test]
+    fn mean_includes_the_control_column() {
+        let data = data();
+        let train = [&Condition::Control, &Condition::Single("A".into())];
+        let target = Condition::Single("B".into());
+        let predicted = mean(&data, &train, &[&target]);
+        assert_eq!(predicted.column(&target), Some(&[1.5, 2.0][..]));
+    }
+
+    #[test]
+    fn no_change_predicts_the_control() {
+        let target = Condition::Single("B".into());
+        assert_eq!(no_change(&data(), &[&target]).column(&target), Some(&[1.0, 2.0][..]));
+    }
+}

@@ -1,0 +1,458 @@
+//! Runs the benchmark: chooses it from the data, draws the splits, runs the baselines, scores them and the
+//! uploaded predictions on the most expressed genes, and returns the results table with everything that
+//! was skipped and why. The page's worker calls [`run_benchmark`] with a progress callback that can cancel.
+//!
+//! **Which benchmark** (unless the settings say): the double benchmark with the paper's split (seeds 1–5)
+//! when the data hold at least 2 doubles; the unseen-single benchmark with GEARS' split (seeds 1–2) when
+//! there are no doubles and at least 4 singles; otherwise every non-control condition is evaluated as `all`.
+
+use crate::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
+use crate::baselines::{additive, mean, no_change, Baseline, BaselinePredictions};
+use crate::conditions::{Condition, ConditionKind};
+use crate::error::Notice;
+use crate::expression::{preview, ExpressionMatrix};
+use crate::metrics::{score, top_expressed_genes};
+use crate::predictions::Prediction;
+use crate::results_table::ResultRow;
+use crate::splits::{all_split, double_split, unseen_single_split, Split, SplitLabel};
+use serde::{Deserialize, Serialize};
+
+/// The kind of benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BenchmarkKind {
+    /// Double perturbations (Norman 2019 style): the paper's split, seeds 1–5.
+    Double,
+    /// Unseen single perturbations (Adamson / Replogle style): GEARS' simulation split, seeds 1–2.
+    UnseenSingle,
+    /// No split: every non-control condition is evaluated.
+    All,
+}
+
+impl BenchmarkKind {
+    /// The benchmark the data call for (see the module documentation).
+    pub fn detect(data: &ExpressionMatrix) -> BenchmarkKind {
+        let count = |kind| data.conditions().iter().filter(|condition| condition.kind() == kind).count();
+        let (singles, doubles) = (count(ConditionKind::Single), count(ConditionKind::Double));
+        if doubles >= 2 {
+            BenchmarkKind::Double
+        } else if doubles == 0 && singles >= 4 {
+            BenchmarkKind::UnseenSingle
+        } else {
+            BenchmarkKind::All
+        }
+    }
+
+    /// The paper's seeds for this benchmark.
+    pub fn paper_seeds(self) -> Vec<u32> {
+        match self {
+            BenchmarkKind::Double => (1..=5).collect(),
+            BenchmarkKind::UnseenSingle => vec![1, 2],
+            BenchmarkKind::All => vec![],
+        }
+    }
+
+    /// The baselines run by default.
+    pub fn default_baselines(self) -> Vec<Baseline> {
+        match self {
+            BenchmarkKind::Double => vec![Baseline::NoChange, Baseline::Additive, Baseline::Mean],
+            BenchmarkKind::UnseenSingle => vec![Baseline::NoChange, Baseline::Mean, Baseline::Linear],
+            BenchmarkKind::All => vec![Baseline::NoChange, Baseline::Additive],
+        }
+    }
+
+    /// The baseline the L2 ratio is taken against: `additive` for doubles, `mean` for singles.
+    pub fn reference_baseline(self) -> Baseline {
+        match self {
+            BenchmarkKind::Double | BenchmarkKind::All => Baseline::Additive,
+            BenchmarkKind::UnseenSingle => Baseline::Mean,
+        }
+    }
+}
+
+/// Which split to evaluate on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SplitChoice {
+    /// The benchmark's random split with these seeds.
+    Seeds(Vec<u32>),
+    /// The uploaded split (given in [`BenchmarkInputs::uploaded_split`]).
+    Uploaded,
+    /// No split: every non-control condition as `all`.
+    All,
+}
+
+/// Everything a user can set. `None` means "the paper's default for this data".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkSettings {
+    pub kind: Option<BenchmarkKind>,
+    pub split: Option<SplitChoice>,
+    /// N, the number of most expressed genes the metrics use.
+    pub n_genes: usize,
+    pub baselines: Option<Vec<Baseline>>,
+    pub linear: LinearModelSettings,
+}
+
+impl Default for BenchmarkSettings {
+    fn default() -> Self {
+        BenchmarkSettings { kind: None, split: None, n_genes: 1000, baselines: None, linear: LinearModelSettings::default() }
+    }
+}
+
+/// The inputs of a run.
+pub struct BenchmarkInputs<'a> {
+    /// The data file's name without extensions (the `dataset` column).
+    pub dataset: &'a str,
+    pub data: &'a ExpressionMatrix,
+    pub predictions: &'a [Prediction],
+    pub uploaded_split: Option<&'a Split>,
+    pub embeddings: UploadedEmbeddings<'a>,
+}
+
+/// A condition a method did not predict, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotPredicted {
+    pub method: String,
+    pub seed: Option<u32>,
+    pub perturbation: String,
+    pub reason: String,
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct BenchmarkResult {
+    pub kind: BenchmarkKind,
+    pub splits: Vec<Split>,
+    /// Indices (into the data's genes) of the genes the metrics use, most expressed first.
+    pub gene_set: Vec<usize>,
+    /// Method names in the order they were run: baselines, then uploads.
+    pub methods: Vec<String>,
+    /// The method the L2 ratio is taken against, when it was run.
+    pub reference: Option<String>,
+    pub rows: Vec<ResultRow>,
+    pub not_predicted: Vec<NotPredicted>,
+    pub notices: Vec<Notice>,
+}
+
+/// Where a run is, for a progress bar.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub step: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunError {
+    /// The progress callback asked to stop.
+    Cancelled,
+    /// The run cannot be made with these inputs and settings; the message says why.
+    Invalid(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Cancelled => f.write_str("cancelled"),
+            RunError::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+/// The predictions of one method for one seed, whatever their source.
+enum Source<'a> {
+    Baseline(BaselinePredictions),
+    Uploaded(&'a Prediction, &'a [Option<usize>]),
+}
+
+/// Scores one source on the evaluated conditions and appends rows.
+struct Scorer<'a> {
+    dataset: &'a str,
+    data: &'a ExpressionMatrix,
+    gene_set: &'a [usize],
+    control: Vec<f64>,
+}
+
+impl Scorer<'_> {
+    /// Scores `condition`; `predicted(position, gene)` gives the prediction for the gene at `position` of the
+    /// gene set (data index `gene`), `None` or NaN when the method lacks it.
+    fn score_condition(
+        &self,
+        condition: &Condition,
+        predicted: impl Fn(usize, usize) -> Option<f64>,
+    ) -> Option<(f64, Option<f64>, Option<f64>, usize)> {
+        let observed = self.data.column_of(condition)?;
+        let (mut p, mut o, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        for (position, &gene) in self.gene_set.iter().enumerate() {
+            if let Some(value) = predicted(position, gene).filter(|value| !value.is_nan()) {
+                p.push(value);
+                o.push(f64::from(observed[gene]));
+                c.push(self.control[position]);
+            }
+        }
+        if p.is_empty() {
+            return None;
+        }
+        let metrics = score(&p, &o, &c);
+        Some((metrics.l2, metrics.pearson_delta, metrics.pearson, metrics.n_genes))
+    }
+
+    fn score(
+        &self,
+        method: &str,
+        seed: Option<u32>,
+        source: &Source<'_>,
+        evaluated: &[(&Condition, SplitLabel)],
+        rows: &mut Vec<ResultRow>,
+        not_predicted: &mut Vec<NotPredicted>,
+    ) {
+        for &(condition, split) in evaluated {
+            let scored = match source {
+                Source::Baseline(predictions) => {
+                    predictions.column(condition).and_then(|column| self.score_condition(condition, |_, gene| Some(column[gene])))
+                }
+                Source::Uploaded(prediction, rows_of_gene_set) => {
+                    prediction.matrix.condition_position(condition).and_then(|position| {
+                        let column = prediction.matrix.column(position);
+                        self.score_condition(condition, |at, _| rows_of_gene_set[at].map(|row| f64::from(column[row])))
+                    })
+                }
+            };
+            match scored {
+                Some((l2, pearson_delta, pearson, n_genes)) => rows.push(ResultRow {
+                    dataset: self.dataset.to_string(),
+                    seed,
+                    method: method.to_string(),
+                    perturbation: condition.name(),
+                    split,
+                    l2,
+                    pearson_delta,
+                    pearson,
+                    n_genes,
+                }),
+                None => {
+                    let reason = match source {
+                        Source::Baseline(predictions) => predictions
+                            .not_predicted
+                            .iter()
+                            .find(|(other, _)| other == condition)
+                            .map(|(_, reason)| reason.clone())
+                            .unwrap_or_else(|| "not predicted".into()),
+                        Source::Uploaded(..) => "not in the prediction file".into(),
+                    };
+                    not_predicted.push(NotPredicted {
+                        method: method.to_string(),
+                        seed,
+                        perturbation: condition.name(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Runs the benchmark. `on_progress` is called before each step; returning `false` cancels the run.
+pub fn run_benchmark(
+    inputs: &BenchmarkInputs<'_>,
+    settings: &BenchmarkSettings,
+    on_progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<BenchmarkResult, RunError> {
+    let data = inputs.data;
+    let control = data.control().ok_or_else(|| RunError::Invalid("the data have no control condition".into()))?;
+    let kind = settings.kind.unwrap_or_else(|| BenchmarkKind::detect(data));
+    let split_choice = settings.split.clone().unwrap_or(match kind {
+        BenchmarkKind::All => SplitChoice::All,
+        _ if inputs.uploaded_split.is_some() => SplitChoice::Uploaded,
+        _ => SplitChoice::Seeds(kind.paper_seeds()),
+    });
+    let mut notices = Vec::new();
+    let splits: Vec<Split> = match &split_choice {
+        SplitChoice::All => vec![all_split(data.conditions())],
+        SplitChoice::Uploaded => vec![inputs
+            .uploaded_split
+            .cloned()
+            .ok_or_else(|| RunError::Invalid("the uploaded split was chosen but no split file was given".into()))?],
+        SplitChoice::Seeds(seeds) if seeds.is_empty() => {
+            return Err(RunError::Invalid("choose at least one seed".into()));
+        }
+        SplitChoice::Seeds(seeds) => seeds
+            .iter()
+            .map(|&seed| match kind {
+                BenchmarkKind::Double => double_split(data.conditions(), seed),
+                BenchmarkKind::UnseenSingle => unseen_single_split(data.conditions(), seed),
+                BenchmarkKind::All => all_split(data.conditions()),
+            })
+            .collect(),
+    };
+    if splits.iter().all(|split| split.evaluated().is_empty()) {
+        return Err(RunError::Invalid("the split leaves no condition to evaluate".into()));
+    }
+    let mut baselines = settings.baselines.clone().unwrap_or_else(|| kind.default_baselines());
+    let has_doubles = data.conditions().iter().any(|condition| condition.kind() == ConditionKind::Double);
+    if !has_doubles {
+        baselines.retain(|&baseline| baseline != Baseline::Additive);
+    }
+    let linear_name = settings.linear.method_name();
+    let baseline_name = |baseline: Baseline| match baseline {
+        Baseline::Linear => linear_name.clone(),
+        other => other.method_name().to_string(),
+    };
+    let mut methods: Vec<String> = baselines.iter().map(|&baseline| baseline_name(baseline)).collect();
+    methods.extend(inputs.predictions.iter().map(|prediction| prediction.method.clone()));
+    methods.dedup();
+    let reference = baselines.contains(&kind.reference_baseline()).then(|| kind.reference_baseline().method_name().to_string());
+
+    let gene_set = top_expressed_genes(control, settings.n_genes);
+    if gene_set.len() < settings.n_genes {
+        notices.push(Notice::info(
+            None,
+            format!("the data have {} genes, fewer than N = {}: all genes are used", gene_set.len(), settings.n_genes),
+        ));
+    }
+    let scorer = Scorer {
+        dataset: inputs.dataset,
+        data,
+        gene_set: &gene_set,
+        control: gene_set.iter().map(|&gene| f64::from(control[gene])).collect(),
+    };
+    // Each uploaded prediction's rows for the gene set, computed once.
+    let alignments: Vec<Vec<Option<usize>>> = inputs
+        .predictions
+        .iter()
+        .map(|prediction| gene_set.iter().map(|&gene| prediction.matrix.gene_position(&data.genes()[gene])).collect())
+        .collect();
+    for (prediction, alignment) in inputs.predictions.iter().zip(&alignments) {
+        let missing = alignment.iter().filter(|row| row.is_none()).count();
+        if missing > 0 {
+            notices.push(Notice::warning(
+                Some(&prediction.file),
+                format!(
+                    "{missing} of the {} genes used for the metrics are missing from this prediction; it is scored on \
+                     the other {}",
+                    gene_set.len(),
+                    gene_set.len() - missing
+                ),
+            ));
+        }
+    }
+
+    let total = splits.len() * (baselines.len() + inputs.predictions.len());
+    let mut done = 0;
+    let mut rows = Vec::new();
+    let mut not_predicted = Vec::new();
+    for split in &splits {
+        let seed = split.seed;
+        let train = split.train();
+        let evaluated = split.evaluated();
+        let targets: Vec<&Condition> = evaluated.iter().map(|(condition, _)| *condition).collect();
+        let seed_label = seed.map_or(String::new(), |seed| format!(" (seed {seed})"));
+        for &baseline in &baselines {
+            let method = baseline_name(baseline);
+            if !on_progress(&Progress { step: format!("{method}{seed_label}"), done, total }) {
+                return Err(RunError::Cancelled);
+            }
+            let predictions = match baseline {
+                Baseline::NoChange => no_change(data, &targets),
+                Baseline::Additive => additive(data, &targets),
+                Baseline::Mean => mean(data, &train, &targets),
+                Baseline::Linear => linear_model(data, &train, &targets, &settings.linear, inputs.embeddings)
+                    .map_err(|reason| RunError::Invalid(format!("the linear model cannot be fitted: {reason}")))?,
+            };
+            scorer.score(&method, seed, &Source::Baseline(predictions), &evaluated, &mut rows, &mut not_predicted);
+            done += 1;
+        }
+        for (prediction, alignment) in inputs.predictions.iter().zip(&alignments) {
+            if !on_progress(&Progress { step: format!("{}{seed_label}", prediction.method), done, total }) {
+                return Err(RunError::Cancelled);
+            }
+            if prediction.seed.is_none() || prediction.seed == seed || seed.is_none() {
+                let source = Source::Uploaded(prediction, alignment);
+                scorer.score(&prediction.method, seed, &source, &evaluated, &mut rows, &mut not_predicted);
+            }
+            done += 1;
+        }
+    }
+    on_progress(&Progress { step: "done".into(), done, total });
+    summarize_skips(&not_predicted, &mut notices);
+    Ok(BenchmarkResult { kind, splits, gene_set, methods, reference, rows, not_predicted, notices })
+}
+
+/// One notice per method for the conditions it did not predict.
+fn summarize_skips(not_predicted: &[NotPredicted], notices: &mut Vec<Notice>) {
+    let mut methods: Vec<&str> = Vec::new();
+    for skip in not_predicted {
+        if !methods.contains(&skip.method.as_str()) {
+            methods.push(&skip.method);
+        }
+    }
+    for method in methods {
+        let perturbations: Vec<String> = not_predicted
+            .iter()
+            .filter(|skip| skip.method == method)
+            .map(|skip| format!("{} ({})", skip.perturbation, skip.reason))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        notices.push(Notice::info(
+            None,
+            format!("{method}: {} evaluated condition(s) not predicted: {}", perturbations.len(), preview(&perturbations)),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(doubles: usize, singles: usize) -> ExpressionMatrix {
+        let mut conditions = vec![Condition::Control];
+        conditions.extend((0..singles).map(|i| Condition::Single(format!("S{i}"))));
+        conditions.extend((0..doubles).map(|i| Condition::Double(format!("D{i}"), format!("E{i}"))));
+        let n = conditions.len();
+        ExpressionMatrix::new(vec!["G1".into(), "G2".into()], conditions, (0..2 * n).map(|v| v as f32).collect())
+    }
+
+    #[test]
+    fn the_benchmark_follows_the_data() {
+        assert_eq!(BenchmarkKind::detect(&data(2, 0)), BenchmarkKind::Double);
+        assert_eq!(BenchmarkKind::detect(&data(0, 4)), BenchmarkKind::UnseenSingle);
+        assert_eq!(BenchmarkKind::detect(&data(0, 3)), BenchmarkKind::All);
+        assert_eq!(BenchmarkKind::detect(&data(1, 10)), BenchmarkKind::All);
+    }
+
+    #[test]
+    fn cancelling_stops_the_run() {
+        let data = data(8, 4);
+        let inputs = BenchmarkInputs {
+            dataset: "d",
+            data: &data,
+            predictions: &[],
+            uploaded_split: None,
+            embeddings: UploadedEmbeddings::default(),
+        };
+        let mut calls = 0;
+        let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {
+            calls += 1;
+            calls < 3
+        });
+        assert_eq!(result.unwrap_err(), RunError::Cancelled);
+        assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn doubles_without_singles_get_no_additive_prediction_but_a_notice() {
+        let data = data(8, 0);
+        let inputs = BenchmarkInputs {
+            dataset: "d",
+            data: &data,
+            predictions: &[],
+            uploaded_split: None,
+            embeddings: UploadedEmbeddings::default(),
+        };
+        let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| true).unwrap();
+        assert!(result.rows.iter().all(|row| row.method != "additive"));
+        assert!(result.rows.iter().any(|row| row.method == "no_change"));
+        let notice = result.notices.iter().find(|notice| notice.message.starts_with("additive: ")).unwrap();
+        assert!(notice.message.contains("(single(s) not measured: "), "{notice}");
+        assert_eq!(result.rows.len(), 5 * 4 * 2, "5 seeds × 4 evaluated doubles × (no_change, mean)");
+    }
+}

@@ -1,0 +1,124 @@
+//! Errors and notices about user input, as values that say which file, where in it, and what to do.
+//!
+//! Every reader returns [`InputError`] instead of panicking. Its `Display` is the message the page shows:
+//!
+//! ```
+//! use perturb_check::error::{InputError, ErrorKind, Location};
+//! let error = InputError::new("data.csv", Location::Cell { line: 3, column: 5 }, ErrorKind::NotANumber,
+//!     "'abc' is not a number");
+//! assert_eq!(error.to_string(), "data.csv, line 3, column 5: 'abc' is not a number");
+//! ```
+
+use std::fmt;
+
+/// Where in a file a problem is. Lines and columns count from 1, as a spreadsheet shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// The file as a whole.
+    File,
+    Line(usize),
+    Cell { line: usize, column: usize },
+    /// A key of a JSON object, or a named entry such as a condition or gene.
+    Key(String),
+    /// A line and column inside a JSON document, as the JSON parser reports them.
+    JsonPosition { line: usize, column: usize },
+}
+
+/// What kind of problem it is, so that callers and tests can tell them apart without parsing text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Empty,
+    NoDataRows,
+    RaggedRow,
+    NotANumber,
+    MissingValue,
+    NotFinite,
+    Encoding,
+    Compression,
+    Json,
+    WrongLength,
+    DuplicateName,
+    NoControl,
+    NoOverlap,
+    UnknownCondition,
+    TooLarge,
+    Unsupported,
+    Cancelled,
+}
+
+/// A problem with one input file, fit to show to the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    /// The file's name as the user gave it.
+    pub file: String,
+    pub location: Location,
+    pub kind: ErrorKind,
+    /// What is wrong and, where it helps, what to do about it.
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: &str, location: Location, kind: ErrorKind, message: impl Into<String>) -> Self {
+        InputError { file: file.to_string(), location, kind, message: message.into() }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File => Ok(()),
+            Location::Line(line) => write!(f, "line {line}"),
+            Location::Cell { line, column } => write!(f, "line {line}, column {column}"),
+            Location::Key(key) => write!(f, "key '{key}'"),
+            Location::JsonPosition { line, column } => write!(f, "line {line}, column {column}"),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Location::File => write!(f, "{}: {}", self.file, self.message),
+            _ => write!(f, "{}, {}: {}", self.file, self.location, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// How much a notice matters. Neither stops a run; errors are [`InputError`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum Severity {
+    /// Something the user should know (a condition skipped, a file's layout detected).
+    Info,
+    /// Something that may make a number differ from what the user expects (genes missing, values repaired).
+    Warning,
+}
+
+/// A message about input that was accepted, possibly after a safe repair that the message reports.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Notice {
+    pub severity: Severity,
+    /// The file it concerns, when it concerns one.
+    pub file: Option<String>,
+    pub message: String,
+}
+
+impl Notice {
+    pub fn info(file: Option<&str>, message: impl Into<String>) -> Self {
+        Notice { severity: Severity::Info, file: file.map(str::to_string), message: message.into() }
+    }
+
+    pub fn warning(file: Option<&str>, message: impl Into<String>) -> Self {
+        Notice { severity: Severity::Warning, file: file.map(str::to_string), message: message.into() }
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{file}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Dense linear algebra for the linear model, on faer: the truncated SVD that gives PCA scores, and small
+//! solves. Matrices are f64 here (the inputs are f32; everything that is summed is f64).
+//!
+//! The truncated SVD is exact where that is cheap (few columns) and otherwise a randomized subspace
+//! iteration with a Rayleigh–Ritz step that stops only when every wanted singular triplet has a residual
+//! `‖A v − σ u‖ ≤ 1e-10 σ₁`; if it does not get there, the exact SVD is computed instead. Either way the
+//! result is the exact top-K subspace to rounding, which is what the prediction depends on.
+//!
+//! ```
+//! use faer::Mat;
+//! use perturb_check::linalg::truncated_svd;
+//! let a = Mat::from_fn(4, 3, |i, j| if i == j { [3.0, 2.0, 1.0][j] } else { 0.0 });
+//! let svd = truncated_svd(a.as_ref(), 2);
+//! assert!((svd.singular_values[0] - 3.0).abs() < 1e-12 && (svd.singular_values[1] - 2.0).abs() < 1e-12);
+//! ```
+
+use crate::numpy_random::LegacyRandomState;
+use faer::linalg::solvers::Solve;
+use faer::{Accum, Mat, MatRef, Par};
+
+/// The top-K singular triplets of a matrix: `u` (rows × K), `singular_values`, `v` (columns × K).
+#[derive(Clone, Debug)]
+pub struct TruncatedSvd {
+    pub u: Mat<f64>,
+    pub singular_values: Vec<f64>,
+    pub v: Mat<f64>,
+    /// How it was computed, for the record.
+    pub method: SvdMethod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SvdMethod {
+    Exact,
+    /// Randomized subspace iteration that converged after this many iterations.
+    Randomized { iterations: usize },
+}
+
+impl TruncatedSvd {
+    /// PCA scores `U_K D_K` (rows × K).
+    pub fn scores(&self) -> Mat<f64> {
+        Mat::from_fn(self.u.nrows(), self.u.ncols(), |i, j| self.u[(i, j)] * self.singular_values[j])
+    }
+}
+
+/// `a · b`, without parallelism (the page's worker has one thread).
+pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::zeros(a.nrows(), b.ncols());
+    faer::linalg::matmul::matmul(&mut out, Accum::Replace, a, b, 1.0, Par::Seq);
+    out
+}
+
+/// An orthonormal basis of the columns of `a` (thin Q of its QR decomposition).
+fn orthonormal_basis(a: &Mat<f64>) -> Mat<f64> {
+    a.qr().compute_thin_Q()
+}
+
+/// The exact thin SVD, truncated to `k` triplets. Returns `None` only if faer's iteration fails.
+pub fn exact_truncated_svd(a: MatRef<'_, f64>, k: usize) -> Option<TruncatedSvd> {
+    // faer wants at least as many rows as columns for a thin SVD to be thin; transpose otherwise.
+    let transposed = a.nrows() < a.ncols();
+    let svd = if transposed { a.transpose().to_owned().thin_svd() } else { a.thin_svd() }.ok()?;
+    let k = k.min(a.nrows()).min(a.ncols());
+    let (left, right) = if transposed { (svd.V(), svd.U()) } else { (svd.U(), svd.V()) };
+    let singular_values: Vec<f64> = (0..k).map(|index| svd.S()[index]).collect();
+    Some(TruncatedSvd {
+        u: left.get(.., 0..k).to_owned(),
+        singular_values,
+        v: right.get(.., 0..k).to_owned(),
+        method: SvdMethod::Exact,
+    })
+}
+
+/// Relative residual below which a singular triplet counts as converged.
+const RESIDUAL_TOLERANCE: f64 = 1e-10;
+const MAX_ITERATIONS: usize = 300;
+
+/// The top-`k` singular triplets of `a` (see the module documentation for how).
+pub fn truncated_svd(a: MatRef<'_, f64>, k: usize) -> TruncatedSvd {
+    let (n_rows, n_columns) = (a.nrows(), a.ncols());
+    let k = k.min(n_rows).min(n_columns);
+    let block = (2 * k).max(k + 10);
+    // With few columns the exact SVD costs about as much as one pass of the iteration.
+    if n_columns.min(n_rows) <= 2 * block {
+        if let Some(svd) = exact_truncated_svd(a, k) {
+            return svd;
+        }
+    }
+    randomized_truncated_svd(a, k, block).unwrap_or_else(|| {
+        exact_truncated_svd(a, k).unwrap_or_else(|| TruncatedSvd {
+            // faer's SVD iteration failing on finite input is not expected; degrade to no components.
+            u: Mat::zeros(n_rows, 0),
+            singular_values: vec![],
+            v: Mat::zeros(n_columns, 0),
+            method: SvdMethod::Exact,
+        })
+    })
+}
+
+/// Randomized subspace iteration with a residual check; `None` when it does not converge.
+fn randomized_truncated_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<TruncatedSvd> {
+    let mut random = LegacyRandomState::new(20250101);
+    let block = block.min(a.ncols());
+    let start = Mat::from_fn(a.ncols(), block, |_, _| random.standard_normal());
+    let mut basis = orthonormal_basis(&product(a, start.as_ref()));
+    for iteration in 1..=MAX_ITERATIONS {
+        // Rayleigh–Ritz on the current basis: B = Qᵀ A, whose SVD gives the Ritz triplets.
+        let projected_t = product(a.transpose(), basis.as_ref()); // Aᵀ Q = Bᵀ, columns × block
+        let small = projected_t.thin_svd().ok()?;
+        let v = small.U().get(.., 0..k).to_owned();
+        let u = product(basis.as_ref(), small.V().get(.., 0..k));
+        let singular_values: Vec<f64> = (0..k).map(|index| small.S()[index]).collect();
+        let av = product(a, v.as_ref());
+        let largest = singular_values.first().copied().unwrap_or(0.0);
+        let converged = (0..k).all(|j| {
+            let residual: f64 =
+                (0..a.nrows()).map(|i| (av[(i, j)] - singular_values[j] * u[(i, j)]).powi(2)).sum::<f64>().sqrt();
+            residual <= RESIDUAL_TOLERANCE * largest
+        });
+        if converged || largest == 0.0 {
+            return Some(TruncatedSvd { u, singular_values, v, method: SvdMethod::Randomized { iterations: iteration } });
+        }
+        // One step of subspace iteration: Q ← orth(A orth(Aᵀ Q)).
+        let right = orthonormal_basis(&projected_t);
+        basis = orthonormal_basis(&product(a, right.as_ref()));
+    }
+    None
+}
+
+/// Solves `a x = b` for a small square `a` (LU with partial pivoting).
+pub fn solve(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    a.partial_piv_lu().solve(b)
+}
+
+/// Copies an f32 column-major slice into an f64 matrix.
+pub fn matrix_from_f32(values: &[f32], n_rows: usize, n_columns: usize) -> Mat<f64> {
+    Mat::from_fn(n_rows, n_columns, |i, j| f64::from(values[j * n_rows + i]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A genes × conditions-like matrix with a decaying spectrum and noise.
+    fn test_matrix(n_rows: usize, n_columns: usize, seed: u32) -> Mat<f64> {
+        let mut random = LegacyRandomState::new(seed);
+        let rank = 30;
+        let left = Mat::from_fn(n_rows, rank, |_, _| random.standard_normal());
+        let right = Mat::from_fn(rank, n_columns, |i, _| random.standard_normal() * 0.8f64.powi(i as i32));
+        let mut a = product(left.as_ref(), right.as_ref());
+        for j in 0..n_columns {
+            for i in 0..n_rows {
+                a[(i, j)] += 0.05 * random.standard_normal();
+            }
+        }
+        a
+    }
+
+    /// Distance between the subspaces spanned by two orthonormal bases (spectral norm of the difference of
+    /// projections, bounded by the Frobenius norm).
+    fn subspace_distance(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
+        let pa = product(a.as_ref(), a.transpose());
+        let pb = product(b.as_ref(), b.transpose());
+        let mut total = 0.0;
+        for j in 0..pa.ncols() {
+            for i in 0..pa.nrows() {
+                total += (pa[(i, j)] - pb[(i, j)]).powi(2);
+            }
+        }
+        total.sqrt()
+    }
+
+    #[test]
+    fn randomized_svd_matches_the_full_svd() {
+        let a = test_matrix(600, 150, 7);
+        let exact = exact_truncated_svd(a.as_ref(), 10).unwrap();
+        let fast = randomized_truncated_svd(a.as_ref(), 10, 20).expect("converges");
+        assert!(matches!(fast.method, SvdMethod::Randomized { .. }));
+        for (x, y) in exact.singular_values.iter().zip(&fast.singular_values) {
+            assert!((x - y).abs() <= 1e-9 * exact.singular_values[0], "{x} vs {y}");
+        }
+        assert!(subspace_distance(&exact.u, &fast.u) < 1e-8);
+        // Scores agree up to the sign of each component.
+        let (exact_scores, fast_scores) = (exact.scores(), fast.scores());
+        for j in 0..10 {
+            let sign = (exact_scores[(0, j)] * fast_scores[(0, j)]).signum();
+            for i in 0..600 {
+                assert!((exact_scores[(i, j)] - sign * fast_scores[(i, j)]).abs() < 1e-7);
+            }
+        }
+    }
+
+    #[test]
+    fn wide_and_small_matrices_use_the_exact_svd() {
+        let a = test_matrix(20, 40, 3);
+        let svd = truncated_svd(a.as_ref(), 25);
+        assert_eq!(svd.method, SvdMethod::Exact);
+        assert_eq!(svd.singular_values.len(), 20);
+        assert_eq!((svd.u.nrows(), svd.v.nrows()), (20, 40));
+        // U D Vᵀ reconstructs A when all triplets are kept.
+        let reconstructed = product(svd.scores().as_ref(), svd.v.transpose());
+        for j in 0..40 {
+            for i in 0..20 {
+                assert!((reconstructed[(i, j)] - a[(i, j)]).abs() < 1e-10);
+            }
+        }
+    }
+
+    #[test]
+    fn zero_matrix_has_zero_singular_values() {
+        let a = Mat::<f64>::zeros(200, 100);
+        let svd = truncated_svd(a.as_ref(), 5);
+        assert!(svd.singular_values.iter().all(|&value| value == 0.0));
+    }
+}

@@ -1,0 +1,302 @@
+//! A model's predictions: read from a table (same layouts as the data) or from the paper's exchange format,
+//! named after the file, aligned to the data by gene name.
+//!
+//! ```
+//! use perturb_check::predictions::{method_name_from_file, MethodName};
+//! assert_eq!(method_name_from_file("gears_seed3.csv.gz", None, &[]),
+//!            MethodName { method: "gears".into(), seed: Some(3) });
+//! assert_eq!(method_name_from_file("runs/scgpt_all_predictions.json", None, &[]).method, "scgpt");
+//! assert_eq!(method_name_from_file("all_predictions.json", Some("cpa"), &[]).method, "cpa");
+//! assert_eq!(method_name_from_file("additive.csv", None, &[]).method, "additive_uploaded");
+//! ```
+
+use crate::conditions::ConditionRules;
+use crate::error::{ErrorKind, InputError, Location, Notice};
+use crate::expression::{matrix_from_table, preview, ExpressionMatrix, LoadedMatrix, Orientation};
+use crate::readers::base_name;
+use crate::readers::prediction_json::{read_all_predictions, read_gene_names};
+use crate::readers::table::{read_table, RawTable, TableOptions};
+
+/// The built-in baselines' method names; an uploaded file with one of these names gets `_uploaded`.
+pub const BUILT_IN_METHODS: [&str; 4] = ["no_change", "additive", "mean", "linear"];
+
+/// An uploaded model's predictions.
+#[derive(Clone, Debug)]
+pub struct Prediction {
+    pub method: String,
+    /// The split seed the file belongs to; `None` scores it under every seed.
+    pub seed: Option<u32>,
+    /// The file it was read from (for the paper format, the `all_predictions.json`).
+    pub file: String,
+    /// genes × conditions, in the prediction's own gene order.
+    pub matrix: ExpressionMatrix,
+    pub notices: Vec<Notice>,
+}
+
+/// A method name and seed derived from a file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodName {
+    pub method: String,
+    pub seed: Option<u32>,
+}
+
+/// Names a prediction after its file (see the crate README): extensions dropped, `X_all_predictions` → `X`,
+/// a bare `all_predictions` → its folder or `predictions`; a trailing `_seed<N>` sets the seed. `taken` holds
+/// the names already given: a clash on the same seed (or where either has no seed) gets `_2`, `_3`, …
+pub fn method_name_from_file(file: &str, folder: Option<&str>, taken: &[MethodName]) -> MethodName {
+    let mut name = base_name(file).to_string();
+    if let Some(stripped) = name.strip_suffix("_all_predictions") {
+        name = stripped.to_string();
+    } else if name == "all_predictions" {
+        name = folder.filter(|folder| !folder.is_empty()).unwrap_or("predictions").to_string();
+    }
+    let mut seed = None;
+    if let Some(position) = name.rfind("_seed") {
+        let digits = &name[position + "_seed".len()..];
+        if !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            if let Ok(parsed) = digits.parse::<u32>() {
+                seed = Some(parsed);
+                name.truncate(position);
+            }
+        }
+    }
+    if BUILT_IN_METHODS.contains(&name.as_str()) {
+        name.push_str("_uploaded");
+    }
+    let clashes = |candidate: &str| {
+        taken.iter().any(|other| other.method == candidate && (other.seed == seed || other.seed.is_none() || seed.is_none()))
+    };
+    let mut method = name.clone();
+    let mut counter = 2;
+    while clashes(&method) {
+        method = format!("{name}_{counter}");
+        counter += 1;
+    }
+    MethodName { method, seed }
+}
+
+/// How a prediction's genes meet the data's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GeneAlignment {
+    /// Data genes the prediction has.
+    pub matched: usize,
+    /// Data genes the prediction lacks.
+    pub missing: usize,
+    /// Prediction genes the data lack (ignored).
+    pub extra: usize,
+}
+
+pub fn align_genes(prediction: &ExpressionMatrix, data: &ExpressionMatrix) -> GeneAlignment {
+    let matched = data.genes().iter().filter(|gene| prediction.gene_position(gene).is_some()).count();
+    GeneAlignment { matched, missing: data.n_genes() - matched, extra: prediction.n_genes() - matched }
+}
+
+/// Checks that a prediction shares genes and conditions with the data, and says how much.
+fn check_overlap(file: &str, loaded: &LoadedMatrix, data: &ExpressionMatrix) -> Result<Vec<Notice>, InputError> {
+    let prediction = &loaded.matrix;
+    let alignment = align_genes(prediction, data);
+    if alignment.matched == 0 {
+        return Err(InputError::new(
+            file,
+            Location::File,
+            ErrorKind::NoOverlap,
+            format!(
+                "none of the prediction's {} genes is a gene of the data (prediction: {}; data: {}); are both named \
+                 the same way (symbols or Ensembl IDs)?",
+                prediction.n_genes(),
+                preview(&prediction.genes()[..prediction.n_genes().min(3)]),
+                preview(&data.genes()[..data.n_genes().min(3)])
+            ),
+        ));
+    }
+    let unknown: Vec<String> = prediction
+        .conditions()
+        .iter()
+        .filter(|condition| data.condition_position(condition).is_none())
+        .map(|condition| condition.name())
+        .collect();
+    if unknown.len() == prediction.n_conditions() {
+        return Err(InputError::new(
+            file,
+            Location::File,
+            ErrorKind::NoOverlap,
+            format!(
+                "none of the prediction's {} conditions is in the data (e.g. {}); is it a prediction for another \
+                 experiment?",
+                unknown.len(),
+                preview(&unknown)
+            ),
+        ));
+    }
+    let mut notices = Vec::new();
+    if alignment.missing > 0 || alignment.extra > 0 {
+        notices.push(Notice::warning(
+            Some(file),
+            format!(
+                "{} of the data's {} genes matched; {} missing from the prediction, {} extra ignored",
+                alignment.matched,
+                data.n_genes(),
+                alignment.missing,
+                alignment.extra
+            ),
+        ));
+    }
+    if !unknown.is_empty() {
+        notices.push(Notice::info(
+            Some(file),
+            format!("{} predicted condition(s) are not in the data and were ignored: {}", unknown.len(), preview(&unknown)),
+        ));
+    }
+    Ok(notices)
+}
+
+fn finish(file: &str, name: MethodName, loaded: LoadedMatrix, data: &ExpressionMatrix) -> Result<Prediction, InputError> {
+    let mut notices = loaded.notices.clone();
+    notices.extend(check_overlap(file, &loaded, data)?);
+    Ok(Prediction { method: name.method, seed: name.seed, file: file.to_string(), matrix: loaded.matrix, notices })
+}
+
+/// Reads a prediction table (genes × conditions or the transpose, detected by overlap with the data's genes).
+pub fn read_prediction_table(
+    file: &str,
+    bytes: &[u8],
+    name: MethodName,
+    rules: &ConditionRules,
+    orientation: Orientation,
+    data: &ExpressionMatrix,
+) -> Result<Prediction, InputError> {
+    let table = read_table(file, bytes, &TableOptions::default())?;
+    let loaded = matrix_from_table(file, table, rules, orientation, Some(data))?;
+    finish(file, name, loaded, data)
+}
+
+/// Reads the paper's exchange format: `all_predictions.json` and its `gene_names.json`.
+pub fn read_paper_prediction(
+    predictions_file: &str,
+    predictions_bytes: &[u8],
+    gene_names_file: &str,
+    gene_names_bytes: &[u8],
+    name: MethodName,
+    rules: &ConditionRules,
+    data: &ExpressionMatrix,
+) -> Result<Prediction, InputError> {
+    let genes = read_gene_names(gene_names_file, gene_names_bytes)?;
+    let vectors = read_all_predictions(predictions_file, predictions_bytes)?;
+    let mut values = Vec::with_capacity(vectors.len() * genes.len());
+    let mut keys = Vec::with_capacity(vectors.len());
+    for (key, vector) in vectors {
+        if vector.len() != genes.len() {
+            return Err(InputError::new(
+                predictions_file,
+                Location::Key(key),
+                ErrorKind::WrongLength,
+                format!(
+                    "this vector has {} values but {gene_names_file} lists {} genes; are the two files from the same run?",
+                    vector.len(),
+                    genes.len()
+                ),
+            ));
+        }
+        values.extend(vector);
+        keys.push(key);
+    }
+    let table = RawTable {
+        corner: String::new(),
+        column_names: genes,
+        row_names: keys,
+        values,
+        delimiter: b',',
+        notices: vec![],
+    };
+    let loaded = matrix_from_table(predictions_file, table, rules, Orientation::ConditionsAsRows, None)?;
+    finish(predictions_file, name, loaded, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conditions::Condition;
+
+    fn data() -> ExpressionMatrix {
+        ExpressionMatrix::new(
+            vec!["G1".into(), "G2".into(), "G3".into()],
+            vec![Condition::Control, Condition::Double("A".into(), "B".into())],
+            vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        )
+    }
+
+    fn name(method: &str, seed: Option<u32>) -> MethodName {
+        MethodName { method: method.into(), seed }
+    }
+
+    #[test]
+    fn names_follow_files_and_never_clash() {
+        assert_eq!(method_name_from_file("all_predictions.json", None, &[]), name("predictions", None));
+        let taken = [name("predictions", None)];
+        assert_eq!(method_name_from_file("all_predictions.json", None, &taken), name("predictions_2", None));
+        let seeds = [name("gears", Some(1))];
+        assert_eq!(method_name_from_file("gears_seed2.tsv", None, &seeds), name("gears", Some(2)));
+        assert_eq!(method_name_from_file("gears_seed1.tsv", None, &seeds), name("gears_2", Some(1)));
+        assert_eq!(method_name_from_file("linear_seed2.csv", None, &[]), name("linear_uploaded", Some(2)));
+        assert_eq!(method_name_from_file("model_seedless.csv", None, &[]), name("model_seedless", None));
+    }
+
+    #[test]
+    fn paper_format_keys_are_canonical_and_matched_in_any_order() {
+        let prediction = read_paper_prediction(
+            "m_all_predictions.json",
+            br#"{"B_A": [1, 2, 3], "": [0, 0, 0]}"#,
+            "m_gene_names.json",
+            br#"["G3", "G2", "G1"]"#,
+            name("m", None),
+            &ConditionRules::default(),
+            &data(),
+        )
+        .unwrap();
+        let column = prediction.matrix.column_of(&Condition::Double("A".into(), "B".into())).unwrap();
+        assert_eq!(column, [1.0, 2.0, 3.0]);
+        assert_eq!(prediction.matrix.gene_position("G1"), Some(2));
+        assert_eq!(prediction.matrix.control(), Some(&[0.0f32, 0.0, 0.0][..]));
+    }
+
+    #[test]
+    fn wrong_vector_length_names_the_key() {
+        let error = read_paper_prediction(
+            "p.json",
+            br#"{"A_B": [1, 2]}"#,
+            "g.json",
+            br#"["G1", "G2", "G3"]"#,
+            name("m", None),
+            &ConditionRules::default(),
+            &data(),
+        )
+        .unwrap_err();
+        assert_eq!(error.to_string(), "p.json, key 'A_B': this vector has 2 values but g.json lists 3 genes; are the two files from the same run?");
+    }
+
+    #[test]
+    fn predictions_without_shared_genes_or_conditions_are_refused() {
+        let rules = ConditionRules::default();
+        let error = read_prediction_table("p.csv", b"gene,A+B\nX1,1\n", name("m", None), &rules, Orientation::Detect, &data())
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::NoOverlap);
+        let error = read_prediction_table("p.csv", b"gene,C+D\nG1,1\n", name("m", None), &rules, Orientation::Detect, &data())
+            .unwrap_err();
+        assert!(error.to_string().contains("none of the prediction's 1 conditions is in the data"), "{error}");
+    }
+
+    #[test]
+    fn partial_gene_overlap_is_reported() {
+        let prediction = read_prediction_table(
+            "p.csv",
+            b"gene,A+B\nG1,1\nG2,2\nX,3\n",
+            name("m", None),
+            &ConditionRules::default(),
+            Orientation::Detect,
+            &data(),
+        )
+        .unwrap();
+        assert_eq!(align_genes(&prediction.matrix, &data()), GeneAlignment { matched: 2, missing: 1, extra: 1 });
+        assert!(prediction.notices.iter().any(|notice| notice.message.starts_with("2 of the data's 3 genes matched")));
+    }
+}

@@ -1,0 +1,115 @@
+//! Readers: bytes in, plain data out. They know nothing of the page, so the worker and the native tests share
+//! them. Each returns an [`InputError`](crate::error::InputError) naming the file and the place, never panics.
+
+pub mod embedding;
+pub mod prediction_json;
+pub mod split_json;
+pub mod table;
+
+use crate::error::{ErrorKind, InputError, Location};
+use std::borrow::Cow;
+use std::io::Read;
+
+/// The largest decompressed size accepted, so that a small malicious or broken `.gz` cannot exhaust memory.
+pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
+
+/// Returns the file's bytes, gunzipped when they start with the gzip magic bytes (whatever the file is called).
+pub fn decompress<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, InputError> {
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes).take(MAX_DECOMPRESSED_BYTES + 1);
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    decoder.read_to_end(&mut out).map_err(|error| {
+        let message = if error.kind() == std::io::ErrorKind::UnexpectedEof {
+            "the gzip data end early: the file is truncated (download or copy it again)".to_string()
+        } else {
+            format!("the gzip data are corrupt ({error}); download or copy the file again")
+        };
+        InputError::new(file, Location::File, ErrorKind::Compression, message)
+    })?;
+    if out.len() as u64 > MAX_DECOMPRESSED_BYTES {
+        return Err(InputError::new(
+            file,
+            Location::File,
+            ErrorKind::TooLarge,
+            format!("decompressed, the file is larger than {} GiB, more than the browser can hold", MAX_DECOMPRESSED_BYTES >> 30),
+        ));
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// Drops a UTF-8 byte-order mark, as spreadsheet programs write one.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)
+}
+
+/// Decodes a name. Text that is not UTF-8 is read as Latin-1 (what older spreadsheet exports write); the
+/// caller reports that it did so.
+pub fn decode_name(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.trim().to_string(), false),
+        Err(_) => (bytes.iter().map(|&byte| byte as char).collect::<String>().trim().to_string(), true),
+    }
+}
+
+/// The file's name without the extensions the readers understand (`.csv`, `.tsv`, `.txt`, `.json`, `.gz`,
+/// `.h5ad`), and without any folder.
+///
+/// ```
+/// assert_eq!(perturb_check::readers::base_name("runs/gears_seed1.csv.gz"), "gears_seed1");
+/// ```
+pub fn base_name(file_name: &str) -> &str {
+    let mut name = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    loop {
+        let lower = name.to_ascii_lowercase();
+        let stripped = [".gz", ".csv", ".tsv", ".txt", ".json", ".h5ad"]
+            .iter()
+            .find(|extension| lower.ends_with(*extension) && lower.len() > extension.len());
+        match stripped {
+            Some(extension) => name = &name[..name.len() - extension.len()],
+            None => return name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic_bytes_not_name() {
+        let packed = gzip(b"gene,ctrl\nA,1\n");
+        assert_eq!(&*decompress("data.csv", &packed).unwrap(), b"gene,ctrl\nA,1\n");
+        assert_eq!(&*decompress("data.csv.gz", b"gene,ctrl\n").unwrap(), b"gene,ctrl\n");
+    }
+
+    #[test]
+    fn truncated_gzip_is_reported() {
+        let packed = gzip(&b"gene,ctrl\nA,1\n".repeat(1000));
+        let error = decompress("data.csv.gz", &packed[..packed.len() / 2]).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Compression);
+        assert!(error.to_string().starts_with("data.csv.gz: the gzip data end early"), "{error}");
+    }
+
+    #[test]
+    fn base_name_strips_known_extensions_only() {
+        assert_eq!(base_name("a/b/scgpt_all_predictions.json"), "scgpt_all_predictions");
+        assert_eq!(base_name("PERT.TSV.GZ"), "PERT");
+        assert_eq!(base_name("model.v2.csv"), "model.v2");
+        assert_eq!(base_name(".csv"), ".csv");
+    }
+
+    #[test]
+    fn latin1_names_are_decoded() {
+        assert_eq!(decode_name(b"caf\xe9"), ("caf\u{e9}".to_string(), true));
+        assert_eq!(decode_name(" KLF1 ".as_bytes()), ("KLF1".to_string(), false));
+    }
+}

@@ -1,0 +1,241 @@
+//! Summaries of the results table (METHODS §4): per method (or per method and seed) the mean and median
+//! L2, Pearson delta and Pearson, and the L2 ratio to a reference baseline with a seeded bootstrap interval.
+//! By default methods are compared on the (seed, perturbation) points that every method predicts.
+//!
+//! ```
+//! use perturb_check::summary::{quantile, bootstrap_mean_interval};
+//! assert_eq!(quantile(&mut vec![4.0, 1.0, 3.0, 2.0], 0.5), 2.5);
+//! let (lower, upper) = bootstrap_mean_interval(&[1.0, 1.0, 1.0], 100, 1);
+//! assert_eq!((lower, upper), (1.0, 1.0));
+//! ```
+
+use crate::numpy_random::LegacyRandomState;
+use crate::results_table::ResultRow;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Which points each method is summarised over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Comparison {
+    /// The (seed, perturbation) points every method predicts (the paper's choice).
+    #[default]
+    Common,
+    /// Each method's own points.
+    Own,
+}
+
+/// How the bootstrap interval of the L2 ratio is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapSettings {
+    pub draws: usize,
+    pub seed: u32,
+}
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        BootstrapSettings { draws: 10_000, seed: 1 }
+    }
+}
+
+/// The L2 ratio of a method to the reference baseline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RatioToReference {
+    pub reference: String,
+    /// Mean over points of `l2_method / l2_reference`.
+    pub mean: f64,
+    /// 2.5% and 97.5% quantiles of the bootstrap means.
+    pub lower: f64,
+    pub upper: f64,
+    pub n: usize,
+}
+
+/// One method's summary (over all seeds, or for one seed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MethodSummary {
+    pub method: String,
+    /// `Some` for a per-seed summary.
+    pub seed: Option<u32>,
+    pub n: usize,
+    pub mean_l2: f64,
+    pub median_l2: f64,
+    /// Over the points where Pearson delta is defined (`None` when it never is, e.g. `no_change`).
+    pub mean_pearson_delta: Option<f64>,
+    pub median_pearson_delta: Option<f64>,
+    pub mean_pearson: Option<f64>,
+    pub ratio: Option<RatioToReference>,
+}
+
+/// R's type-7 quantile (linear interpolation between order statistics). Sorts `values`.
+pub fn quantile(values: &mut [f64], probability: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let position = (values.len() - 1) as f64 * probability;
+    let lower = position.floor() as usize;
+    let upper = (lower + 1).min(values.len() - 1);
+    values[lower] + (position - lower as f64) * (values[upper] - values[lower])
+}
+
+/// The 2.5% and 97.5% quantiles of `draws` bootstrap means of `values`, drawn with numpy's legacy generator
+/// from `seed` so the interval is reproducible.
+pub fn bootstrap_mean_interval(values: &[f64], draws: usize, seed: u32) -> (f64, f64) {
+    if values.is_empty() || draws == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut random = LegacyRandomState::new(seed);
+    let n = values.len();
+    let mut means: Vec<f64> =
+        (0..draws).map(|_| (0..n).map(|_| values[random.below(n)]).sum::<f64>() / n as f64).collect();
+    let lower = quantile(&mut means, 0.025);
+    let upper = quantile(&mut means, 0.975);
+    (lower, upper)
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+type Point = (Option<u32>, String);
+
+/// Summarises `rows` per method (and per seed when `per_seed`), in the order methods first appear.
+pub fn summarize(
+    rows: &[ResultRow],
+    comparison: Comparison,
+    reference: Option<&str>,
+    per_seed: bool,
+    bootstrap: BootstrapSettings,
+) -> Vec<MethodSummary> {
+    let mut methods: Vec<&str> = Vec::new();
+    let mut points_of: HashMap<&str, HashSet<Point>> = HashMap::new();
+    for row in rows {
+        if !points_of.contains_key(row.method.as_str()) {
+            methods.push(&row.method);
+        }
+        points_of.entry(&row.method).or_default().insert((row.seed, row.perturbation.clone()));
+    }
+    let common: Option<HashSet<Point>> = match comparison {
+        Comparison::Own => None,
+        Comparison::Common => methods.iter().map(|method| points_of[method].clone()).reduce(|a, b| &a & &b),
+    };
+    let included = |row: &ResultRow| common.as_ref().is_none_or(|common| common.contains(&(row.seed, row.perturbation.clone())));
+    let reference_l2: HashMap<Point, f64> = reference
+        .map(|reference| {
+            rows.iter()
+                .filter(|row| row.method == reference)
+                .map(|row| ((row.seed, row.perturbation.clone()), row.l2))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // Group by (method, seed or none), keeping the order of first appearance.
+    let mut groups: BTreeMap<(usize, Option<u32>), Vec<&ResultRow>> = BTreeMap::new();
+    for row in rows.iter().filter(|row| included(row)) {
+        let method_index = methods.iter().position(|method| *method == row.method).unwrap_or(0);
+        groups.entry((method_index, if per_seed { row.seed } else { None })).or_default().push(row);
+    }
+    groups
+        .into_iter()
+        .map(|((method_index, seed), group)| {
+            let mut l2: Vec<f64> = group.iter().map(|row| row.l2).collect();
+            let mut deltas: Vec<f64> = group.iter().filter_map(|row| row.pearson_delta).collect();
+            let pearsons: Vec<f64> = group.iter().filter_map(|row| row.pearson).collect();
+            let ratios: Vec<f64> = group
+                .iter()
+                .filter_map(|row| {
+                    let reference = reference_l2.get(&(row.seed, row.perturbation.clone()))?;
+                    (*reference > 0.0).then(|| row.l2 / reference)
+                })
+                .collect();
+            let ratio = reference.filter(|_| !ratios.is_empty()).map(|reference| {
+                let (lower, upper) = bootstrap_mean_interval(&ratios, bootstrap.draws, bootstrap.seed);
+                RatioToReference {
+                    reference: reference.to_string(),
+                    mean: mean(&ratios).unwrap_or(f64::NAN),
+                    lower,
+                    upper,
+                    n: ratios.len(),
+                }
+            });
+            MethodSummary {
+                method: methods[method_index].to_string(),
+                seed,
+                n: group.len(),
+                mean_l2: mean(&l2).unwrap_or(f64::NAN),
+                median_l2: quantile(&mut l2, 0.5),
+                mean_pearson_delta: mean(&deltas),
+                median_pearson_delta: (!deltas.is_empty()).then(|| quantile(&mut deltas, 0.5)),
+                mean_pearson: mean(&pearsons),
+                ratio,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::splits::SplitLabel;
+
+    fn row(method: &str, seed: u32, perturbation: &str, l2: f64, delta: Option<f64>) -> ResultRow {
+        ResultRow {
+            dataset: "d".into(),
+            seed: Some(seed),
+            method: method.into(),
+            perturbation: perturbation.into(),
+            split: SplitLabel::Test,
+            l2,
+            pearson_delta: delta,
+            pearson: Some(0.5),
+            n_genes: 10,
+        }
+    }
+
+    #[test]
+    fn common_points_restrict_every_method() {
+        let rows = vec![
+            row("mean", 1, "A+ctrl", 2.0, Some(0.5)),
+            row("mean", 1, "B+ctrl", 4.0, Some(0.7)),
+            row("linear", 1, "A+ctrl", 1.0, Some(0.9)),
+        ];
+        let common = summarize(&rows, Comparison::Common, Some("mean"), false, BootstrapSettings::default());
+        assert_eq!(common.iter().map(|s| (s.method.as_str(), s.n)).collect::<Vec<_>>(), [("mean", 1), ("linear", 1)]);
+        assert_eq!(common[0].mean_l2, 2.0);
+        let ratio = common[1].ratio.as_ref().unwrap();
+        assert_eq!((ratio.mean, ratio.lower, ratio.upper, ratio.n), (0.5, 0.5, 0.5, 1));
+        let own = summarize(&rows, Comparison::Own, None, false, BootstrapSettings::default());
+        assert_eq!(own[0].n, 2);
+        assert_eq!(own[0].median_l2, 3.0);
+        assert!((own[0].mean_pearson_delta.unwrap() - 0.6).abs() < 1e-15);
+        assert!(own[0].ratio.is_none());
+    }
+
+    #[test]
+    fn undefined_pearson_delta_is_left_out_not_zero() {
+        let rows = vec![row("no_change", 1, "A+B", 3.0, None), row("no_change", 2, "A+B", 5.0, None)];
+        let summary = summarize(&rows, Comparison::Common, None, true, BootstrapSettings::default());
+        assert_eq!(summary.len(), 2, "one per seed");
+        assert_eq!(summary[1].seed, Some(2));
+        assert_eq!(summary[0].mean_pearson_delta, None);
+    }
+
+    #[test]
+    fn bootstrap_interval_brackets_the_mean_and_is_reproducible() {
+        let values: Vec<f64> = (0..50).map(|i| 0.5 + (i as f64) / 50.0).collect();
+        let (lower, upper) = bootstrap_mean_interval(&values, 10_000, 7);
+        let centre = mean(&values).unwrap();
+        assert!(lower < centre && centre < upper);
+        // A 95% interval spans about ±1.96 standard errors (population sd/√n).
+        let sd = (values.iter().map(|v| (v - centre).powi(2)).sum::<f64>() / 50.0).sqrt();
+        let standard_error = sd / 50f64.sqrt();
+        assert!(((upper - lower) / 2.0 / standard_error - 1.96).abs() < 0.1, "{lower} {upper}");
+        assert_eq!(bootstrap_mean_interval(&values, 10_000, 7), (lower, upper));
+    }
+
+    #[test]
+    fn quantile_is_type_seven() {
+        let mut values = vec![1.0, 2.0, 3.0, 4.0, 10.0];
+        assert!((quantile(&mut values, 0.025) - 1.1).abs() < 1e-12);
+        assert!((quantile(&mut values, 0.975) - 9.4).abs() < 1e-12);
+    }
+}
