@@ -1,0 +1,83 @@
+//! The whole benchmark against an independent numpy implementation of METHODS.md
+//! (tests/fixtures/reference/make_reference.py): the simulated double screen with a paper-format prediction,
+//! and Papalexi 2021 unseen singles with the linear model.
+
+mod common;
+
+use common::{load_data, optional_number, read, read_records};
+use perturb_check::baselines::linear_model::UploadedEmbeddings;
+use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkResult, BenchmarkSettings};
+use perturb_check::conditions::ConditionRules;
+use perturb_check::expression::ExpressionMatrix;
+use perturb_check::predictions::{method_name_from_file, read_paper_prediction, Prediction};
+
+fn run(dataset: &str, data: &ExpressionMatrix, predictions: &[Prediction]) -> BenchmarkResult {
+    let inputs = BenchmarkInputs { dataset, data, predictions, uploaded_split: None, embeddings: UploadedEmbeddings::default() };
+    run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| true).unwrap()
+}
+
+fn assert_matches_reference(result: &BenchmarkResult, reference: &str, tolerance: f64) {
+    let expected = read_records(reference);
+    assert_eq!(result.rows.len(), expected.len(), "number of rows");
+    for record in expected {
+        let seed: u32 = record["seed"].parse().unwrap();
+        let row = result
+            .rows
+            .iter()
+            .find(|row| row.seed == Some(seed) && row.method == record["method"] && row.perturbation == record["perturbation"])
+            .unwrap_or_else(|| panic!("missing row {record:?}"));
+        assert_eq!(row.split.as_str(), record["split"]);
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= tolerance,
+            (None, None) => true,
+            _ => false,
+        };
+        assert!(close(Some(row.l2), optional_number(&record["l2"])), "{record:?} vs {row:?}");
+        assert!(close(row.pearson_delta, optional_number(&record["pearson_delta"])), "{record:?} vs {row:?}");
+        assert!(close(row.pearson, optional_number(&record["pearson"])), "{record:?} vs {row:?}");
+    }
+}
+
+#[test]
+fn simulated_double_benchmark_matches_numpy_reference() {
+    let folder = "public/demo/simulated";
+    let data = load_data(&format!("{folder}/sim_double_pseudobulk.csv"));
+    let predictions_file = format!("{folder}/shrunk_additive_model_all_predictions.json");
+    let genes_file = format!("{folder}/shrunk_additive_model_gene_names.json");
+    let name = method_name_from_file(&predictions_file, None, &[]);
+    assert_eq!(name.method, "shrunk_additive_model");
+    let prediction = read_paper_prediction(
+        &predictions_file,
+        &read(&predictions_file),
+        &genes_file,
+        &read(&genes_file),
+        name,
+        &ConditionRules::default(),
+        &data,
+    )
+    .unwrap();
+    let result = run("sim_double_pseudobulk", &data, &[prediction]);
+    assert_eq!(result.kind, BenchmarkKind::Double);
+    assert_eq!(result.methods, ["no_change", "additive", "mean", "shrunk_additive_model"]);
+    assert_eq!(result.gene_set.len(), 1000);
+    assert_matches_reference(&result, "tests/fixtures/reference/demo_simulated_results.csv", 1e-9);
+}
+
+#[test]
+fn papalexi_unseen_single_benchmark_with_linear_model_matches_numpy_reference() {
+    let data = load_data("public/demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv");
+    let result = run("papalexi2021_thp1_lowmoi_pseudobulk", &data, &[]);
+    assert_eq!(result.kind, BenchmarkKind::UnseenSingle);
+    assert_eq!(result.methods, ["no_change", "mean", "linear"]);
+    assert_eq!(result.gene_set.len(), 299, "fewer genes than N: all are used");
+    assert_matches_reference(&result, "tests/fixtures/reference/papalexi_results.csv", 1e-8);
+    // Targets that are not measured genes are reported, not invented.
+    let skipped: Vec<&str> = result
+        .not_predicted
+        .iter()
+        .filter(|skip| skip.method == "linear")
+        .map(|skip| skip.perturbation.as_str())
+        .collect();
+    assert!(skipped.contains(&"CUL3+ctrl") || skipped.contains(&"IRF1+ctrl"), "{skipped:?}");
+    assert!(skipped.iter().all(|perturbation| !perturbation.starts_with("JAK2")));
+}
