@@ -60,7 +60,8 @@ impl BenchmarkKind {
         }
     }
 
-    /// The baseline the L2 ratio is taken against: `additive` for doubles, `mean` for singles.
+    /// The baseline the L2 ratio is taken against: `additive` for doubles, `mean` for singles (no change
+    /// when that one predicts nothing).
     pub fn reference_baseline(self) -> Baseline {
         match self {
             BenchmarkKind::Double | BenchmarkKind::All => Baseline::Additive,
@@ -93,7 +94,13 @@ pub struct BenchmarkSettings {
 
 impl Default for BenchmarkSettings {
     fn default() -> Self {
-        BenchmarkSettings { kind: None, split: None, n_genes: 1000, baselines: None, linear: LinearModelSettings::default() }
+        BenchmarkSettings {
+            kind: None,
+            split: None,
+            n_genes: 1000,
+            baselines: None,
+            linear: LinearModelSettings::default(),
+        }
     }
 }
 
@@ -206,9 +213,9 @@ impl Scorer<'_> {
     ) {
         for &(condition, split) in evaluated {
             let scored = match source {
-                Source::Baseline(predictions) => {
-                    predictions.column(condition).and_then(|column| self.score_condition(condition, |_, gene| Some(column[gene])))
-                }
+                Source::Baseline(predictions) => predictions
+                    .column(condition)
+                    .and_then(|column| self.score_condition(condition, |_, gene| Some(column[gene]))),
                 Source::Uploaded(prediction, rows_of_gene_set) => {
                     prediction.matrix.condition_position(condition).and_then(|position| {
                         let column = prediction.matrix.column(position);
@@ -299,7 +306,6 @@ pub fn run_benchmark(
     let mut methods: Vec<String> = baselines.iter().map(|&baseline| baseline_name(baseline)).collect();
     methods.extend(inputs.predictions.iter().map(|prediction| prediction.method.clone()));
     methods.dedup();
-    let reference = baselines.contains(&kind.reference_baseline()).then(|| kind.reference_baseline().method_name().to_string());
 
     let gene_set = top_expressed_genes(control, settings.n_genes);
     if gene_set.len() < settings.n_genes {
@@ -372,6 +378,12 @@ pub fn run_benchmark(
         }
     }
     on_progress(&Progress { step: "done".into(), done, total });
+    // The paper's reference baseline, or no change when that predicted nothing here (doubles without singles).
+    let reference = [kind.reference_baseline(), Baseline::NoChange]
+        .into_iter()
+        .map(Baseline::method_name)
+        .find(|name| baselines.iter().any(|b| b.method_name() == *name) && rows.iter().any(|row| row.method == *name))
+        .map(str::to_string);
     summarize_skips(&not_predicted, &mut notices);
     Ok(BenchmarkResult { kind, splits, gene_set, methods, reference, rows, not_predicted, notices })
 }
@@ -394,7 +406,11 @@ fn summarize_skips(not_predicted: &[NotPredicted], notices: &mut Vec<Notice>) {
             .collect();
         notices.push(Notice::info(
             None,
-            format!("{method}: {} evaluated condition(s) not predicted: {}", perturbations.len(), preview(&perturbations)),
+            format!(
+                "{method}: {} evaluated condition(s) not predicted: {}",
+                perturbations.len(),
+                preview(&perturbations)
+            ),
         ));
     }
 }

@@ -17,11 +17,17 @@ pub enum Location {
     /// The file as a whole.
     File,
     Line(usize),
-    Cell { line: usize, column: usize },
+    Cell {
+        line: usize,
+        column: usize,
+    },
     /// A key of a JSON object, or a named entry such as a condition or gene.
     Key(String),
     /// A line and column inside a JSON document, as the JSON parser reports them.
-    JsonPosition { line: usize, column: usize },
+    JsonPosition {
+        line: usize,
+        column: usize,
+    },
 }
 
 /// What kind of problem it is, so that callers and tests can tell them apart without parsing text.

@@ -186,18 +186,14 @@ pub fn matrix_from_table(
     let mut seen_conditions = HashMap::new();
     for (index, name) in condition_names.iter().enumerate() {
         match canonicalize(name, rules) {
-            Canonical::Condition(condition) => {
-                match seen_conditions.entry(condition.key()) {
-                    Entry::Occupied(first) => {
-                        duplicate_conditions.push(format!("'{name}' (same as '{}')", first.get()))
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(name.clone());
-                        conditions.push(condition);
-                        kept_conditions.push(index);
-                    }
+            Canonical::Condition(condition) => match seen_conditions.entry(condition.key()) {
+                Entry::Occupied(first) => duplicate_conditions.push(format!("'{name}' (same as '{}')", first.get())),
+                Entry::Vacant(slot) => {
+                    slot.insert(name.clone());
+                    conditions.push(condition);
+                    kept_conditions.push(index);
                 }
-            }
+            },
             Canonical::NotAPerturbation => excluded.push(name.clone()),
             Canonical::TooManyGenes(_) => unsupported.push(name.clone()),
         }
@@ -340,13 +336,9 @@ mod tests {
 
     #[test]
     fn orientation_can_be_forced() {
-        let loaded = read_expression_data(
-            "d.csv",
-            b"x,ctrl,A\nG1,1,3\n",
-            &ConditionRules::default(),
-            Orientation::GenesAsRows,
-        )
-        .unwrap();
+        let loaded =
+            read_expression_data("d.csv", b"x,ctrl,A\nG1,1,3\n", &ConditionRules::default(), Orientation::GenesAsRows)
+                .unwrap();
         assert_eq!(loaded.matrix.condition_names(), ["ctrl", "A+ctrl"]);
     }
 

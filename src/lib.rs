@@ -8,17 +8,21 @@
 //! The data flow, one module per step:
 //! [`readers`] → [`expression`] (genes × conditions, canonical [`conditions`]) → [`predictions`] →
 //! [`splits`] (bit-identical to numpy via [`numpy_random`]) → [`baselines`] (with [`linalg`]) →
-//! [`metrics`] → [`summary`] → [`results_table`]; [`benchmark`] runs them in order.
+//! [`metrics`] → [`summary`] → [`results_table`]; [`benchmark`] runs them in order, and [`analysis`] runs a
+//! whole page request (files with roles, see [`inspect`]) into a serialisable report.
 
+pub mod analysis;
 pub mod baselines;
 pub mod benchmark;
 pub mod conditions;
 pub mod error;
 pub mod expression;
+pub mod inspect;
 pub mod linalg;
 pub mod metrics;
 pub mod numpy_random;
 pub mod predictions;
+pub mod protocol;
 pub mod readers;
 pub mod results_table;
 pub mod splits;

@@ -6,7 +6,8 @@
 //! let control = [5.0, 1.0, 3.0];
 //! let metrics = score(&[5.0, 2.0, 3.0], &[4.0, 2.0, 3.0], &control);
 //! assert_eq!(metrics.l2, 1.0);
-//! assert_eq!(metrics.pearson_delta, Some(-0.5));
+//! // Changes p − c = (0, 1, 0) and o − c = (−1, 1, 0) correlate with r = √3/2.
+//! assert!((metrics.pearson_delta.unwrap() - 3f64.sqrt() / 2.0).abs() < 1e-15);
 //! ```
 
 /// The indices of the `n` genes with the highest control expression, highest first; ties keep the

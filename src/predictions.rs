@@ -64,7 +64,9 @@ pub fn method_name_from_file(file: &str, folder: Option<&str>, taken: &[MethodNa
         name.push_str("_uploaded");
     }
     let clashes = |candidate: &str| {
-        taken.iter().any(|other| other.method == candidate && (other.seed == seed || other.seed.is_none() || seed.is_none()))
+        taken
+            .iter()
+            .any(|other| other.method == candidate && (other.seed == seed || other.seed.is_none() || seed.is_none()))
     };
     let mut method = name.clone();
     let mut counter = 2;
@@ -144,13 +146,22 @@ fn check_overlap(file: &str, loaded: &LoadedMatrix, data: &ExpressionMatrix) -> 
     if !unknown.is_empty() {
         notices.push(Notice::info(
             Some(file),
-            format!("{} predicted condition(s) are not in the data and were ignored: {}", unknown.len(), preview(&unknown)),
+            format!(
+                "{} predicted condition(s) are not in the data and were ignored: {}",
+                unknown.len(),
+                preview(&unknown)
+            ),
         ));
     }
     Ok(notices)
 }
 
-fn finish(file: &str, name: MethodName, loaded: LoadedMatrix, data: &ExpressionMatrix) -> Result<Prediction, InputError> {
+fn finish(
+    file: &str,
+    name: MethodName,
+    loaded: LoadedMatrix,
+    data: &ExpressionMatrix,
+) -> Result<Prediction, InputError> {
     let mut notices = loaded.notices.clone();
     notices.extend(check_overlap(file, &loaded, data)?);
     Ok(Prediction { method: name.method, seed: name.seed, file: file.to_string(), matrix: loaded.matrix, notices })
@@ -166,6 +177,18 @@ pub fn read_prediction_table(
     data: &ExpressionMatrix,
 ) -> Result<Prediction, InputError> {
     let table = read_table(file, bytes, &TableOptions::default())?;
+    prediction_from_table(file, table, name, rules, orientation, data)
+}
+
+/// A prediction from an already read table.
+pub fn prediction_from_table(
+    file: &str,
+    table: RawTable,
+    name: MethodName,
+    rules: &ConditionRules,
+    orientation: Orientation,
+    data: &ExpressionMatrix,
+) -> Result<Prediction, InputError> {
     let loaded = matrix_from_table(file, table, rules, orientation, Some(data))?;
     finish(file, name, loaded, data)
 }
@@ -277,11 +300,13 @@ mod tests {
     #[test]
     fn predictions_without_shared_genes_or_conditions_are_refused() {
         let rules = ConditionRules::default();
-        let error = read_prediction_table("p.csv", b"gene,A+B\nX1,1\n", name("m", None), &rules, Orientation::Detect, &data())
-            .unwrap_err();
+        let error =
+            read_prediction_table("p.csv", b"gene,A+B\nX1,1\n", name("m", None), &rules, Orientation::Detect, &data())
+                .unwrap_err();
         assert_eq!(error.kind, ErrorKind::NoOverlap);
-        let error = read_prediction_table("p.csv", b"gene,C+D\nG1,1\n", name("m", None), &rules, Orientation::Detect, &data())
-            .unwrap_err();
+        let error =
+            read_prediction_table("p.csv", b"gene,C+D\nG1,1\n", name("m", None), &rules, Orientation::Detect, &data())
+                .unwrap_err();
         assert!(error.to_string().contains("none of the prediction's 1 conditions is in the data"), "{error}");
     }
 

@@ -190,7 +190,11 @@ pub fn uploaded_split(
     if !unknown.is_empty() {
         notices.push(Notice::warning(
             Some(file),
-            format!("{} condition(s) of the split are not in the data and were ignored: {}", unknown.len(), preview(&unknown)),
+            format!(
+                "{} condition(s) of the split are not in the data and were ignored: {}",
+                unknown.len(),
+                preview(&unknown)
+            ),
         ));
     }
     if !duplicated.is_empty() {
@@ -203,10 +207,14 @@ pub fn uploaded_split(
             ),
         ));
     }
-    if !train.contains(&Condition::Control) && !test.contains(&Condition::Control) && !val.contains(&Condition::Control) {
+    if !train.contains(&Condition::Control) && !test.contains(&Condition::Control) && !val.contains(&Condition::Control)
+    {
         train.push(Condition::Control);
     }
-    Ok((Split::from_parts(None, [(train, SplitLabel::Train), (test, SplitLabel::Test), (val, SplitLabel::Val)]), notices))
+    Ok((
+        Split::from_parts(None, [(train, SplitLabel::Train), (test, SplitLabel::Test), (val, SplitLabel::Val)]),
+        notices,
+    ))
 }
 
 #[cfg(test)]
@@ -227,11 +235,8 @@ mod tests {
             vec![Condition::Control, Condition::Single("A".into()), Condition::Double("A".into(), "B".into())],
             vec![1.0, 2.0, 3.0],
         );
-        let uploaded = UploadedSplit {
-            train: vec!["ctrl+A".into()],
-            test: vec!["B_A".into(), "ZZZ+ctrl".into()],
-            val: vec![],
-        };
+        let uploaded =
+            UploadedSplit { train: vec!["ctrl+A".into()], test: vec!["B_A".into(), "ZZZ+ctrl".into()], val: vec![] };
         let (split, notices) = uploaded_split("s.json", &uploaded, &data, &ConditionRules::default()).unwrap();
         assert_eq!(split.seed, None);
         assert_eq!(split.evaluated(), [(&Condition::Double("A".into(), "B".into()), SplitLabel::Test)]);

@@ -118,7 +118,8 @@ pub fn summarize(
         Comparison::Own => None,
         Comparison::Common => methods.iter().map(|method| points_of[method].clone()).reduce(|a, b| &a & &b),
     };
-    let included = |row: &ResultRow| common.as_ref().is_none_or(|common| common.contains(&(row.seed, row.perturbation.clone())));
+    let included =
+        |row: &ResultRow| common.as_ref().is_none_or(|common| common.contains(&(row.seed, row.perturbation.clone())));
     let reference_l2: HashMap<Point, f64> = reference
         .map(|reference| {
             rows.iter()

@@ -28,7 +28,11 @@ fn mt19937_outputs_match_numpy() {
 #[test]
 fn choice_without_replacement_matches_numpy() {
     for case in vectors()["choice"].as_array().unwrap() {
-        let (n, k, seed) = (case["n"].as_u64().unwrap() as usize, case["k"].as_u64().unwrap() as usize, case["seed"].as_u64().unwrap() as u32);
+        let (n, k, seed) = (
+            case["n"].as_u64().unwrap() as usize,
+            case["k"].as_u64().unwrap() as usize,
+            case["seed"].as_u64().unwrap() as u32,
+        );
         let mut random = LegacyRandomState::new(seed);
         let items: Vec<u64> = (0..n as u64).collect();
         assert_eq!(random.choice(&items, k), numbers(&case["result"]), "n={n} k={k} seed={seed}");

@@ -44,7 +44,8 @@ fn l2_and_pearson_delta_match_published_cebpe_cebpb() {
     assert_eq!(published.len(), 9);
     for record in published {
         // The uploaded `no_change` is renamed so as not to clash with the built-in.
-        let method = if record["method"] == "no_change" { "no_change_uploaded".to_string() } else { record["method"].clone() };
+        let method =
+            if record["method"] == "no_change" { "no_change_uploaded".to_string() } else { record["method"].clone() };
         let row = result
             .rows
             .iter()

@@ -12,7 +12,8 @@ use perturb_check::expression::ExpressionMatrix;
 use perturb_check::predictions::{method_name_from_file, read_paper_prediction, Prediction};
 
 fn run(dataset: &str, data: &ExpressionMatrix, predictions: &[Prediction]) -> BenchmarkResult {
-    let inputs = BenchmarkInputs { dataset, data, predictions, uploaded_split: None, embeddings: UploadedEmbeddings::default() };
+    let inputs =
+        BenchmarkInputs { dataset, data, predictions, uploaded_split: None, embeddings: UploadedEmbeddings::default() };
     run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| true).unwrap()
 }
 
@@ -24,7 +25,9 @@ fn assert_matches_reference(result: &BenchmarkResult, reference: &str, tolerance
         let row = result
             .rows
             .iter()
-            .find(|row| row.seed == Some(seed) && row.method == record["method"] && row.perturbation == record["perturbation"])
+            .find(|row| {
+                row.seed == Some(seed) && row.method == record["method"] && row.perturbation == record["perturbation"]
+            })
             .unwrap_or_else(|| panic!("missing row {record:?}"));
         assert_eq!(row.split.as_str(), record["split"]);
         let close = |a: Option<f64>, b: Option<f64>| match (a, b) {

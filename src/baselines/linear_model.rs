@@ -72,10 +72,16 @@ impl LinearModelSettings {
             EmbeddingSource::Uploaded => "uploaded".to_string(),
             EmbeddingSource::Random { seed } => format!("random{seed}"),
         };
-        if self.gene_embedding == EmbeddingSource::TrainingPca && self.perturbation_embedding == EmbeddingSource::TrainingPca {
+        if self.gene_embedding == EmbeddingSource::TrainingPca
+            && self.perturbation_embedding == EmbeddingSource::TrainingPca
+        {
             "linear".to_string()
         } else {
-            format!("linear(gene={};perturbation={})", describe(self.gene_embedding), describe(self.perturbation_embedding))
+            format!(
+                "linear(gene={};perturbation={})",
+                describe(self.gene_embedding),
+                describe(self.perturbation_embedding)
+            )
         }
     }
 }
@@ -83,18 +89,27 @@ impl LinearModelSettings {
 /// `W = (GᵀG + λI)⁻¹ Gᵀ Yc P (PᵀP + λI)⁻¹`, with non-finite entries set to 0 (as the published code does).
 /// Shapes: `g` genes × K, `yc` genes × conditions, `p` conditions × L; `W` is K × L.
 pub fn linear_weights(g: MatRef<'_, f64>, yc: MatRef<'_, f64>, p: MatRef<'_, f64>, ridge: f64) -> Mat<f64> {
-    let regularised = |gram: Mat<f64>| Mat::from_fn(gram.nrows(), gram.ncols(), |i, j| gram[(i, j)] + if i == j { ridge } else { 0.0 });
+    let regularised = |gram: Mat<f64>| {
+        Mat::from_fn(gram.nrows(), gram.ncols(), |i, j| gram[(i, j)] + if i == j { ridge } else { 0.0 })
+    };
     let gene_gram = regularised(product(g.transpose(), g));
     let perturbation_gram = regularised(product(p.transpose(), p));
     let middle = product(product(g.transpose(), yc).as_ref(), p); // K × L
     let left = solve(gene_gram.as_ref(), middle.as_ref()); // (GᵀG + λI)⁻¹ Gᵀ Yc P
-    // left · (PᵀP + λI)⁻¹ = ((PᵀP + λI)⁻¹ leftᵀ)ᵀ, the Gram matrix being symmetric.
+                                                           // left · (PᵀP + λI)⁻¹ = ((PᵀP + λI)⁻¹ leftᵀ)ᵀ, the Gram matrix being symmetric.
     let weights = solve(perturbation_gram.as_ref(), left.transpose()).transpose().to_owned();
-    Mat::from_fn(weights.nrows(), weights.ncols(), |i, j| if weights[(i, j)].is_finite() { weights[(i, j)] } else { 0.0 })
+    Mat::from_fn(
+        weights.nrows(),
+        weights.ncols(),
+        |i, j| if weights[(i, j)].is_finite() { weights[(i, j)] } else { 0.0 },
+    )
 }
 
 /// An uploaded perturbation embedding keyed by canonical condition.
-pub fn perturbation_embedding_by_condition(embedding: &Embedding, rules: &ConditionRules) -> HashMap<ConditionKey, Vec<f64>> {
+pub fn perturbation_embedding_by_condition(
+    embedding: &Embedding,
+    rules: &ConditionRules,
+) -> HashMap<ConditionKey, Vec<f64>> {
     let mut by_condition = HashMap::new();
     for (index, name) in embedding.names.iter().enumerate() {
         if let Canonical::Condition(condition) = canonicalize(name, rules) {
@@ -158,7 +173,8 @@ pub fn linear_model(
         EmbeddingSource::Random { seed } => {
             let mut random = LegacyRandomState::new(seed);
             // Row by row, like numpy's C-order `standard_normal((n_genes, K))`.
-            let values: Vec<f64> = (0..data.n_genes() * settings.components).map(|_| random.standard_normal()).collect();
+            let values: Vec<f64> =
+                (0..data.n_genes() * settings.components).map(|_| random.standard_normal()).collect();
             let k = settings.components;
             ((0..data.n_genes()).collect(), Mat::from_fn(data.n_genes(), k, |i, j| values[i * k + j]))
         }
@@ -172,7 +188,9 @@ pub fn linear_model(
             // Drawn in the order of the data's conditions, so every condition's vector is fixed by the seed.
             data.conditions()
                 .iter()
-                .map(|condition| (condition.key(), (0..settings.components).map(|_| random.standard_normal()).collect()))
+                .map(|condition| {
+                    (condition.key(), (0..settings.components).map(|_| random.standard_normal()).collect())
+                })
                 .collect::<HashMap<ConditionKey, Vec<f64>>>()
         }
         _ => HashMap::new(),
@@ -180,12 +198,9 @@ pub fn linear_model(
     let perturbation_dimensions = match settings.perturbation_embedding {
         EmbeddingSource::TrainingPca => g.ncols(),
         EmbeddingSource::Random { .. } => settings.components,
-        EmbeddingSource::Uploaded => uploaded
-            .perturbations
-            .ok_or("no perturbation embedding was uploaded")?
-            .values()
-            .next()
-            .map_or(0, Vec::len),
+        EmbeddingSource::Uploaded => {
+            uploaded.perturbations.ok_or("no perturbation embedding was uploaded")?.values().next().map_or(0, Vec::len)
+        }
     };
     let embed = |condition: &Condition| -> Result<Vec<f64>, String> {
         match settings.perturbation_embedding {
@@ -208,7 +223,9 @@ pub fn linear_model(
             }
             EmbeddingSource::Random { .. } => match condition {
                 Condition::Control => Ok(vec![0.0; perturbation_dimensions]),
-                _ => random_perturbations.get(&condition.key()).cloned().ok_or_else(|| "no random embedding".to_string()),
+                _ => {
+                    random_perturbations.get(&condition.key()).cloned().ok_or_else(|| "no random embedding".to_string())
+                }
             },
         }
     };
@@ -268,9 +285,9 @@ mod tests {
         let control: Vec<f64> = (0..60).map(|i| 1.0 + (i % 7) as f64).collect();
         let mut values = Vec::new();
         for (index, _) in conditions.iter().enumerate() {
-            for gene in 0..60 {
+            for level in &control {
                 let effect = if index == 0 { 0.0 } else { 0.3 * random.standard_normal() };
-                values.push((control[gene] + effect) as f32);
+                values.push((level + effect) as f32);
             }
         }
         ExpressionMatrix::new(genes, conditions, values)
@@ -333,8 +350,9 @@ mod tests {
     fn unmeasured_targets_are_not_predicted() {
         let data = dataset();
         let (train, targets) = split(&data);
-        let output = linear_model(&data, &train, &targets, &LinearModelSettings::default(), UploadedEmbeddings::default())
-            .unwrap();
+        let output =
+            linear_model(&data, &train, &targets, &LinearModelSettings::default(), UploadedEmbeddings::default())
+                .unwrap();
         assert_eq!(output.predicted.len(), 3);
         assert_eq!(output.not_predicted.len(), 1);
         assert!(output.not_predicted[0].1.contains("NOT_MEASURED is not a measured gene"));

@@ -75,7 +75,9 @@ pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePred
     let mut output = BaselinePredictions::default();
     for &condition in targets {
         let Some((first, second)) = condition.singles() else {
-            output.not_predicted.push((condition.clone(), "the additive model predicts double perturbations only".into()));
+            output
+                .not_predicted
+                .push((condition.clone(), "the additive model predicts double perturbations only".into()));
             continue;
         };
         match (data.column_of(&first), data.column_of(&second)) {
@@ -90,7 +92,9 @@ pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePred
                     .filter(|(column, _)| column.is_none())
                     .map(|(_, single)| single.name())
                     .collect();
-                output.not_predicted.push((condition.clone(), format!("single(s) not measured: {}", missing.join(", "))));
+                output
+                    .not_predicted
+                    .push((condition.clone(), format!("single(s) not measured: {}", missing.join(", "))));
             }
         }
     }

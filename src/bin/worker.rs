@@ -1,1 +1,111 @@
-fn main() {}
+//! The Web Worker: reads dropped files and runs the engine off the page's thread. It speaks the messages of
+//! `perturb_check::protocol`; a run cannot be interrupted from inside, so the page cancels by terminating
+//! the worker and starting a new one.
+
+use perturb_check::analysis::{analyze, AnalysisError};
+use perturb_check::inspect::{inspect, load_file, LoadedFile};
+use perturb_check::protocol::{Request, Response};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
+
+thread_local! {
+    /// Files already read, by the page's file id, with the size and time they had (a replaced file re-reads).
+    static CACHE: RefCell<HashMap<u32, (f64, f64, LoadedFile)>> = RefCell::new(HashMap::new());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(response: &Response) {
+    match serde_wasm_bindgen::to_value(response) {
+        Ok(value) => {
+            let _ = scope().post_message(&value);
+        }
+        Err(error) => web_sys::console::error_1(&format!("cannot send a message: {error}").into()),
+    }
+}
+
+fn read_bytes(file: &File) -> Result<Vec<u8>, String> {
+    let reader = FileReaderSync::new().map_err(|_| "this browser cannot read files in a worker".to_string())?;
+    let buffer = reader
+        .read_as_array_buffer(file)
+        .map_err(|_| format!("{}: the file could not be read (was it moved or deleted?)", file.name()))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// The loaded file for `id`, read now unless the cache holds this very file.
+fn loaded(id: u32, name: &str, file: &File) -> Result<(), String> {
+    let stamp = (file.size(), file.last_modified());
+    let cached = CACHE.with(|cache| cache.borrow().get(&id).is_some_and(|(size, time, _)| (*size, *time) == stamp));
+    if !cached {
+        let bytes = read_bytes(file)?;
+        let loaded = load_file(name, &bytes).map_err(|error| error.to_string())?;
+        CACHE.with(|cache| cache.borrow_mut().insert(id, (stamp.0, stamp.1, loaded)));
+    }
+    Ok(())
+}
+
+fn handle(request: Request, files: Vec<File>) {
+    match request {
+        Request::Inspect { id, name } => {
+            let outcome = files.first().ok_or("no file was sent".to_string()).and_then(|file| loaded(id, &name, file));
+            let response = match outcome {
+                Ok(()) => CACHE.with(|cache| {
+                    let cache = cache.borrow();
+                    let loaded = &cache[&id].2;
+                    Response::Inspected { id, summary: inspect(&name, loaded, &Default::default()) }
+                }),
+                Err(error) => Response::InspectFailed { id, error },
+            };
+            post(&response);
+        }
+        Request::Forget { id } => {
+            CACHE.with(|cache| cache.borrow_mut().remove(&id));
+        }
+        Request::Run { run_id, files: inputs, settings } => {
+            for (input, file) in inputs.iter().zip(&files) {
+                if let Err(error) = loaded(input.id, &input.name, file) {
+                    post(&Response::Failed { run_id, error });
+                    return;
+                }
+            }
+            let outcome = CACHE.with(|cache| {
+                let cache = cache.borrow();
+                let pairs: Vec<_> = inputs.iter().map(|input| (input.clone(), &cache[&input.id].2)).collect();
+                analyze(&pairs, &settings, &mut |progress| {
+                    post(&Response::Progress { run_id, progress: progress.clone() });
+                    true
+                })
+            });
+            post(&match outcome {
+                Ok(report) => Response::Finished { run_id, report: Box::new(report) },
+                Err(AnalysisError::Cancelled) => Response::Failed { run_id, error: "cancelled".into() },
+                Err(error) => Response::Failed { run_id, error: error.to_string() },
+            });
+        }
+    }
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        let data = event.data();
+        let request = js_sys::Reflect::get(&data, &"request".into()).ok();
+        let files: Vec<File> = js_sys::Reflect::get(&data, &"files".into())
+            .ok()
+            .and_then(|files| files.dyn_into::<js_sys::Array>().ok())
+            .map(|files| files.iter().filter_map(|file| file.dyn_into::<File>().ok()).collect())
+            .unwrap_or_default();
+        match request.map(serde_wasm_bindgen::from_value::<Request>) {
+            Some(Ok(request)) => handle(request, files),
+            _ => web_sys::console::error_1(&"the worker received a message it does not understand".into()),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&Response::Ready);
+}

@@ -8,7 +8,7 @@
 //! assert_eq!(embedding.vector(1), [1.0, 2.0]);
 //! ```
 
-use super::table::{read_table, RowNames, TableOptions};
+use super::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::error::{InputError, Notice};
 
 /// One vector per name; `values` is names × dimensions, row-major.
@@ -29,18 +29,33 @@ impl Embedding {
     pub fn position(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|candidate| candidate == name)
     }
+
+    /// An embedding from a table with one column per name and one row per dimension; `None` when empty.
+    pub fn from_table(table: &RawTable) -> Option<Embedding> {
+        let (names, dimensions) = (table.column_names.clone(), table.n_rows());
+        if names.is_empty() || dimensions == 0 {
+            return None;
+        }
+        // The file is dimensions × names; keep names × dimensions so that each vector is contiguous.
+        let mut values = vec![0.0; table.values.len()];
+        for dimension in 0..dimensions {
+            for (name_index, &value) in table.row(dimension).iter().enumerate() {
+                values[name_index * dimensions + dimension] = value;
+            }
+        }
+        Some(Embedding { names, dimensions, values, notices: table.notices.clone() })
+    }
 }
 
 pub fn read_embedding(file: &str, bytes: &[u8]) -> Result<Embedding, InputError> {
     let options = TableOptions { row_names: RowNames::Detect, ..TableOptions::default() };
     let table = read_table(file, bytes, &options)?;
-    let (names, dimensions) = (table.column_names.clone(), table.n_rows());
-    // The file is dimensions × names; keep names × dimensions so that each vector is contiguous.
-    let mut values = vec![0.0; table.values.len()];
-    for dimension in 0..dimensions {
-        for (name_index, &value) in table.row(dimension).iter().enumerate() {
-            values[name_index * dimensions + dimension] = value;
-        }
-    }
-    Ok(Embedding { names, dimensions, values, notices: table.notices })
+    Embedding::from_table(&table).ok_or_else(|| {
+        crate::error::InputError::new(
+            file,
+            crate::error::Location::File,
+            crate::error::ErrorKind::NoDataRows,
+            "the embedding has no values",
+        )
+    })
 }

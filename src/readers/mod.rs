@@ -33,7 +33,10 @@ pub fn decompress<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, Inpu
             file,
             Location::File,
             ErrorKind::TooLarge,
-            format!("decompressed, the file is larger than {} GiB, more than the browser can hold", MAX_DECOMPRESSED_BYTES >> 30),
+            format!(
+                "decompressed, the file is larger than {} GiB, more than the browser can hold",
+                MAX_DECOMPRESSED_BYTES >> 30
+            ),
         ));
     }
     Ok(Cow::Owned(out))

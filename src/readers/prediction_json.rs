@@ -145,7 +145,11 @@ mod tests {
             (b"{\"A\": [1, 2],\n \"B\": [1]}", ErrorKind::WrongLength, "p.json, key 'B': this vector has 1 values"),
             (b"{\"A\": [1, null]}", ErrorKind::MissingValue, "p.json, key 'A': value 2 is null"),
             (b"{\"A\": [1, NaN]}", ErrorKind::Json, "p.json, line 1, column 11: this is not a prediction file"),
-            (b"{\"A\": [1e300]}", ErrorKind::NotFinite, "p.json, key 'A': value 1 is 1e300, which is not a finite number"),
+            (
+                b"{\"A\": [1e300]}",
+                ErrorKind::NotFinite,
+                "p.json, key 'A': value 1 is 1e300, which is not a finite number",
+            ),
         ];
         for (bytes, kind, start) in cases {
             let error = read_all_predictions("p.json", bytes).unwrap_err();

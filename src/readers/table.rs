@@ -90,6 +90,25 @@ fn detect_delimiter(text: &[u8]) -> u8 {
     }
 }
 
+/// Whether a header's first cell names a column of row names (so that numeric gene IDs stay names).
+fn names_rows(corner: &str) -> bool {
+    const CORNERS: [&str; 12] = [
+        "gene",
+        "genes",
+        "gene_id",
+        "gene_name",
+        "gene_symbol",
+        "symbol",
+        "feature",
+        "id",
+        "condition",
+        "perturbation",
+        "index",
+        "unnamed: 0",
+    ];
+    CORNERS.contains(&corner.to_ascii_lowercase().as_str())
+}
+
 /// Parses one numeric cell. `decimal_comma` allows `1,5` (only when the delimiter is not a comma).
 fn parse_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
     let text = std::str::from_utf8(bytes).map_err(|_| CellProblem::NotANumber)?.trim();
@@ -125,13 +144,26 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::new(file, Location::File, ErrorKind::Empty, "the file is empty"));
     }
+    if text.starts_with(b"\x89HDF\r\n\x1a\n") {
+        return Err(InputError::new(
+            file,
+            Location::File,
+            ErrorKind::Unsupported,
+            "this is an HDF5 file (e.g. AnnData .h5ad), not a text table",
+        ));
+    }
+    // Text tables have no NUL bytes; a binary file (Excel, zip, image) would otherwise fail later, less clearly.
+    if text.iter().take(64 * 1024).any(|&byte| byte == 0) {
+        return Err(InputError::new(
+            file,
+            Location::File,
+            ErrorKind::Encoding,
+            "this is a binary file, not a text table: save it as CSV or TSV (or gzip-compressed CSV/TSV)",
+        ));
+    }
     let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(text));
     let decimal_comma = delimiter != b',';
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text);
     let mut notices = Vec::new();
     let mut latin1_names = false;
     let mut used_decimal_comma = false;
@@ -180,7 +212,8 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
             continue; // blank line
         }
         let has_name = *first_column_is_name.get_or_insert_with(|| {
-            parse_cell(record.get(0).unwrap_or_default(), decimal_comma).is_err()
+            names_rows(header.first().map(String::as_str).unwrap_or_default())
+                || parse_cell(record.get(0).unwrap_or_default(), decimal_comma).is_err()
         });
         let expected = *width.get_or_insert_with(|| record.len());
         if record.len() != expected {
@@ -220,12 +253,8 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
                                  gene or fill the value"
                             ),
                         ),
-                        CellProblem::NotFinite => {
-                            (ErrorKind::NotFinite, format!("'{shown}' is not a finite number"))
-                        }
-                        CellProblem::NotANumber => {
-                            (ErrorKind::NotANumber, format!("'{shown}' is not a number"))
-                        }
+                        CellProblem::NotFinite => (ErrorKind::NotFinite, format!("'{shown}' is not a finite number")),
+                        CellProblem::NotANumber => (ErrorKind::NotANumber, format!("'{shown}' is not a number")),
                     };
                     return Err(InputError::new(file, location, kind, message));
                 }
@@ -321,6 +350,8 @@ mod tests {
         assert!(table.row_names.is_empty());
         assert_eq!(table.column_names, ["G1", "G2"]);
         assert_eq!(table.n_rows(), 2);
+        let numeric_ids = read_table("d.tsv", b"gene\tctrl\n7157\t0.5\n", &options).unwrap();
+        assert_eq!(numeric_ids.row_names, ["7157"], "a 'gene' corner keeps numeric IDs as names");
         let labelled = read_table("e.tsv", b"dim\tG1\tG2\nPC1\t0.5\t1\n", &options).unwrap();
         assert_eq!(labelled.row_names, ["PC1"]);
         assert_eq!(labelled.row(0), [0.5, 1.0]);

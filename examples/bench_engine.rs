@@ -1,0 +1,159 @@
+//! Engine benchmarks on generated data (BENCHMARKS.md records the results):
+//! - CSV parsing throughput on a 19,264 genes × 225 conditions pseudobulk (≈ 40 MB);
+//! - the full double benchmark on it: 5 seeds, 3 baselines + 2 uploaded predictions, metrics (parsing
+//!   excluded);
+//! - the linear model on 8,000 genes × 2,000 training conditions.
+//!
+//! Native: `cargo run --release --example bench_engine`. WebAssembly: `scripts/bench-wasm.sh` builds this
+//! for wasm32-wasip1 with simd128 and runs it in Node. Each timing is the best of `REPEATS` runs.
+
+use perturb_check::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
+use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkSettings};
+use perturb_check::conditions::{Condition, ConditionRules};
+use perturb_check::expression::{read_expression_data, ExpressionMatrix, Orientation};
+use perturb_check::numpy_random::LegacyRandomState;
+use perturb_check::predictions::Prediction;
+use std::time::Instant;
+
+const REPEATS: usize = 3;
+
+fn best_of<T>(mut run: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..REPEATS {
+        let start = Instant::now();
+        let value = run();
+        best = best.min(start.elapsed().as_secs_f64());
+        last = Some(value);
+    }
+    (best, last.unwrap())
+}
+
+/// A pseudobulk like Norman 2019's: ctrl, `n_singles` singles, `n_doubles` doubles; effects act on a gene
+/// program each, doubles are additive plus noise.
+fn generate(n_genes: usize, n_singles: usize, n_doubles: usize, seed: u32) -> ExpressionMatrix {
+    let mut random = LegacyRandomState::new(seed);
+    let genes: Vec<String> = (0..n_genes).map(|i| format!("GENE{i}")).collect();
+    let control: Vec<f64> = (0..n_genes).map(|_| (random.standard_normal() * 1.2 - 1.0).exp().ln_1p()).collect();
+    // Perturbations act through shared gene programs (as in real screens), plus their own small noise.
+    let programs: Vec<Vec<f64>> = (0..40)
+        .map(|_| {
+            let start = random.below(n_genes);
+            (0..n_genes)
+                .map(|g| if (g + n_genes - start) % n_genes < 300 { random.standard_normal() } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    let effects: Vec<Vec<f64>> = (0..n_singles)
+        .map(|_| {
+            let weights: Vec<(usize, f64)> =
+                (0..3).map(|_| (random.below(programs.len()), 0.4 * random.standard_normal())).collect();
+            (0..n_genes)
+                .map(|g| {
+                    weights.iter().map(|&(p, w)| w * programs[p][g]).sum::<f64>() + 0.02 * random.standard_normal()
+                })
+                .collect()
+        })
+        .collect();
+    let mut conditions = vec![Condition::Control];
+    let mut values: Vec<f32> = control.iter().map(|&v| v as f32).collect();
+    for (index, effect) in effects.iter().enumerate() {
+        conditions.push(Condition::Single(format!("GENE{index}")));
+        values.extend(control.iter().zip(effect).map(|(c, e)| (c + e + 0.01 * random.standard_normal()) as f32));
+    }
+    for index in 0..n_doubles {
+        // Distinct unordered pairs: (a, a + 1), then (a, a + 18), ...
+        let a = index % n_singles;
+        let b = (a + 1 + 17 * (index / n_singles)) % n_singles;
+        conditions.push(Condition::Double(format!("GENE{a}"), format!("GENE{b}")));
+        values.extend(
+            (0..n_genes).map(|g| (control[g] + effects[a][g] + effects[b][g] + 0.02 * random.standard_normal()) as f32),
+        );
+    }
+    ExpressionMatrix::new(genes, conditions, values)
+}
+
+fn to_csv(matrix: &ExpressionMatrix) -> String {
+    let mut out = String::from("gene");
+    for name in matrix.condition_names() {
+        out.push(',');
+        out.push_str(&name);
+    }
+    out.push('\n');
+    for (g, gene) in matrix.genes().iter().enumerate() {
+        out.push_str(gene);
+        for c in 0..matrix.n_conditions() {
+            out.push(',');
+            out.push_str(&format!("{:.6}", matrix.column(c)[g]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn noisy_prediction(data: &ExpressionMatrix, method: &str, scale: f64, seed: u32) -> Prediction {
+    let mut random = LegacyRandomState::new(seed);
+    let values = data.values().iter().map(|&v| (f64::from(v) + scale * random.standard_normal()) as f32).collect();
+    Prediction {
+        method: method.into(),
+        seed: None,
+        file: format!("{method}.csv"),
+        matrix: ExpressionMatrix::new(data.genes().to_vec(), data.conditions().to_vec(), values),
+        notices: vec![],
+    }
+}
+
+fn main() {
+    println!("target: {}", std::env::consts::ARCH);
+    let data = generate(19_264, 100, 124, 1);
+    let csv = to_csv(&data);
+    let megabytes = csv.len() as f64 / 1e6;
+    let (seconds, parsed) = best_of(|| {
+        read_expression_data("bench.csv", csv.as_bytes(), &ConditionRules::default(), Orientation::Detect).unwrap()
+    });
+    assert_eq!(parsed.matrix.n_conditions(), 225);
+    println!("csv parse: {megabytes:.1} MB in {seconds:.3} s = {:.0} MB/s", megabytes / seconds);
+
+    let predictions = [noisy_prediction(&data, "model_a", 0.1, 2), noisy_prediction(&data, "model_b", 0.2, 3)];
+    let inputs = BenchmarkInputs {
+        dataset: "bench",
+        data: &data,
+        predictions: &predictions,
+        uploaded_split: None,
+        embeddings: UploadedEmbeddings::default(),
+    };
+    let (seconds, result) = best_of(|| run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| true).unwrap());
+    println!(
+        "double benchmark: 19264 genes x 225 conditions, 5 seeds, 3 baselines + 2 predictions, {} rows in {seconds:.3} s",
+        result.rows.len()
+    );
+
+    let linear_data = generate(8_000, 2_000, 0, 4);
+    let train: Vec<&Condition> = linear_data.conditions().iter().collect();
+    let targets: Vec<&Condition> = linear_data.conditions()[1..11].iter().collect();
+    let centred = {
+        let n = linear_data.n_genes();
+        let mut m = perturb_check::linalg::matrix_from_f32(linear_data.values(), n, linear_data.n_conditions());
+        for j in 0..m.ncols() {
+            let mean = (0..n).map(|i| m[(i, j)]).sum::<f64>() / n as f64;
+            for i in 0..n {
+                m[(i, j)] -= mean;
+            }
+        }
+        m
+    };
+    let start = Instant::now();
+    let svd = perturb_check::linalg::truncated_svd(centred.as_ref(), 10);
+    println!(
+        "  truncated SVD alone: {:?} in {:.3} s; singular values {:.3?}",
+        svd.method,
+        start.elapsed().as_secs_f64(),
+        svd.singular_values
+    );
+    let (seconds, output) = best_of(|| {
+        linear_model(&linear_data, &train, &targets, &LinearModelSettings::default(), UploadedEmbeddings::default())
+            .unwrap()
+    });
+    assert_eq!(output.predicted.len(), 10);
+    println!("linear model: 8000 genes x 2001 training conditions (K = 10) in {seconds:.3} s");
+}

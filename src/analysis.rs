@@ -1,0 +1,365 @@
+//! One run as the page makes it: files with their roles, settings in, a serialisable report out. The Web
+//! Worker calls [`analyze`]; native tests call it on the same files, so page and tests agree.
+//!
+//! Paper-format predictions (`X_all_predictions.json`) are paired with their gene names here:
+//! `X_gene_names.json` beside it, else a `gene_names.json` in the same folder, else the only gene-names
+//! file when there is one prediction JSON.
+
+use crate::baselines::linear_model::{perturbation_embedding_by_condition, UploadedEmbeddings};
+use crate::benchmark::{
+    run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkSettings, NotPredicted, Progress, RunError,
+};
+use crate::conditions::ConditionRules;
+use crate::error::{ErrorKind, InputError, Location, Notice};
+use crate::expression::{matrix_from_table, Orientation};
+use crate::inspect::{embedding_from_table, FileRole, LoadedFile};
+use crate::predictions::{
+    align_genes, method_name_from_file, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName,
+    Prediction,
+};
+use crate::readers::base_name;
+use crate::readers::split_json::read_split;
+use crate::results_table::ResultRow;
+use crate::splits::{uploaded_split, SplitLabel};
+use crate::summary::{summarize, BootstrapSettings, Comparison, MethodSummary};
+use serde::{Deserialize, Serialize};
+
+/// A file as the page describes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputFile {
+    pub id: u32,
+    /// The file's name, with its folder path when a folder was dropped (`gears/all_predictions.json`).
+    pub name: String,
+    pub role: FileRole,
+    /// For predictions: the method name (chosen by the user); `None` derives it from the file name.
+    pub method: Option<String>,
+    /// For predictions: the seed the file belongs to; `None` scores it under every seed.
+    pub seed: Option<u32>,
+}
+
+impl InputFile {
+    fn folder(&self) -> Option<&str> {
+        let mut parts = self.name.rsplit(['/', '\\']);
+        parts.next();
+        parts.next()
+    }
+}
+
+/// Settings of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSettings {
+    pub benchmark: BenchmarkSettings,
+    pub rules: ConditionRules,
+    /// How the data table is laid out (detected by default).
+    pub orientation: Orientation,
+    pub bootstrap: BootstrapSettings,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        AnalysisSettings {
+            benchmark: BenchmarkSettings::default(),
+            rules: ConditionRules::default(),
+            orientation: Orientation::Detect,
+            bootstrap: BootstrapSettings::default(),
+        }
+    }
+}
+
+/// The sizes of one split, for the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitSizes {
+    pub seed: Option<u32>,
+    pub train: usize,
+    pub test: usize,
+    pub val: usize,
+    pub all: usize,
+}
+
+/// How one uploaded prediction met the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PredictionReport {
+    pub file: String,
+    pub method: String,
+    pub seed: Option<u32>,
+    pub genes: GeneAlignment,
+}
+
+/// Everything the page shows after a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub dataset: String,
+    pub kind: BenchmarkKind,
+    pub methods: Vec<String>,
+    pub reference: Option<String>,
+    /// How many genes the metrics use (N, or all genes when there are fewer).
+    pub n_genes_used: usize,
+    pub n_genes: usize,
+    pub splits: Vec<SplitSizes>,
+    pub rows: Vec<ResultRow>,
+    /// Per method over the points every method predicts, and over each method's own points.
+    pub summary_common: Vec<MethodSummary>,
+    pub summary_own: Vec<MethodSummary>,
+    /// Per method and seed, over the common points.
+    pub summary_by_seed: Vec<MethodSummary>,
+    pub predictions: Vec<PredictionReport>,
+    pub not_predicted: Vec<NotPredicted>,
+    pub notices: Vec<Notice>,
+}
+
+/// Why a run could not be made.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AnalysisError {
+    /// A file is wrong; the error says which and where.
+    Input(InputError),
+    /// The files or settings do not make a run; the message says why.
+    Invalid(String),
+    Cancelled,
+}
+
+impl std::fmt::Display for AnalysisError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalysisError::Input(error) => error.fmt(f),
+            AnalysisError::Invalid(message) => f.write_str(message),
+            AnalysisError::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl From<InputError> for AnalysisError {
+    fn from(error: InputError) -> Self {
+        AnalysisError::Input(error)
+    }
+}
+
+fn expect_table<'a>(
+    file: &InputFile,
+    loaded: &'a LoadedFile,
+) -> Result<&'a crate::readers::table::RawTable, InputError> {
+    match loaded {
+        LoadedFile::Table(table) => Ok(table),
+        LoadedFile::Json(_) => Err(InputError::new(
+            &file.name,
+            Location::File,
+            ErrorKind::Unsupported,
+            format!("this JSON file cannot be used as {}: choose another role", file.role.label().to_lowercase()),
+        )),
+    }
+}
+
+fn expect_json<'a>(file: &InputFile, loaded: &'a LoadedFile) -> Result<&'a [u8], InputError> {
+    match loaded {
+        LoadedFile::Json(text) => Ok(text),
+        LoadedFile::Table(_) => Err(InputError::new(
+            &file.name,
+            Location::File,
+            ErrorKind::Unsupported,
+            format!("this table cannot be used as {}: choose another role", file.role.label().to_lowercase()),
+        )),
+    }
+}
+
+/// A table with its first column as names (a table read with detection may have taken numeric names for
+/// values; expression tables always have names).
+fn named_table(
+    file: &InputFile,
+    table: &crate::readers::table::RawTable,
+) -> Result<crate::readers::table::RawTable, InputError> {
+    if !table.row_names.is_empty() {
+        return Ok(table.clone());
+    }
+    Err(InputError::new(
+        &file.name,
+        Location::File,
+        ErrorKind::NoDataRows,
+        "the first column holds numbers, not gene or condition names; a table needs names in its first column and \
+         first row",
+    ))
+}
+
+/// The gene-names file for a paper-format prediction (see the module documentation).
+fn gene_names_for<'a>(
+    prediction: &InputFile,
+    files: &'a [(InputFile, &'a LoadedFile)],
+) -> Option<&'a (InputFile, &'a LoadedFile)> {
+    let gene_files: Vec<&(InputFile, &LoadedFile)> =
+        files.iter().filter(|(file, _)| file.role == FileRole::GeneNames).collect();
+    let stem = base_name(&prediction.name);
+    if let Some(prefix) = stem.strip_suffix("all_predictions") {
+        let wanted = format!("{prefix}gene_names");
+        let same_folder = |file: &InputFile| file.folder() == prediction.folder();
+        if let Some(found) = gene_files.iter().find(|(file, _)| base_name(&file.name) == wanted && same_folder(file)) {
+            return Some(found);
+        }
+        if let Some(found) = gene_files.iter().find(|(file, _)| base_name(&file.name) == wanted) {
+            return Some(found);
+        }
+    }
+    let json_predictions = files
+        .iter()
+        .filter(|(file, loaded)| file.role == FileRole::Predictions && matches!(loaded, LoadedFile::Json(_)))
+        .count();
+    (json_predictions == 1 && gene_files.len() == 1).then(|| gene_files[0])
+}
+
+/// Runs the benchmark on `files`. `on_progress` returning `false` cancels.
+pub fn analyze(
+    files: &[(InputFile, &LoadedFile)],
+    settings: &AnalysisSettings,
+    on_progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<RunReport, AnalysisError> {
+    let rules = &settings.rules;
+    let data_files: Vec<&(InputFile, &LoadedFile)> =
+        files.iter().filter(|(file, _)| file.role == FileRole::Data).collect();
+    let (data_file, data_loaded) =
+        match data_files.as_slice() {
+            [] => return Err(AnalysisError::Invalid(
+                "no expression data: add a pseudobulk table (genes × conditions, with a control condition) or choose \
+                 the role 'Expression data' for one of the files"
+                    .into(),
+            )),
+            [one] => *one,
+            more => {
+                return Err(AnalysisError::Invalid(format!(
+                    "{} files have the role 'Expression data' ({}); keep one",
+                    more.len(),
+                    more.iter().map(|(file, _)| file.name.as_str()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        };
+    let table = named_table(data_file, expect_table(data_file, data_loaded)?)?;
+    let loaded = matrix_from_table(&data_file.name, table, rules, settings.orientation, None)?;
+    if loaded.matrix.control().is_none() {
+        return Err(AnalysisError::Input(InputError::new(
+            &data_file.name,
+            Location::File,
+            ErrorKind::NoControl,
+            format!(
+                "no control condition: expected one named {}; if your control has another label, set it in the settings",
+                rules.control_labels.join(", ")
+            ),
+        )));
+    }
+    let data = loaded.matrix;
+    let mut notices = loaded.notices;
+
+    let mut predictions: Vec<Prediction> = Vec::new();
+    let mut taken: Vec<MethodName> = Vec::new();
+    for (file, loaded_file) in files.iter().filter(|(file, _)| file.role == FileRole::Predictions) {
+        let name = match &file.method {
+            Some(method) if !method.trim().is_empty() => {
+                MethodName { method: method.trim().to_string(), seed: file.seed }
+            }
+            _ => {
+                let mut name = method_name_from_file(&file.name, file.folder(), &taken);
+                name.seed = file.seed.or(name.seed);
+                name
+            }
+        };
+        taken.push(name.clone());
+        let prediction = match loaded_file {
+            LoadedFile::Table(table) => {
+                prediction_from_table(&file.name, named_table(file, table)?, name, rules, Orientation::Detect, &data)?
+            }
+            LoadedFile::Json(text) => {
+                let (genes_file, genes_loaded) = gene_names_for(file, files).ok_or_else(|| {
+                    InputError::new(
+                        &file.name,
+                        Location::File,
+                        ErrorKind::Unsupported,
+                        "a paper-format prediction needs its gene names: add the matching gene_names.json",
+                    )
+                })?;
+                let genes_text = expect_json(genes_file, genes_loaded)?;
+                read_paper_prediction(&file.name, text, &genes_file.name, genes_text, name, rules, &data)?
+            }
+        };
+        notices.extend(prediction.notices.iter().cloned());
+        predictions.push(prediction);
+    }
+
+    let mut split = None;
+    for (file, loaded_file) in files.iter().filter(|(file, _)| file.role == FileRole::Split) {
+        if split.is_some() {
+            return Err(AnalysisError::Invalid("more than one split file: keep one".into()));
+        }
+        let uploaded = read_split(&file.name, expect_json(file, loaded_file)?)?;
+        let (resolved, split_notices) = uploaded_split(&file.name, &uploaded, &data, rules)?;
+        notices.extend(split_notices);
+        split = Some(resolved);
+    }
+
+    let mut gene_embedding = None;
+    let mut perturbation_embedding = None;
+    for (file, loaded_file) in files {
+        match file.role {
+            FileRole::GeneEmbedding => {
+                gene_embedding = Some(embedding_from_table(&file.name, expect_table(file, loaded_file)?)?)
+            }
+            FileRole::PerturbationEmbedding => {
+                let embedding = embedding_from_table(&file.name, expect_table(file, loaded_file)?)?;
+                perturbation_embedding = Some(perturbation_embedding_by_condition(&embedding, rules));
+            }
+            _ => {}
+        }
+    }
+
+    let dataset = base_name(&data_file.name).to_string();
+    let inputs = BenchmarkInputs {
+        dataset: &dataset,
+        data: &data,
+        predictions: &predictions,
+        uploaded_split: split.as_ref(),
+        embeddings: UploadedEmbeddings {
+            genes: gene_embedding.as_ref(),
+            perturbations: perturbation_embedding.as_ref(),
+        },
+    };
+    let result = run_benchmark(&inputs, &settings.benchmark, on_progress).map_err(|error| match error {
+        RunError::Cancelled => AnalysisError::Cancelled,
+        RunError::Invalid(message) => AnalysisError::Invalid(message),
+    })?;
+    notices.extend(result.notices.iter().cloned());
+
+    let reference = result.reference.as_deref();
+    let summary_common = summarize(&result.rows, Comparison::Common, reference, false, settings.bootstrap);
+    let summary_own = summarize(&result.rows, Comparison::Own, reference, false, settings.bootstrap);
+    let summary_by_seed = summarize(&result.rows, Comparison::Common, reference, true, settings.bootstrap);
+    let splits = result
+        .splits
+        .iter()
+        .map(|split| SplitSizes {
+            seed: split.seed,
+            train: split.count(SplitLabel::Train),
+            test: split.count(SplitLabel::Test),
+            val: split.count(SplitLabel::Val),
+            all: split.count(SplitLabel::All),
+        })
+        .collect();
+    let prediction_reports = predictions
+        .iter()
+        .map(|prediction| PredictionReport {
+            file: prediction.file.clone(),
+            method: prediction.method.clone(),
+            seed: prediction.seed,
+            genes: align_genes(&prediction.matrix, &data),
+        })
+        .collect();
+    Ok(RunReport {
+        dataset,
+        kind: result.kind,
+        methods: result.methods,
+        reference: result.reference,
+        n_genes_used: result.gene_set.len(),
+        n_genes: data.n_genes(),
+        splits,
+        rows: result.rows,
+        summary_common,
+        summary_own,
+        summary_by_seed,
+        predictions: prediction_reports,
+        not_predicted: result.not_predicted,
+        notices,
+    })
+}

@@ -1,0 +1,290 @@
+//! Adding files (picker, folder picker, drag and drop), their cards, and the role each plays.
+
+use super::state::{use_state, AppState, FileEntry};
+use super::worker_client::send;
+use leptos::prelude::*;
+use perturb_check::inspect::{FileRole, FileSummary};
+use perturb_check::predictions::{method_name_from_file, MethodName};
+use perturb_check::protocol::Request;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+use web_sys::File;
+
+thread_local! {
+    /// The browser's file handles by id (not `Send`, so kept out of the signals).
+    static HANDLES: RefCell<HashMap<u32, File>> = RefCell::new(HashMap::new());
+}
+
+pub fn file_handles(ids: &[u32]) -> Vec<File> {
+    HANDLES.with(|handles| {
+        let handles = handles.borrow();
+        ids.iter().filter_map(|id| handles.get(id).cloned()).collect()
+    })
+}
+
+/// The name a file is known by: its path inside a chosen folder, else its name.
+fn display_name(file: &File) -> String {
+    let relative = js_sys::Reflect::get(file, &"webkitRelativePath".into()).ok().and_then(|path| path.as_string());
+    relative.filter(|path| !path.is_empty()).unwrap_or_else(|| file.name())
+}
+
+/// Adds files; a file with the same name as one already there replaces it.
+pub fn add_files(state: AppState, files: Vec<File>) {
+    for file in files {
+        let name = display_name(&file);
+        let replaced =
+            state.files.with_untracked(|entries| entries.iter().find(|entry| entry.name == name).map(|entry| entry.id));
+        let id = replaced.unwrap_or_else(|| {
+            let id = state.next_file_id.get_untracked();
+            state.next_file_id.set(id + 1);
+            id
+        });
+        HANDLES.with(|handles| handles.borrow_mut().insert(id, file.clone()));
+        let entry = FileEntry {
+            id,
+            name: name.clone(),
+            size: file.size(),
+            summary: None,
+            error: None,
+            role: None,
+            method: String::new(),
+            seed: None,
+        };
+        state.files.update(|entries| match entries.iter_mut().find(|other| other.id == id) {
+            Some(slot) => *slot = entry,
+            None => entries.push(entry),
+        });
+        send(state, &Request::Inspect { id, name }, vec![file]);
+    }
+}
+
+pub fn remove_file(state: AppState, id: u32) {
+    HANDLES.with(|handles| handles.borrow_mut().remove(&id));
+    state.files.update(|entries| entries.retain(|entry| entry.id != id));
+    send(state, &Request::Forget { id }, vec![]);
+}
+
+pub fn clear_files(state: AppState) {
+    let ids: Vec<u32> = state.files.with_untracked(|entries| entries.iter().map(|entry| entry.id).collect());
+    for id in ids {
+        remove_file(state, id);
+    }
+}
+
+/// Records what the worker found and gives the file its role: the first table with a control is the data,
+/// other tables predictions; a prediction gets a method name from its file name.
+pub fn assign_role(entries: &mut [FileEntry], id: u32, outcome: Result<FileSummary, String>) {
+    let has_data = entries.iter().any(|entry| entry.id != id && entry.role == Some(FileRole::Data));
+    let taken: Vec<MethodName> = entries
+        .iter()
+        .filter(|entry| entry.id != id && entry.role == Some(FileRole::Predictions))
+        .map(|entry| MethodName { method: entry.method.clone(), seed: entry.seed })
+        .collect();
+    let Some(entry) = entries.iter_mut().find(|entry| entry.id == id) else { return };
+    match outcome {
+        Err(error) => entry.error = Some(error),
+        Ok(summary) => {
+            let role = if summary.role == FileRole::Data && has_data { FileRole::Predictions } else { summary.role };
+            entry.role = Some(role);
+            if role == FileRole::Predictions {
+                let folder = entry.name.rsplit('/').nth(1);
+                let name = method_name_from_file(&entry.name, folder, &taken);
+                entry.method = name.method;
+                entry.seed = name.seed;
+            }
+            entry.summary = Some(summary);
+        }
+    }
+}
+
+fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
+    let Some(list) = list else { return vec![] };
+    (0..list.length()).filter_map(|index| list.get(index)).collect()
+}
+
+fn human_size(bytes: f64) -> String {
+    match bytes {
+        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
+        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
+        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
+        b => format!("{b:.0} B"),
+    }
+}
+
+/// The drop zone with the file and folder pickers.
+#[component]
+pub fn DropZone() -> impl IntoView {
+    let state = use_state();
+    let dragging = RwSignal::new(false);
+    // `webkitdirectory` (choose a whole folder) is not an attribute the view macro knows.
+    let folder_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = folder_input.get() {
+            let _ = input.set_attribute("webkitdirectory", "");
+        }
+    });
+    let on_drop = move |event: web_sys::DragEvent| {
+        event.prevent_default();
+        dragging.set(false);
+        let files = files_of(event.data_transfer().and_then(|transfer| transfer.files()));
+        add_files(state, files);
+    };
+    view! {
+        <section
+            class="drop-zone"
+            class:dragging=move || dragging.get()
+            on:dragover=move |event: web_sys::DragEvent| {
+                event.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+            aria-label="Add files"
+        >
+            <p class="drop-title">"Drop your files here"</p>
+            <p class="hint">
+                "A pseudobulk table (genes × conditions, log-normalised, with a control), predictions as tables or in the paper's "
+                <code>"all_predictions.json"</code> " + " <code>"gene_names.json"</code>
+                " format, optionally a split or embeddings. CSV, TSV, gzip."
+            </p>
+            <div class="pickers">
+                <label class="button">
+                    "Choose files"
+                    <input
+                        type="file"
+                        multiple
+                        data-testid="file-input"
+                        class="visually-hidden"
+                        on:change=move |event| {
+                            let input: web_sys::HtmlInputElement = event_target(&event);
+                            add_files(state, files_of(input.files()));
+                            input.set_value("");
+                        }
+                    />
+                </label>
+                <label class="button secondary">
+                    "Choose a folder"
+                    <input
+                        type="file"
+                        multiple
+                        node_ref=folder_input
+                        data-testid="folder-input"
+                        class="visually-hidden"
+                        on:change=move |event| {
+                            let input: web_sys::HtmlInputElement = event_target(&event);
+                            add_files(state, files_of(input.files()));
+                            input.set_value("");
+                        }
+                    />
+                </label>
+            </div>
+        </section>
+    }
+}
+
+/// One card per file: what it is, what was detected, and the controls to change its role and method.
+#[component]
+pub fn FileCard(id: u32) -> impl IntoView {
+    let state = use_state();
+    let entry = Memo::new(move |_| state.files.with(|files| files.iter().find(|entry| entry.id == id).cloned()));
+    let field =
+        move |read: fn(&FileEntry) -> String| move || entry.with(|entry| entry.as_ref().map(read).unwrap_or_default());
+    let role_value =
+        move || entry.with(|entry| entry.as_ref().and_then(|e| e.role).map(FileRole::as_str).unwrap_or(""));
+    let set_role = move |event: leptos::ev::Event| {
+        let value = event_target_value(&event);
+        state.files.update(|files| {
+            if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
+                entry.role = FileRole::from_value(&value);
+            }
+        });
+    };
+    let is_predictions = move || entry.with(|entry| entry.as_ref().and_then(|e| e.role) == Some(FileRole::Predictions));
+    let summary = move || entry.with(|entry| entry.as_ref().and_then(|e| e.summary.clone()));
+    let error = move || entry.with(|entry| entry.as_ref().and_then(|e| e.error.clone()));
+    view! {
+        <article class="file-card" data-testid="file-card" data-file-name=field(|e| e.name.clone())>
+            <header>
+                <h3 class="file-name">{field(|e| e.name.clone())}</h3>
+                <span class="file-size">{field(|e| human_size(e.size))}</span>
+                <button class="icon" title="Remove this file" aria-label=move || format!("Remove {}", field(|e| e.name.clone())())
+                    on:click=move |_| remove_file(state, id)>"×"</button>
+            </header>
+            <Show when=move || error().is_some()>
+                <p role="alert" class="error">{move || error().unwrap_or_default()}</p>
+            </Show>
+            <Show when=move || summary().is_none() && error().is_none()>
+                <p class="hint">"Reading…"</p>
+            </Show>
+            <Show when=move || summary().is_some()>
+                <label class="field">
+                    <span>"Role"</span>
+                    <select data-testid="role" prop:value=role_value on:change=set_role>
+                        {FileRole::ALL.into_iter().map(|role| view! { <option value=role.as_str()>{role.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <dl class="facts">
+                    <dt>"Shape"</dt><dd>{move || summary().map(|s| s.shape).unwrap_or_default()}</dd>
+                    <Show when=move || summary().and_then(|s| s.convention).is_some()>
+                        <dt>"Naming"</dt><dd>{move || summary().and_then(|s| s.convention).unwrap_or_default()}</dd>
+                    </Show>
+                    <Show when=move || summary().and_then(|s| s.control_label).is_some()>
+                        <dt>"Control"</dt><dd>{move || summary().and_then(|s| s.control_label).unwrap_or_default()}</dd>
+                    </Show>
+                </dl>
+                <Show when=is_predictions>
+                    <div class="prediction-fields">
+                        <label class="field">
+                            <span>"Method"</span>
+                            <input type="text" data-testid="method-name" prop:value=field(|e| e.method.clone())
+                                on:change=move |event| {
+                                    let value = event_target_value(&event);
+                                    state.files.update(|files| if let Some(entry) = files.iter_mut().find(|e| e.id == id) { entry.method = value; });
+                                } />
+                        </label>
+                        <label class="field">
+                            <span>"Seed"</span>
+                            <input type="number" min="0" placeholder="all" data-testid="method-seed"
+                                prop:value=field(|e| e.seed.map(|s| s.to_string()).unwrap_or_default())
+                                on:change=move |event| {
+                                    let value = event_target_value(&event).trim().parse::<u32>().ok();
+                                    state.files.update(|files| if let Some(entry) = files.iter_mut().find(|e| e.id == id) { entry.seed = value; });
+                                } />
+                        </label>
+                    </div>
+                </Show>
+                <ul class="notices">
+                    {move || summary().map(|s| s.notices).unwrap_or_default().into_iter().map(|notice| view! { <li>{notice.message}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </article>
+    }
+}
+
+/// All file cards.
+#[component]
+pub fn FileList() -> impl IntoView {
+    let state = use_state();
+    view! {
+        <Show when=move || state.files.with(|files| !files.is_empty())>
+            <section class="file-list" aria-label="Files">
+                <div class="section-head">
+                    <h2>"Files"</h2>
+                    <button class="secondary" on:click=move |_| clear_files(state)>"Remove all"</button>
+                </div>
+                <div class="cards">
+                    <For each=move || state.files.with(|files| files.iter().map(|f| f.id).collect::<Vec<_>>()) key=|id| *id let(id)>
+                        <FileCard id=id />
+                    </For>
+                </div>
+            </section>
+        </Show>
+    }
+}
+
+/// Reads a dropped `settings.json` (used by the settings panel).
+pub fn first_file(event: &leptos::ev::Event) -> Option<File> {
+    let input: web_sys::HtmlInputElement = event.target()?.dyn_into().ok()?;
+    input.files()?.get(0)
+}

@@ -1,0 +1,66 @@
+//! The page: a component per thing the user sees, state in signals shared through context.
+
+mod demos;
+mod download;
+mod files;
+mod plots;
+mod results;
+mod settings;
+mod state;
+mod worker_client;
+
+use leptos::prelude::*;
+use plots::{DistributionPlot, Metric};
+use state::{AppState, Demo};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    if let Some(saved) = settings::settings_from_hash() {
+        state.settings.set(saved);
+    }
+    worker_client::start(state);
+    // `?demo=simulated|papalexi|norman` runs a demo directly.
+    let search = window().location().search().unwrap_or_default();
+    let demo =
+        search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("demo=")).and_then(Demo::from_key);
+    if let Some(demo) = demo {
+        demos::load_demo(state, demo);
+    }
+    let has_report = move || state.report.with(Option::is_some);
+    view! {
+        <header class="page-header">
+            <h1>"Perturb Check"</h1>
+            <p class="lead">
+                "Does your model of genetic perturbation effects beat deliberately simple baselines? "
+                "Drop Perturb-seq pseudobulk data and a model's predictions to score them against \"no change\", "
+                "the additive model, the training mean and a linear model, exactly as Ahlmann-Eltze, Huber & Anders (Nature Methods 2025) did."
+            </p>
+            <p class="privacy">"Private by design: your files are read in this browser tab and never uploaded; the page makes no network requests after it has loaded."</p>
+        </header>
+        <main>
+            <Show when=move || state.page_error.get().is_some()>
+                <p role="alert" class="error">{move || state.page_error.get().unwrap_or_default()}</p>
+            </Show>
+            <files::DropZone />
+            <demos::DemoCards />
+            <files::FileList />
+            <settings::SettingsPanel />
+            <results::RunBar />
+            <Show when=has_report>
+                <results::Leaderboard />
+                <section class="plots" aria-label="Plots">
+                    <h2>"Distributions"</h2>
+                    <DistributionPlot metric=Metric::L2 />
+                    <DistributionPlot metric=Metric::PearsonDelta />
+                </section>
+                <results::ResultsTable />
+                <results::RunNotices />
+            </Show>
+        </main>
+        <footer>
+            <p>"Methods: see METHODS.md. Numbers match the paper's published code (const-ae/linear_perturbation_prediction-Paper)."</p>
+        </footer>
+    }
+}

@@ -1,0 +1,141 @@
+//! The page's side of the worker: start it, queue messages until it is ready, apply its answers to the
+//! state, and cancel a run by terminating it and starting a fresh one.
+
+use super::files::{assign_role, file_handles};
+use super::state::{AppState, RunState};
+use leptos::prelude::*;
+use perturb_check::analysis::InputFile;
+use perturb_check::protocol::{Request, Response};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{File, MessageEvent, Worker};
+
+thread_local! {
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// Messages sent before the worker said it was ready (they would be lost).
+    static QUEUE: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn start(state: AppState) {
+    let worker = match Worker::new("./worker_loader.js") {
+        Ok(worker) => worker,
+        Err(_) => {
+            state.page_error.set(Some("this browser could not start a Web Worker, which the analysis needs".into()));
+            return;
+        }
+    };
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        match serde_wasm_bindgen::from_value::<Response>(event.data()) {
+            Ok(response) => receive(state, response),
+            Err(error) => web_sys::console::error_1(&format!("unexpected message from the worker: {error}").into()),
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    state.worker_ready.set(false);
+    WORKER.with(|slot| *slot.borrow_mut() = Some(worker));
+}
+
+/// Stops whatever the worker is doing and starts a new one; files are re-read on the next run.
+pub fn restart(state: AppState) {
+    WORKER.with(|slot| {
+        if let Some(worker) = slot.borrow_mut().take() {
+            worker.terminate();
+        }
+    });
+    QUEUE.with(|queue| queue.borrow_mut().clear());
+    start(state);
+}
+
+fn post(message: JsValue) {
+    WORKER.with(|slot| {
+        if let Some(worker) = slot.borrow().as_ref() {
+            let _ = worker.post_message(&message);
+        }
+    });
+}
+
+pub fn send(state: AppState, request: &Request, files: Vec<File>) {
+    let message = js_sys::Object::new();
+    let Ok(request) = serde_wasm_bindgen::to_value(request) else { return };
+    let _ = js_sys::Reflect::set(&message, &"request".into(), &request);
+    let array: js_sys::Array = files.into_iter().collect();
+    let _ = js_sys::Reflect::set(&message, &"files".into(), &array);
+    if state.worker_ready.get_untracked() {
+        post(message.into());
+    } else {
+        QUEUE.with(|queue| queue.borrow_mut().push(message.into()));
+    }
+}
+
+/// Starts a run with the current files and settings.
+pub fn run(state: AppState) {
+    let entries = state.files.get_untracked();
+    let usable: Vec<_> = entries.iter().filter(|entry| entry.error.is_none() && entry.role.is_some()).collect();
+    let handles = file_handles(&usable.iter().map(|entry| entry.id).collect::<Vec<_>>());
+    let inputs: Vec<InputFile> = usable
+        .iter()
+        .filter_map(|entry| {
+            Some(InputFile {
+                id: entry.id,
+                name: entry.name.clone(),
+                role: entry.role?,
+                method: (!entry.method.trim().is_empty()).then(|| entry.method.trim().to_string()),
+                seed: entry.seed,
+            })
+        })
+        .collect();
+    let run_id = state.run_id.get_untracked() + 1;
+    state.run_id.set(run_id);
+    state.report.set(None);
+    state.run_state.set(RunState::Running { step: "reading files".into(), done: 0, total: 1 });
+    let request = Request::Run { run_id, files: inputs, settings: state.settings.get_untracked() };
+    send(state, &request, handles);
+}
+
+pub fn cancel(state: AppState) {
+    restart(state);
+    state.run_state.set(RunState::Idle);
+}
+
+fn receive(state: AppState, response: Response) {
+    match response {
+        Response::Ready => {
+            state.worker_ready.set(true);
+            let queued = QUEUE.with(|queue| std::mem::take(&mut *queue.borrow_mut()));
+            for message in queued {
+                post(message);
+            }
+        }
+        Response::Inspected { id, summary } => {
+            state.files.update(|files| assign_role(files, id, Ok(summary)));
+            maybe_run(state);
+        }
+        Response::InspectFailed { id, error } => {
+            state.files.update(|files| assign_role(files, id, Err(error)));
+            maybe_run(state);
+        }
+        Response::Progress { run_id, progress } if run_id == state.run_id.get_untracked() => {
+            state.run_state.set(RunState::Running { step: progress.step, done: progress.done, total: progress.total });
+        }
+        Response::Finished { run_id, report } if run_id == state.run_id.get_untracked() => {
+            state.report.set(Some(*report));
+            state.run_state.set(RunState::Done);
+        }
+        Response::Failed { run_id, error } if run_id == state.run_id.get_untracked() => {
+            state.run_state.set(RunState::Error(error));
+        }
+        _ => {}
+    }
+}
+
+/// Runs a demo once all of its files have been read.
+fn maybe_run(state: AppState) {
+    let all_read =
+        state.files.with_untracked(|files| files.iter().all(|file| file.role.is_some() || file.error.is_some()));
+    if state.run_when_read.get_untracked() && all_read {
+        state.run_when_read.set(false);
+        run(state);
+    }
+}

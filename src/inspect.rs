@@ -1,0 +1,260 @@
+//! What a dropped file is: its role (expression data, predictions, gene names of a paper-format prediction,
+//! split, gene or perturbation embedding), shape, naming convention and control label, before any run.
+//!
+//! ```
+//! use perturb_check::conditions::ConditionRules;
+//! use perturb_check::inspect::{inspect, load_file, FileRole};
+//! let loaded = load_file("data.csv", b"gene,ctrl,KLF1+ctrl\nKLF1,1,2\n").unwrap();
+//! let summary = inspect("data.csv", &loaded, &ConditionRules::default());
+//! assert_eq!(summary.role, FileRole::Data);
+//! assert_eq!(summary.control_label.as_deref(), Some("ctrl"));
+//! ```
+
+use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
+use crate::error::{ErrorKind, InputError, Location, Notice};
+use crate::expression::{detect_orientation, Orientation};
+use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
+use crate::readers::{decompress, strip_bom};
+use serde::{Deserialize, Serialize};
+
+/// What a file is used as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileRole {
+    Data,
+    Predictions,
+    GeneNames,
+    Split,
+    GeneEmbedding,
+    PerturbationEmbedding,
+}
+
+impl FileRole {
+    pub const ALL: [FileRole; 6] = [
+        FileRole::Data,
+        FileRole::Predictions,
+        FileRole::GeneNames,
+        FileRole::Split,
+        FileRole::GeneEmbedding,
+        FileRole::PerturbationEmbedding,
+    ];
+
+    /// The value used in the page's role selector (`data`, `predictions`, `gene-names`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileRole::Data => "data",
+            FileRole::Predictions => "predictions",
+            FileRole::GeneNames => "gene-names",
+            FileRole::Split => "split",
+            FileRole::GeneEmbedding => "gene-embedding",
+            FileRole::PerturbationEmbedding => "perturbation-embedding",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileRole::Data => "Expression data",
+            FileRole::Predictions => "Predictions",
+            FileRole::GeneNames => "Gene names (paper format)",
+            FileRole::Split => "Split",
+            FileRole::GeneEmbedding => "Gene embedding",
+            FileRole::PerturbationEmbedding => "Perturbation embedding",
+        }
+    }
+
+    pub fn from_value(value: &str) -> Option<FileRole> {
+        FileRole::ALL.into_iter().find(|role| role.as_str() == value)
+    }
+}
+
+/// A file read once and kept: a numeric table, or JSON text.
+#[derive(Clone, Debug)]
+pub enum LoadedFile {
+    Table(RawTable),
+    /// Decompressed JSON bytes.
+    Json(Vec<u8>),
+}
+
+/// Reads a file's bytes: JSON (by its first character) is kept as text; anything else is read as a table.
+pub fn load_file(name: &str, bytes: &[u8]) -> Result<LoadedFile, InputError> {
+    let decompressed = decompress(name, bytes)?;
+    let text = strip_bom(&decompressed);
+    match text.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') => Ok(LoadedFile::Json(text.to_vec())),
+        _ => Ok(LoadedFile::Table(read_table(
+            name,
+            text,
+            &TableOptions { row_names: RowNames::Detect, delimiter: None },
+        )?)),
+    }
+}
+
+/// What the file card shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileSummary {
+    pub role: FileRole,
+    /// E.g. `1000 genes × 2 conditions (genes as rows)`.
+    pub shape: String,
+    pub n_genes: Option<usize>,
+    pub n_conditions: Option<usize>,
+    /// The naming convention of condition names, e.g. `GEARS (A+ctrl, A+B)`.
+    pub convention: Option<String>,
+    /// The control label found, as written in the file.
+    pub control_label: Option<String>,
+    pub notices: Vec<Notice>,
+}
+
+fn is_dimension_label(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit());
+    stem.len() < lower.len()
+        && ["", "pc", "pc_", "dim", "dim_", "v", "x", "comp", "component", "component_"].contains(&stem)
+}
+
+/// Names the naming convention of a list of condition names.
+fn naming_convention(names: &[String], rules: &ConditionRules) -> (Option<String>, Option<String>) {
+    let control = names
+        .iter()
+        .find(|name| matches!(canonicalize(name, rules), Canonical::Condition(Condition::Control)))
+        .cloned();
+    let gears = names.iter().any(|name| name.contains("+ctrl") || name.contains("ctrl+"));
+    let exchange = names.iter().any(|name| name.contains('_')) && !names.iter().any(|name| name.contains('+'));
+    let convention = match (gears, exchange, control.as_deref()) {
+        (true, _, _) => "GEARS (A+ctrl, A+B)",
+        (_, true, _) => "exchange keys (A, A_B)",
+        (_, _, Some(label)) if label.eq_ignore_ascii_case("non-targeting") => "cell-eval (non-targeting)",
+        (_, _, Some(label)) if label.eq_ignore_ascii_case("control") => "scPerturb (control)",
+        _ if names.iter().any(|name| name.contains('+')) => "GEARS (A+B)",
+        _ => "gene names (A)",
+    };
+    (Some(convention.to_string()), control)
+}
+
+/// Describes a loaded file and guesses its role (the page lets the user change it). Among tables, one with
+/// a control condition is data and any other predictions; the page gives the data role to the first.
+pub fn inspect(name: &str, loaded: &LoadedFile, rules: &ConditionRules) -> FileSummary {
+    match loaded {
+        LoadedFile::Json(text) => inspect_json(text),
+        LoadedFile::Table(table) => inspect_table(name, table, rules),
+    }
+}
+
+fn inspect_json(text: &[u8]) -> FileSummary {
+    let value: serde_json::Value = serde_json::from_slice(text).unwrap_or(serde_json::Value::Null);
+    let (role, shape, n_genes, n_conditions) = match &value {
+        serde_json::Value::Array(items) => {
+            (FileRole::GeneNames, format!("{} gene names", items.len()), Some(items.len()), None)
+        }
+        serde_json::Value::Object(map) if ["train", "test", "val"].iter().any(|key| map.contains_key(*key)) => {
+            let count = |key: &str| map.get(key).and_then(|list| list.as_array()).map_or(0, Vec::len);
+            (
+                FileRole::Split,
+                format!("split: {} train, {} test, {} val", count("train"), count("test"), count("val")),
+                None,
+                Some(count("train") + count("test") + count("val")),
+            )
+        }
+        serde_json::Value::Object(map) => {
+            let length = map.values().next().and_then(|list| list.as_array()).map_or(0, Vec::len);
+            (
+                FileRole::Predictions,
+                format!("{} conditions × {length} genes (paper format)", map.len()),
+                Some(length),
+                Some(map.len()),
+            )
+        }
+        _ => (FileRole::Predictions, "not valid JSON".to_string(), None, None),
+    };
+    let keys: Vec<String> = match &value {
+        serde_json::Value::Object(map) if role == FileRole::Predictions => map.keys().cloned().collect(),
+        _ => vec![],
+    };
+    let (convention, control_label) = if keys.is_empty() {
+        (None, None)
+    } else {
+        let (convention, control) = naming_convention(&keys, &ConditionRules::default());
+        (convention, control.map(|label| if label.is_empty() { "\"\" (empty key)".into() } else { label }))
+    };
+    FileSummary { role, shape, n_genes, n_conditions, convention, control_label, notices: vec![] }
+}
+
+fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSummary {
+    let mut notices = table.notices.clone();
+    if table.row_names.is_empty() || table.row_names.iter().all(|row| is_dimension_label(row)) {
+        // A header of names and one row per dimension: an embedding.
+        let (convention, control) = naming_convention(&table.column_names, rules);
+        let conditions_like = control.is_some()
+            || table.column_names.iter().filter(|n| n.contains('+')).count() * 2 > table.column_names.len();
+        let role = if conditions_like { FileRole::PerturbationEmbedding } else { FileRole::GeneEmbedding };
+        let what = if conditions_like { "conditions" } else { "genes" };
+        return FileSummary {
+            role,
+            shape: format!("{} {what} × {} dimensions", table.n_columns(), table.n_rows()),
+            n_genes: (!conditions_like).then_some(table.n_columns()),
+            n_conditions: conditions_like.then_some(table.n_columns()),
+            convention: conditions_like.then_some(convention).flatten(),
+            control_label: control,
+            notices,
+        };
+    }
+    let orientation = detect_orientation(&table.row_names, &table.column_names, rules, None);
+    let (genes, conditions, layout) = match orientation {
+        Orientation::ConditionsAsRows => (&table.column_names, &table.row_names, "conditions as rows"),
+        _ => (&table.row_names, &table.column_names, "genes as rows"),
+    };
+    let (convention, control_label) = naming_convention(conditions, rules);
+    if control_label.is_none() {
+        notices.push(Notice::info(Some(name), "no control condition: read as predictions"));
+    }
+    FileSummary {
+        role: if control_label.is_some() { FileRole::Data } else { FileRole::Predictions },
+        shape: format!("{} genes × {} conditions ({layout})", genes.len(), conditions.len()),
+        n_genes: Some(genes.len()),
+        n_conditions: Some(conditions.len()),
+        convention,
+        control_label,
+        notices,
+    }
+}
+
+/// A table as an embedding (names × dimensions), for the linear model's variants.
+pub fn embedding_from_table(name: &str, table: &RawTable) -> Result<crate::readers::embedding::Embedding, InputError> {
+    if table.n_rows() == 0 {
+        return Err(InputError::new(name, Location::File, ErrorKind::NoDataRows, "the embedding has no dimensions"));
+    }
+    crate::readers::embedding::Embedding::from_table(table)
+        .ok_or_else(|| InputError::new(name, Location::File, ErrorKind::NoDataRows, "the embedding has no values"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(name: &str, bytes: &[u8]) -> FileSummary {
+        inspect(name, &load_file(name, bytes).unwrap(), &ConditionRules::default())
+    }
+
+    #[test]
+    fn roles_are_detected_from_content() {
+        assert_eq!(summary("x", br#"{"A": [1, 2], "A_B": [3, 4], "": [0, 0]}"#).role, FileRole::Predictions);
+        assert_eq!(summary("x", br#"["G1", "G2"]"#).role, FileRole::GeneNames);
+        assert_eq!(summary("x", br#"{"train": ["A"], "test": []}"#).role, FileRole::Split);
+        assert_eq!(summary("x", b"gene,ctrl,A+ctrl\nG1,1,2\n").role, FileRole::Data);
+        assert_eq!(summary("x", b"gene,A+B\nG1,1\n").role, FileRole::Predictions);
+        assert_eq!(summary("x", b"G1\tG2\n0.1\t0.2\n").role, FileRole::GeneEmbedding);
+        assert_eq!(summary("x", b"dim\tG1\tG2\nPC1\t0.1\t0.2\nPC2\t1\t2\n").role, FileRole::GeneEmbedding);
+        assert_eq!(summary("x", b"ctrl\tA+ctrl\tB+ctrl\n0\t0.1\t0.2\n").role, FileRole::PerturbationEmbedding);
+    }
+
+    #[test]
+    fn conventions_and_control_labels_are_named() {
+        let exchange = summary("x", br#"{"A": [1], "A_B": [3], "": [0]}"#);
+        assert_eq!(exchange.convention.as_deref(), Some("exchange keys (A, A_B)"));
+        assert_eq!(exchange.control_label.as_deref(), Some("\"\" (empty key)"));
+        let cell_eval = summary("x", b"gene,non-targeting,TP53\nG1,1,2\n");
+        assert_eq!(cell_eval.convention.as_deref(), Some("cell-eval (non-targeting)"));
+        let table = summary("x", b"gene,ctrl,A+ctrl,ctrl+B\nG1,1,2,3\nG2,1,2,3\n");
+        assert_eq!(table.shape, "2 genes × 3 conditions (genes as rows)");
+        assert_eq!(table.convention.as_deref(), Some("GEARS (A+ctrl, A+B)"));
+    }
+}

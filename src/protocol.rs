@@ -1,0 +1,47 @@
+//! The messages between the page and its Web Worker: plain data, serialised with serde. File handles travel
+//! beside a message (as a JS array), never inside it.
+
+use crate::analysis::{AnalysisSettings, InputFile, RunReport};
+use crate::benchmark::Progress;
+use crate::inspect::FileSummary;
+use serde::{Deserialize, Serialize};
+
+/// Page → worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Request {
+    /// Read and describe a file (the file handle is the first of the message's files).
+    Inspect { id: u32, name: String },
+    /// Run the benchmark; the message's files are in the order of `files`.
+    Run { run_id: u32, files: Vec<InputFile>, settings: AnalysisSettings },
+    /// Drop a removed file from the worker's cache.
+    Forget { id: u32 },
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Response {
+    /// The worker's wasm is loaded; messages sent before this are lost.
+    Ready,
+    Inspected {
+        id: u32,
+        summary: FileSummary,
+    },
+    InspectFailed {
+        id: u32,
+        error: String,
+    },
+    Progress {
+        run_id: u32,
+        progress: Progress,
+    },
+    Finished {
+        run_id: u32,
+        report: Box<RunReport>,
+    },
+    Failed {
+        run_id: u32,
+        error: String,
+    },
+}
