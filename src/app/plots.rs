@@ -143,10 +143,16 @@ pub fn DistributionPlot(metric: Metric) -> impl IntoView {
     });
     Effect::new(move |_| {
         let (Some(element), Some((methods, values))) = (canvas.get(), data.get()) else { return };
-        if let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element) {
-            let root = backend.into_drawing_area();
-            let _ = draw_distribution(&root, &methods, &values, metric);
-        }
+        // Drawn in a task of its own, so that the page never blocks for long when results arrive.
+        set_timeout(
+            move || {
+                if let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element) {
+                    let root = backend.into_drawing_area();
+                    let _ = draw_distribution(&root, &methods, &values, metric);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
     let export_svg = move |_| {
         let Some((methods, values)) = data.get_untracked() else { return };

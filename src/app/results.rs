@@ -186,13 +186,15 @@ fn compare(a: &ResultRow, b: &ResultRow, column: SortColumn) -> std::cmp::Orderi
     }
 }
 
-const SHOWN_ROWS: usize = 300;
+/// Rows rendered at first (more on request): a long table would block the page when results arrive.
+const SHOWN_ROWS: usize = 100;
 
 /// Every (seed, method, perturbation) row, sortable and filterable.
 #[component]
 pub fn ResultsTable() -> impl IntoView {
     let state = use_state();
     let filter = RwSignal::new(String::new());
+    let shown = RwSignal::new(SHOWN_ROWS);
     let sort = RwSignal::new((SortColumn::Seed, true));
     let rows = Memo::new(move |_| {
         let needle = filter.get().to_lowercase();
@@ -242,9 +244,13 @@ pub fn ResultsTable() -> impl IntoView {
                 }>"Download results.csv"</button>
             </div>
             <p class="hint">{move || {
-                let total = rows.with(Vec::len);
-                if total > SHOWN_ROWS { format!("Showing {SHOWN_ROWS} of {total} rows; results.csv has all of them.") } else { format!("{total} rows.") }
-            }}</p>
+                let (total, limit) = (rows.with(Vec::len), shown.get());
+                if total > limit { format!("Showing {limit} of {total} rows; results.csv has all of them.") } else { format!("{total} rows.") }
+            }}
+                <Show when=move || shown.get() < rows.with(Vec::len)>
+                    " " <button class="secondary small" on:click=move |_| shown.update(|n| *n += 500)>"Show 500 more"</button>
+                </Show>
+            </p>
             <div class="table-scroll tall">
                 <table data-testid="results-table">
                     <thead><tr>
@@ -257,7 +263,7 @@ pub fn ResultsTable() -> impl IntoView {
                         {header(SortColumn::Pearson, "Pearson")}
                     </tr></thead>
                     <tbody>
-                        {move || rows.with(|rows| rows.iter().take(SHOWN_ROWS).map(|row| view! {
+                        {move || rows.with(|rows| rows.iter().take(shown.get()).map(|row| view! {
                             <tr>
                                 <td>{row.seed.map(|s| s.to_string()).unwrap_or_default()}</td>
                                 <td>{row.method.clone()}</td>

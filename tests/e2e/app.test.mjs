@@ -1,0 +1,206 @@
+// End-to-end tests of the page in headless Chromium. Run by scripts/test.sh after `trunk build --release`:
+//   node tests/e2e/app.test.mjs      (E2E_ONLY=substring runs matching tests only)
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  ROOT, assert, close, download, externalRequests, leaderboard, openPage, parseCsv, run, screenshot, test, waitForState,
+} from "./harness.mjs";
+
+const fixture = (path) => join(ROOT, "tests", "fixtures", path);
+const NORMAN_METHODS = ["additive_model", "cpa", "gears", "geneformer", "no_change", "scbert", "scfoundation", "scgpt", "uce"];
+
+async function csvRecords(path) { return parseCsv(await readFile(path, "utf8")); }
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** The leaderboard's mean L2 and Pearson delta per method, computed from reference rows over common points. */
+function expectedSummary(records) {
+  const methods = [...new Set(records.map((r) => r.method))];
+  const keys = (method) => new Set(records.filter((r) => r.method === method).map((r) => `${r.seed}|${r.perturbation}`));
+  const common = methods.map(keys).reduce((a, b) => new Set([...a].filter((k) => b.has(k))));
+  return Object.fromEntries(methods.map((method) => {
+    const rows = records.filter((r) => r.method === method && common.has(`${r.seed}|${r.perturbation}`));
+    const deltas = rows.filter((r) => r.pearson_delta !== "").map((r) => Number(r.pearson_delta));
+    return [method, { n: rows.length, l2: mean(rows.map((r) => Number(r.l2))), delta: deltas.length ? mean(deltas) : null }];
+  }));
+}
+
+async function checkAgainstReference(page, referenceCsv) {
+  const expected = expectedSummary(await csvRecords(fixture(referenceCsv)));
+  const shown = await leaderboard(page);
+  for (const [method, values] of Object.entries(expected)) {
+    assert(shown[method], `leaderboard lacks ${method}`);
+    assert(Number(shown[method].n) === values.n, `${method}: n ${shown[method].n} vs ${values.n}`);
+    assert(shown[method].mean === values.l2.toFixed(3), `${method}: mean L2 ${shown[method].mean} vs ${values.l2.toFixed(3)}`);
+    if (values.delta !== null) assert(shown[method].delta === values.delta.toFixed(3), `${method}: Pearson delta`);
+  }
+}
+
+test("simulated demo runs and shows the engine's leaderboard", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=simulated");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  await checkAgainstReference(page, "reference/demo_simulated_results.csv");
+  const shown = await leaderboard(page);
+  assert(Object.keys(shown).join() === "no_change,additive,mean,shrunk_additive_model", Object.keys(shown).join());
+  await screenshot(page, "demo-simulated");
+  assert(externalRequests(page).length === 0, `external requests: ${externalRequests(page)}`);
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
+test("papalexi demo compares mean and linear model on GEARS' split", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=papalexi");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  await checkAgainstReference(page, "reference/papalexi_results.csv");
+  await screenshot(page, "demo-papalexi");
+});
+
+test("norman demo equals the published values to 3 decimals", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=norman");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  const published = await csvRecords(fixture("norman2019_cebpe_cebpb/published_metrics.csv"));
+  const shown = await leaderboard(page);
+  for (const record of published) {
+    const method = record.method === "no_change" ? "no_change_uploaded" : record.method;
+    const row = shown[method];
+    assert(row, `no row for ${method}`);
+    assert(row.mean === Number(record.l2).toFixed(3), `${method}: L2 ${row.mean} vs published ${record.l2}`);
+    assert(row.publishedL2 === Number(record.l2).toFixed(3), `${method}: published column`);
+    if (record.pearson_delta) assert(row.delta === Number(record.pearson_delta).toFixed(3), `${method}: Pearson delta`);
+  }
+  await screenshot(page, "demo-norman");
+});
+
+test("uploaded fixture files give the native results, and results.csv matches", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  const files = [fixture("norman2019_cebpe_cebpb/pseudobulk.csv"),
+    ...NORMAN_METHODS.map((m) => fixture(`norman2019_cebpe_cebpb/predictions/${m}.csv`))];
+  await page.setInputFiles('[data-testid="file-input"]', files);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="file-card"] [data-testid="role"]').length === 10);
+  const dataRole = await page.$eval('[data-testid="file-card"][data-file-name="pseudobulk.csv"] [data-testid="role"]', (s) => s.value);
+  assert(dataRole === "data", `pseudobulk.csv has role ${dataRole}`);
+  await screenshot(page, "files-added");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run did not finish");
+  const { name, text } = await download(page, "export-results");
+  assert(name === "results.csv", name);
+  const rows = parseCsv(text);
+  assert(Object.keys(rows[0]).slice(0, 8).join() === "dataset,seed,method,perturbation,split,l2,pearson_delta,pearson", "header");
+  const published = await csvRecords(fixture("norman2019_cebpe_cebpb/published_metrics.csv"));
+  for (const record of published) {
+    const method = record.method === "no_change" ? "no_change_uploaded" : record.method;
+    const row = rows.find((r) => r.method === method);
+    assert(row && row.perturbation === "CEBPE+CEBPB" && row.split === "all" && row.dataset === "pseudobulk", `row of ${method}`);
+    close(Number(row.l2), Number(record.l2), 1e-5, `${method} l2`);
+    if (record.pearson_delta) close(Number(row.pearson_delta), Number(record.pearson_delta), 1e-6, `${method} pearson_delta`);
+    else assert(row.pearson_delta === "", `${method}: pearson_delta should be empty`);
+  }
+  await screenshot(page, "results-uploaded");
+});
+
+test("a malformed file shows an alert and a following valid run still works", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [{ name: "broken.csv", mimeType: "text/csv",
+    buffer: Buffer.from("gene,ctrl,A+ctrl\nG1,1,2\nG2,1\n") }]);
+  const alert = await page.waitForSelector('[data-file-name="broken.csv"] [role="alert"]');
+  const message = await alert.textContent();
+  assert(message.includes("broken.csv") && message.includes("line 3"), `alert: ${message}`);
+  await screenshot(page, "malformed-file");
+  await page.click('[data-file-name="broken.csv"] button[title="Remove this file"]');
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("norman2019_cebpe_cebpb/pseudobulk.csv"),
+    fixture("norman2019_cebpe_cebpb/predictions/gears.csv")]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="role"]').length === 2);
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the valid run did not finish");
+  assert((await leaderboard(page)).gears.mean === "6.459", "gears L2");
+});
+
+test("a run error is shown as an alert next to the run button", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  // Predictions for conditions the data do not have.
+  await page.setInputFiles('[data-testid="file-input"]', [
+    { name: "pseudobulk.csv", mimeType: "text/csv", buffer: await readFile(fixture("norman2019_cebpe_cebpb/pseudobulk.csv")) },
+    { name: "other.csv", mimeType: "text/csv", buffer: Buffer.from("gene,KLF1+ctrl\nRPS2,1\n") }]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="role"]').length === 2);
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "error", "expected an error");
+  const message = await page.textContent('.run-bar [role="alert"]');
+  assert(message.includes("other.csv") && message.includes("none of the prediction's 1 conditions"), message);
+});
+
+/** A pseudobulk of `genes` × (ctrl + singles + doubles) as CSV, from a fixed-seed generator. */
+function generatedPseudobulk(genes, singles, doubles) {
+  let state = 12345;
+  const random = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648; };
+  const conditions = ["ctrl", ...Array.from({ length: singles }, (_, i) => `G${i}+ctrl`),
+    ...Array.from({ length: doubles }, (_, i) => `G${i % singles}+G${(i % singles + 1 + 17 * Math.floor(i / singles)) % singles}`)];
+  const lines = ["gene," + conditions.join(",")];
+  for (let g = 0; g < genes; g++) {
+    const base = random() * 3;
+    lines.push(`G${g},` + conditions.map(() => (base + random() * 0.2).toFixed(6)).join(","));
+  }
+  return Buffer.from(lines.join("\n") + "\n");
+}
+
+test("cancel returns to idle and a new run completes", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [{ name: "big.csv", mimeType: "text/csv", buffer: generatedPseudobulk(19264, 100, 124) }]);
+  await page.waitForSelector('[data-testid="role"]', { timeout: 60000 });
+  await page.click('[data-testid="run"]');
+  await page.waitForSelector('[data-testid="status"][data-state="running"]');
+  await page.click('[data-testid="cancel"]');
+  assert(await page.getAttribute('[data-testid="status"]', "data-state") === "idle", "cancel did not return to idle");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run after cancelling did not finish");
+  assert(Number((await leaderboard(page)).additive.n) === 310, "310 evaluated doubles");
+});
+
+test("no request leaves the origin and a CSP forbids other origins", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=simulated");
+  await waitForState(page);
+  const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (meta) => meta.content);
+  assert(policy.includes("connect-src 'self'") && policy.includes("default-src 'self'"), policy);
+  const violation = await page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener("securitypolicyviolation", (event) => resolve(event.violatedDirective), { once: true });
+    fetch("https://example.org/leak").catch(() => {});
+    setTimeout(() => resolve("none"), 2000);
+  }));
+  assert(violation === "connect-src", `an external fetch was not blocked by the CSP (${violation})`);
+  assert(externalRequests(page).length === 0, `external requests: ${externalRequests(page)}`);
+});
+
+test("settings travel in the URL hash and through settings.json", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.click("details.settings > summary");
+  await page.fill('[data-testid="setting-n-genes"]', "500");
+  await page.press('[data-testid="setting-n-genes"]', "Tab");
+  const hash = await page.evaluate(() => location.hash);
+  assert(hash.startsWith("#settings=") && decodeURIComponent(hash).includes('"n_genes":500'), hash);
+  const { name, text } = await download(page, "export-settings");
+  assert(name === "settings.json" && JSON.parse(text).benchmark.n_genes === 500, text);
+  const again = await openPage(browser, origin);
+  await again.goto(origin + hash);
+  await again.click("details.settings > summary");
+  assert(await again.inputValue('[data-testid="setting-n-genes"]') === "500", "hash not restored");
+  await screenshot(again, "settings");
+});
+
+test("the page fits a 390 px phone and demos work from the keyboard", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin, { width: 390, height: 844 });
+  await page.goto(origin);
+  await page.focus('[data-testid="demo-norman"] button');
+  await page.keyboard.press("Enter");
+  assert(await waitForState(page) === "done", "keyboard-started demo did not finish");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  await screenshot(page, "phone-390");
+});
+
+await run();

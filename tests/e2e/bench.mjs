@@ -1,0 +1,72 @@
+// Page benchmarks in headless Chromium (results go to BENCHMARKS.md; nothing here asserts a time):
+// - first render of the page on localhost;
+// - file drop → results for a generated 19,264 genes × 225 conditions pseudobulk CSV (≈ 40 MB) with two
+//   prediction files, and the longest main-thread task meanwhile;
+// - wasm + JS transferred, gzip-compressed.
+// Run after `trunk build --release`: node tests/e2e/bench.mjs
+import { writeFile, readFile, readdir, mkdtemp } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { ROOT, launch, openPage, waitForState } from "./harness.mjs";
+import { serve } from "./serve.mjs";
+
+function table(genes, conditions, value) {
+  const lines = ["gene," + conditions.join(",")];
+  for (let g = 0; g < genes; g++) lines.push(`G${g},` + conditions.map((_, c) => value(g, c).toFixed(6)).join(","));
+  return lines.join("\n") + "\n";
+}
+
+let state = 12345;
+const random = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648; };
+const singles = Array.from({ length: 100 }, (_, i) => `G${i}+ctrl`);
+const doubles = Array.from({ length: 124 }, (_, i) => `G${i % 100}+G${(i % 100 + 1 + 17 * Math.floor(i / 100)) % 100}`);
+const conditions = ["ctrl", ...singles, ...doubles];
+const base = Array.from({ length: 19264 }, () => random() * 3);
+const dir = await mkdtemp(join(tmpdir(), "perturb-bench-"));
+const files = [join(dir, "pseudobulk.csv"), join(dir, "model_a.csv"), join(dir, "model_b.csv")];
+await writeFile(files[0], table(19264, conditions, (g) => base[g] + random() * 0.2));
+await writeFile(files[1], table(19264, doubles, (g) => base[g] + random() * 0.3));
+await writeFile(files[2], table(19264, doubles, (g) => base[g] + random() * 0.4));
+const sizes = await Promise.all(files.map(async (file) => (await readFile(file)).length / 1e6));
+console.log(`generated ${sizes.map((s) => s.toFixed(1) + " MB").join(" + ")}`);
+
+let transferred = 0;
+for (const name of await readdir(join(ROOT, "dist"))) {
+  if (/\.(wasm|js)$/.test(name)) {
+    const gz = gzipSync(await readFile(join(ROOT, "dist", name)), { level: 9 }).length;
+    transferred += gz;
+    console.log(`  ${name}: ${(gz / 1e6).toFixed(3)} MB gzip`);
+  }
+}
+console.log(`wasm + JS transferred (gzip): ${(transferred / 1e6).toFixed(2)} MB`);
+
+const server = await serve(join(ROOT, "dist"));
+const origin = `http://127.0.0.1:${server.address().port}/`;
+const browser = await launch();
+for (let round = 1; round <= 3; round++) {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.waitForSelector("h1");
+  const render = await page.evaluate(() => performance.now());
+  const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN);
+  await page.evaluate(() => {
+    window.longest = 0;
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => { window.longest = Math.max(window.longest, e.duration); }))
+      .observe({ type: "longtask", buffered: false });
+  });
+  const start = Date.now();
+  await page.setInputFiles('[data-testid="file-input"]', files);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="role"]').length === 3, null, { timeout: 60000 });
+  const read = Date.now() - start;
+  await page.click('[data-testid="run"]');
+  await waitForState(page, ["done"], 120000);
+  await page.waitForSelector('[data-testid="leaderboard"] tbody tr');
+  const total = Date.now() - start;
+  const longest = await page.evaluate(() => window.longest);
+  console.log(`round ${round}: first render ${render.toFixed(0)} ms (first contentful paint ${fcp.toFixed(0)} ms); ` +
+    `drop → files read ${read} ms, → results ${total} ms; longest main-thread task ${longest.toFixed(0)} ms`);
+  await page.context().close();
+}
+await browser.close();
+server.close();
