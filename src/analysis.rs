@@ -7,22 +7,26 @@
 
 use crate::baselines::linear_model::{perturbation_embedding_by_condition, UploadedEmbeddings};
 use crate::benchmark::{
-    run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkSettings, NotPredicted, Progress, RunError,
+    baseline_predictions, condition_detail, run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkSettings,
+    ConditionDetail, ErrorCurve, NotPredicted, Progress, RunError,
 };
-use crate::conditions::ConditionRules;
+use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice};
-use crate::expression::{matrix_from_table, Orientation};
+use crate::expression::{matrix_from_table, ExpressionMatrix, Orientation};
 use crate::inspect::{embedding_from_table, FileRole, LoadedFile};
 use crate::predictions::{
     align_genes, method_name_from_file, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName,
     Prediction,
 };
 use crate::readers::base_name;
+use crate::readers::embedding::Embedding;
+use crate::readers::prediction_json::write_paper_format;
 use crate::readers::split_json::read_split;
 use crate::results_table::ResultRow;
-use crate::splits::{uploaded_split, SplitLabel};
+use crate::splits::{uploaded_split, Split, SplitLabel};
 use crate::summary::{summarize, BootstrapSettings, Comparison, MethodSummary};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// A file as the page describes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,6 +107,8 @@ pub struct RunReport {
     /// Per method and seed, over the common points.
     pub summary_by_seed: Vec<MethodSummary>,
     pub predictions: Vec<PredictionReport>,
+    /// Error vs number of genes, per method.
+    pub error_curves: Vec<ErrorCurve>,
     pub not_predicted: Vec<NotPredicted>,
     pub notices: Vec<Notice>,
 }
@@ -123,6 +129,15 @@ impl std::fmt::Display for AnalysisError {
             AnalysisError::Input(error) => error.fmt(f),
             AnalysisError::Invalid(message) => f.write_str(message),
             AnalysisError::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl From<RunError> for AnalysisError {
+    fn from(error: RunError) -> Self {
+        match error {
+            RunError::Cancelled => AnalysisError::Cancelled,
+            RunError::Invalid(message) => AnalysisError::Invalid(message),
         }
     }
 }
@@ -203,12 +218,34 @@ fn gene_names_for<'a>(
     (json_predictions == 1 && gene_files.len() == 1).then(|| gene_files[0])
 }
 
-/// Runs the benchmark on `files`. `on_progress` returning `false` cancels.
-pub fn analyze(
-    files: &[(InputFile, &LoadedFile)],
-    settings: &AnalysisSettings,
-    on_progress: &mut dyn FnMut(&Progress) -> bool,
-) -> Result<RunReport, AnalysisError> {
+/// The inputs of a run, read from the files.
+struct Prepared {
+    dataset: String,
+    data: ExpressionMatrix,
+    predictions: Vec<Prediction>,
+    split: Option<Split>,
+    gene_embedding: Option<Embedding>,
+    perturbation_embedding: Option<HashMap<ConditionKey, Vec<f64>>>,
+    notices: Vec<Notice>,
+}
+
+impl Prepared {
+    fn inputs(&self) -> BenchmarkInputs<'_> {
+        BenchmarkInputs {
+            dataset: &self.dataset,
+            data: &self.data,
+            predictions: &self.predictions,
+            uploaded_split: self.split.as_ref(),
+            embeddings: UploadedEmbeddings {
+                genes: self.gene_embedding.as_ref(),
+                perturbations: self.perturbation_embedding.as_ref(),
+            },
+        }
+    }
+}
+
+/// Reads the files by their roles into the inputs of a run.
+fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> Result<Prepared, AnalysisError> {
     let rules = &settings.rules;
     let data_files: Vec<&(InputFile, &LoadedFile)> =
         files.iter().filter(|(file, _)| file.role == FileRole::Data).collect();
@@ -305,21 +342,29 @@ pub fn analyze(
         }
     }
 
-    let dataset = base_name(&data_file.name).to_string();
-    let inputs = BenchmarkInputs {
-        dataset: &dataset,
-        data: &data,
-        predictions: &predictions,
-        uploaded_split: split.as_ref(),
-        embeddings: UploadedEmbeddings {
-            genes: gene_embedding.as_ref(),
-            perturbations: perturbation_embedding.as_ref(),
-        },
-    };
-    let result = run_benchmark(&inputs, &settings.benchmark, on_progress).map_err(|error| match error {
-        RunError::Cancelled => AnalysisError::Cancelled,
-        RunError::Invalid(message) => AnalysisError::Invalid(message),
-    })?;
+    Ok(Prepared {
+        dataset: base_name(&data_file.name).to_string(),
+        data,
+        predictions,
+        split,
+        gene_embedding,
+        perturbation_embedding,
+        notices,
+    })
+}
+
+/// Runs the benchmark on `files`. `on_progress` returning `false` cancels.
+pub fn analyze(
+    files: &[(InputFile, &LoadedFile)],
+    settings: &AnalysisSettings,
+    on_progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<RunReport, AnalysisError> {
+    let prepared = prepare(files, settings)?;
+    let mut notices = prepared.notices.clone();
+    let (data, predictions) = (&prepared.data, &prepared.predictions);
+    let dataset = prepared.dataset.clone();
+    let inputs = prepared.inputs();
+    let result = run_benchmark(&inputs, &settings.benchmark, on_progress).map_err(AnalysisError::from)?;
     notices.extend(result.notices.iter().cloned());
 
     let reference = result.reference.as_deref();
@@ -343,7 +388,7 @@ pub fn analyze(
             file: prediction.file.clone(),
             method: prediction.method.clone(),
             seed: prediction.seed,
-            genes: align_genes(&prediction.matrix, &data),
+            genes: align_genes(&prediction.matrix, data),
         })
         .collect();
     Ok(RunReport {
@@ -359,7 +404,51 @@ pub fn analyze(
         summary_own,
         summary_by_seed,
         predictions: prediction_reports,
+        error_curves: result.error_curves,
         not_predicted: result.not_predicted,
         notices,
     })
+}
+
+/// Every method's predicted change against the observed change for one condition of one split.
+pub fn detail(
+    files: &[(InputFile, &LoadedFile)],
+    settings: &AnalysisSettings,
+    seed: Option<u32>,
+    perturbation: &str,
+) -> Result<ConditionDetail, AnalysisError> {
+    let prepared = prepare(files, settings)?;
+    let condition = match canonicalize(perturbation, &settings.rules) {
+        Canonical::Condition(condition) => condition,
+        _ => return Err(AnalysisError::Invalid(format!("'{perturbation}' is not a condition name"))),
+    };
+    Ok(condition_detail(&prepared.inputs(), &settings.benchmark, seed, &condition)?)
+}
+
+/// A file the page offers for download.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportedFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// The built-in baselines' predictions for the split with `seed`, in the paper's exchange format:
+/// `<method>_seed<N>_all_predictions.json` and `<method>_seed<N>_gene_names.json` per baseline, so that
+/// other tools (and this one) can score them.
+pub fn export_baselines(
+    files: &[(InputFile, &LoadedFile)],
+    settings: &AnalysisSettings,
+    seed: Option<u32>,
+) -> Result<Vec<ExportedFile>, AnalysisError> {
+    let prepared = prepare(files, settings)?;
+    let suffix = seed.map(|seed| format!("_seed{seed}")).unwrap_or_default();
+    let mut exported = Vec::new();
+    for (method, predictions) in baseline_predictions(&prepared.inputs(), &settings.benchmark, seed)? {
+        let stem: String =
+            method.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
+        let (all_predictions, gene_names) = write_paper_format(prepared.data.genes(), &predictions.predicted);
+        exported.push(ExportedFile { name: format!("{stem}{suffix}_all_predictions.json"), text: all_predictions });
+        exported.push(ExportedFile { name: format!("{stem}{suffix}_gene_names.json"), text: gene_names });
+    }
+    Ok(exported)
 }

@@ -11,7 +11,7 @@ use crate::baselines::{additive, mean, no_change, Baseline, BaselinePredictions}
 use crate::conditions::{Condition, ConditionKind};
 use crate::error::Notice;
 use crate::expression::{preview, ExpressionMatrix};
-use crate::metrics::{score, top_expressed_genes};
+use crate::metrics::{cumulative_l2, score, top_expressed_genes, PerturbationMetrics};
 use crate::predictions::Prediction;
 use crate::results_table::ResultRow;
 use crate::splits::{all_split, double_split, unseen_single_split, Split, SplitLabel};
@@ -123,6 +123,17 @@ pub struct NotPredicted {
     pub reason: String,
 }
 
+/// The error as a function of the number of genes, for one method: the mean over its scored points of
+/// `sqrt(cumsum((p − o)²))` with genes in order of control expression (METHODS §4).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorCurve {
+    pub method: String,
+    /// Entry `i` is the mean error over the `i + 1` most expressed genes.
+    pub mean_cumulative_l2: Vec<f64>,
+    /// The points averaged (those predicted on every gene of the set).
+    pub n: usize,
+}
+
 /// What a run produced.
 #[derive(Clone, Debug)]
 pub struct BenchmarkResult {
@@ -135,6 +146,8 @@ pub struct BenchmarkResult {
     /// The method the L2 ratio is taken against, when it was run.
     pub reference: Option<String>,
     pub rows: Vec<ResultRow>,
+    /// One per method that has points predicted on the whole gene set, in method order.
+    pub error_curves: Vec<ErrorCurve>,
     pub not_predicted: Vec<NotPredicted>,
     pub notices: Vec<Notice>,
 }
@@ -178,6 +191,14 @@ struct Scorer<'a> {
     control: Vec<f64>,
 }
 
+/// What scoring produces, gathered over methods and seeds.
+#[derive(Default)]
+struct Scored {
+    rows: Vec<ResultRow>,
+    not_predicted: Vec<NotPredicted>,
+    error_curves: Vec<ErrorCurve>,
+}
+
 impl Scorer<'_> {
     /// Scores `condition`; `predicted(position, gene)` gives the prediction for the gene at `position` of the
     /// gene set (data index `gene`), `None` or NaN when the method lacks it.
@@ -185,7 +206,7 @@ impl Scorer<'_> {
         &self,
         condition: &Condition,
         predicted: impl Fn(usize, usize) -> Option<f64>,
-    ) -> Option<(f64, Option<f64>, Option<f64>, usize)> {
+    ) -> Option<(PerturbationMetrics, Option<Vec<f64>>)> {
         let observed = self.data.column_of(condition)?;
         let (mut p, mut o, mut c) = (Vec::new(), Vec::new(), Vec::new());
         for (position, &gene) in self.gene_set.iter().enumerate() {
@@ -199,7 +220,8 @@ impl Scorer<'_> {
             return None;
         }
         let metrics = score(&p, &o, &c);
-        Some((metrics.l2, metrics.pearson_delta, metrics.pearson, metrics.n_genes))
+        let curve = (p.len() == self.gene_set.len()).then(|| cumulative_l2(&p, &o));
+        Some((metrics, curve))
     }
 
     fn score(
@@ -208,8 +230,7 @@ impl Scorer<'_> {
         seed: Option<u32>,
         source: &Source<'_>,
         evaluated: &[(&Condition, SplitLabel)],
-        rows: &mut Vec<ResultRow>,
-        not_predicted: &mut Vec<NotPredicted>,
+        scored_so_far: &mut Scored,
     ) {
         for &(condition, split) in evaluated {
             let scored = match source {
@@ -224,17 +245,22 @@ impl Scorer<'_> {
                 }
             };
             match scored {
-                Some((l2, pearson_delta, pearson, n_genes)) => rows.push(ResultRow {
-                    dataset: self.dataset.to_string(),
-                    seed,
-                    method: method.to_string(),
-                    perturbation: condition.name(),
-                    split,
-                    l2,
-                    pearson_delta,
-                    pearson,
-                    n_genes,
-                }),
+                Some((metrics, curve)) => {
+                    scored_so_far.rows.push(ResultRow {
+                        dataset: self.dataset.to_string(),
+                        seed,
+                        method: method.to_string(),
+                        perturbation: condition.name(),
+                        split,
+                        l2: metrics.l2,
+                        pearson_delta: metrics.pearson_delta,
+                        pearson: metrics.pearson,
+                        n_genes: metrics.n_genes,
+                    });
+                    if let Some(curve) = curve {
+                        add_to_curve(&mut scored_so_far.error_curves, method, &curve);
+                    }
+                }
                 None => {
                     let reason = match source {
                         Source::Baseline(predictions) => predictions
@@ -245,7 +271,7 @@ impl Scorer<'_> {
                             .unwrap_or_else(|| "not predicted".into()),
                         Source::Uploaded(..) => "not in the prediction file".into(),
                     };
-                    not_predicted.push(NotPredicted {
+                    scored_so_far.not_predicted.push(NotPredicted {
                         method: method.to_string(),
                         seed,
                         perturbation: condition.name(),
@@ -257,21 +283,21 @@ impl Scorer<'_> {
     }
 }
 
-/// Runs the benchmark. `on_progress` is called before each step; returning `false` cancels the run.
-pub fn run_benchmark(
-    inputs: &BenchmarkInputs<'_>,
-    settings: &BenchmarkSettings,
-    on_progress: &mut dyn FnMut(&Progress) -> bool,
-) -> Result<BenchmarkResult, RunError> {
+/// What a run will do: the benchmark, its splits and the baselines that apply.
+struct Plan {
+    kind: BenchmarkKind,
+    splits: Vec<Split>,
+    baselines: Vec<Baseline>,
+}
+
+fn plan(inputs: &BenchmarkInputs<'_>, settings: &BenchmarkSettings) -> Result<Plan, RunError> {
     let data = inputs.data;
-    let control = data.control().ok_or_else(|| RunError::Invalid("the data have no control condition".into()))?;
     let kind = settings.kind.unwrap_or_else(|| BenchmarkKind::detect(data));
     let split_choice = settings.split.clone().unwrap_or(match kind {
         BenchmarkKind::All => SplitChoice::All,
         _ if inputs.uploaded_split.is_some() => SplitChoice::Uploaded,
         _ => SplitChoice::Seeds(kind.paper_seeds()),
     });
-    let mut notices = Vec::new();
     let splits: Vec<Split> = match &split_choice {
         SplitChoice::All => vec![all_split(data.conditions())],
         SplitChoice::Uploaded => vec![inputs
@@ -298,12 +324,45 @@ pub fn run_benchmark(
     if !has_doubles {
         baselines.retain(|&baseline| baseline != Baseline::Additive);
     }
-    let linear_name = settings.linear.method_name();
-    let baseline_name = |baseline: Baseline| match baseline {
-        Baseline::Linear => linear_name.clone(),
+    Ok(Plan { kind, splits, baselines })
+}
+
+/// A baseline's method name (the linear model's spells out a non-default variant).
+fn baseline_name(baseline: Baseline, settings: &BenchmarkSettings) -> String {
+    match baseline {
+        Baseline::Linear => settings.linear.method_name(),
         other => other.method_name().to_string(),
-    };
-    let mut methods: Vec<String> = baselines.iter().map(|&baseline| baseline_name(baseline)).collect();
+    }
+}
+
+/// A baseline's predictions for `targets`, trained on the split's training conditions.
+fn predict_baseline(
+    inputs: &BenchmarkInputs<'_>,
+    settings: &BenchmarkSettings,
+    baseline: Baseline,
+    train: &[&Condition],
+    targets: &[&Condition],
+) -> Result<BaselinePredictions, RunError> {
+    Ok(match baseline {
+        Baseline::NoChange => no_change(inputs.data, targets),
+        Baseline::Additive => additive(inputs.data, targets),
+        Baseline::Mean => mean(inputs.data, train, targets),
+        Baseline::Linear => linear_model(inputs.data, train, targets, &settings.linear, inputs.embeddings)
+            .map_err(|reason| RunError::Invalid(format!("the linear model cannot be fitted: {reason}")))?,
+    })
+}
+
+/// Runs the benchmark. `on_progress` is called before each step; returning `false` cancels the run.
+pub fn run_benchmark(
+    inputs: &BenchmarkInputs<'_>,
+    settings: &BenchmarkSettings,
+    on_progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<BenchmarkResult, RunError> {
+    let data = inputs.data;
+    let control = data.control().ok_or_else(|| RunError::Invalid("the data have no control condition".into()))?;
+    let Plan { kind, splits, baselines } = plan(inputs, settings)?;
+    let mut notices = Vec::new();
+    let mut methods: Vec<String> = baselines.iter().map(|&baseline| baseline_name(baseline, settings)).collect();
     methods.extend(inputs.predictions.iter().map(|prediction| prediction.method.clone()));
     methods.dedup();
 
@@ -343,8 +402,7 @@ pub fn run_benchmark(
 
     let total = splits.len() * (baselines.len() + inputs.predictions.len());
     let mut done = 0;
-    let mut rows = Vec::new();
-    let mut not_predicted = Vec::new();
+    let mut scored = Scored::default();
     for split in &splits {
         let seed = split.seed;
         let train = split.train();
@@ -352,18 +410,12 @@ pub fn run_benchmark(
         let targets: Vec<&Condition> = evaluated.iter().map(|(condition, _)| *condition).collect();
         let seed_label = seed.map_or(String::new(), |seed| format!(" (seed {seed})"));
         for &baseline in &baselines {
-            let method = baseline_name(baseline);
+            let method = baseline_name(baseline, settings);
             if !on_progress(&Progress { step: format!("{method}{seed_label}"), done, total }) {
                 return Err(RunError::Cancelled);
             }
-            let predictions = match baseline {
-                Baseline::NoChange => no_change(data, &targets),
-                Baseline::Additive => additive(data, &targets),
-                Baseline::Mean => mean(data, &train, &targets),
-                Baseline::Linear => linear_model(data, &train, &targets, &settings.linear, inputs.embeddings)
-                    .map_err(|reason| RunError::Invalid(format!("the linear model cannot be fitted: {reason}")))?,
-            };
-            scorer.score(&method, seed, &Source::Baseline(predictions), &evaluated, &mut rows, &mut not_predicted);
+            let source = Source::Baseline(predict_baseline(inputs, settings, baseline, &train, &targets)?);
+            scorer.score(&method, seed, &source, &evaluated, &mut scored);
             done += 1;
         }
         for (prediction, alignment) in inputs.predictions.iter().zip(&alignments) {
@@ -372,7 +424,7 @@ pub fn run_benchmark(
             }
             if prediction.seed.is_none() || prediction.seed == seed || seed.is_none() {
                 let source = Source::Uploaded(prediction, alignment);
-                scorer.score(&prediction.method, seed, &source, &evaluated, &mut rows, &mut not_predicted);
+                scorer.score(&prediction.method, seed, &source, &evaluated, &mut scored);
             }
             done += 1;
         }
@@ -382,10 +434,28 @@ pub fn run_benchmark(
     let reference = [kind.reference_baseline(), Baseline::NoChange]
         .into_iter()
         .map(Baseline::method_name)
-        .find(|name| baselines.iter().any(|b| b.method_name() == *name) && rows.iter().any(|row| row.method == *name))
+        .find(|name| {
+            baselines.iter().any(|b| b.method_name() == *name) && scored.rows.iter().any(|row| row.method == *name)
+        })
         .map(str::to_string);
+    let Scored { rows, not_predicted, mut error_curves } = scored;
     summarize_skips(&not_predicted, &mut notices);
-    Ok(BenchmarkResult { kind, splits, gene_set, methods, reference, rows, not_predicted, notices })
+    for curve in &mut error_curves {
+        let n = curve.n as f64;
+        curve.mean_cumulative_l2.iter_mut().for_each(|sum| *sum /= n);
+    }
+    Ok(BenchmarkResult { kind, splits, gene_set, methods, reference, rows, error_curves, not_predicted, notices })
+}
+
+/// Adds one point's curve to the method's running sum (divided into a mean at the end of the run).
+fn add_to_curve(curves: &mut Vec<ErrorCurve>, method: &str, curve: &[f64]) {
+    match curves.iter_mut().find(|existing| existing.method == method) {
+        Some(existing) => {
+            existing.mean_cumulative_l2.iter_mut().zip(curve).for_each(|(sum, value)| *sum += value);
+            existing.n += 1;
+        }
+        None => curves.push(ErrorCurve { method: method.to_string(), mean_cumulative_l2: curve.to_vec(), n: 1 }),
+    }
 }
 
 /// One notice per method for the conditions it did not predict.
@@ -471,4 +541,92 @@ mod tests {
         assert!(notice.message.contains("(single(s) not measured: "), "{notice}");
         assert_eq!(result.rows.len(), 5 * 4 * 2, "5 seeds × 4 evaluated doubles × (no_change, mean)");
     }
+}
+
+/// Every method's predicted change for one evaluated condition of one split, over the gene set: what the
+/// observed-vs-predicted plot shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConditionDetail {
+    pub seed: Option<u32>,
+    pub perturbation: String,
+    /// The genes of the metrics, most expressed in the control first.
+    pub genes: Vec<String>,
+    /// `o − c` per gene.
+    pub observed_change: Vec<f64>,
+    /// Per method, `p − c` per gene (`None` where the method lacks the gene).
+    pub predicted_change: Vec<(String, Vec<Option<f64>>)>,
+}
+
+fn split_for(plan: &Plan, seed: Option<u32>) -> Result<&Split, RunError> {
+    plan.splits
+        .iter()
+        .find(|split| split.seed == seed)
+        .ok_or_else(|| RunError::Invalid(format!("the run has no split with seed {seed:?}")))
+}
+
+/// The predicted and observed changes for `perturbation` (any spelling) under the split with `seed`.
+pub fn condition_detail(
+    inputs: &BenchmarkInputs<'_>,
+    settings: &BenchmarkSettings,
+    seed: Option<u32>,
+    perturbation: &Condition,
+) -> Result<ConditionDetail, RunError> {
+    let data = inputs.data;
+    let control = data.control().ok_or_else(|| RunError::Invalid("the data have no control condition".into()))?;
+    let plan = plan(inputs, settings)?;
+    let split = split_for(&plan, seed)?;
+    let position = data
+        .condition_position(perturbation)
+        .ok_or_else(|| RunError::Invalid(format!("{} is not a condition of the data", perturbation.name())))?;
+    let condition = &data.conditions()[position];
+    let observed = data.column(position);
+    let gene_set = top_expressed_genes(control, settings.n_genes);
+    let change = |values: &dyn Fn(usize) -> Option<f64>| -> Vec<Option<f64>> {
+        gene_set
+            .iter()
+            .map(|&gene| values(gene).filter(|v| !v.is_nan()).map(|v| v - f64::from(control[gene])))
+            .collect()
+    };
+    let mut predicted_change = Vec::new();
+    let train = split.train();
+    for &baseline in &plan.baselines {
+        let predictions = predict_baseline(inputs, settings, baseline, &train, &[condition])?;
+        if let Some(column) = predictions.column(condition) {
+            predicted_change.push((baseline_name(baseline, settings), change(&|gene| Some(column[gene]))));
+        }
+    }
+    for prediction in inputs.predictions.iter().filter(|p| p.seed.is_none() || p.seed == seed || seed.is_none()) {
+        if let Some(column) = prediction.matrix.column_of(condition) {
+            let rows: Vec<Option<usize>> =
+                data.genes().iter().map(|gene| prediction.matrix.gene_position(gene)).collect();
+            predicted_change
+                .push((prediction.method.clone(), change(&|gene| rows[gene].map(|row| f64::from(column[row])))));
+        }
+    }
+    Ok(ConditionDetail {
+        seed,
+        perturbation: condition.name(),
+        genes: gene_set.iter().map(|&gene| data.genes()[gene].clone()).collect(),
+        observed_change: gene_set.iter().map(|&gene| f64::from(observed[gene]) - f64::from(control[gene])).collect(),
+        predicted_change,
+    })
+}
+
+/// The built-in baselines' predictions for the evaluated conditions of the split with `seed`, over all the
+/// data's genes, for export in the paper's format.
+pub fn baseline_predictions(
+    inputs: &BenchmarkInputs<'_>,
+    settings: &BenchmarkSettings,
+    seed: Option<u32>,
+) -> Result<Vec<(String, BaselinePredictions)>, RunError> {
+    let plan = plan(inputs, settings)?;
+    let split = split_for(&plan, seed)?;
+    let train = split.train();
+    let targets: Vec<&Condition> = split.evaluated().into_iter().map(|(condition, _)| condition).collect();
+    plan.baselines
+        .iter()
+        .map(|&baseline| {
+            Ok((baseline_name(baseline, settings), predict_baseline(inputs, settings, baseline, &train, &targets)?))
+        })
+        .collect()
 }

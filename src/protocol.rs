@@ -1,7 +1,8 @@
 //! The messages between the page and its Web Worker: plain data, serialised with serde. File handles travel
 //! beside a message (as a JS array), never inside it.
 
-use crate::analysis::{AnalysisSettings, InputFile, RunReport};
+use crate::analysis::{AnalysisSettings, ExportedFile, InputFile, RunReport};
+use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::inspect::FileSummary;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,10 @@ pub enum Request {
     Run { run_id: u32, files: Vec<InputFile>, settings: AnalysisSettings },
     /// Drop a removed file from the worker's cache.
     Forget { id: u32 },
+    /// Every method's predicted change for one condition of one split (files as for `Run`).
+    Detail { files: Vec<InputFile>, settings: AnalysisSettings, seed: Option<u32>, perturbation: String },
+    /// The built-in baselines' predictions for one split in the paper's format (files as for `Run`).
+    ExportBaselines { files: Vec<InputFile>, settings: AnalysisSettings, seed: Option<u32> },
 }
 
 /// Worker → page.
@@ -42,6 +47,16 @@ pub enum Response {
     },
     Failed {
         run_id: u32,
+        error: String,
+    },
+    Detail {
+        detail: Box<ConditionDetail>,
+    },
+    Exported {
+        files: Vec<ExportedFile>,
+    },
+    /// A detail or export request failed (the run's state is unchanged).
+    RequestFailed {
         error: String,
     },
 }

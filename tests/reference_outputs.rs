@@ -84,3 +84,18 @@ fn papalexi_unseen_single_benchmark_with_linear_model_matches_numpy_reference() 
     assert!(skipped.contains(&"CUL3+ctrl") || skipped.contains(&"IRF1+ctrl"), "{skipped:?}");
     assert!(skipped.iter().all(|perturbation| !perturbation.starts_with("JAK2")));
 }
+
+#[test]
+fn error_curves_end_at_the_mean_l2_of_each_method() {
+    let data = load_data("public/demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv");
+    let result = run("papalexi", &data, &[]);
+    assert_eq!(result.error_curves.len(), 3);
+    for curve in &result.error_curves {
+        let rows: Vec<f64> = result.rows.iter().filter(|row| row.method == curve.method).map(|row| row.l2).collect();
+        assert_eq!(curve.n, rows.len(), "{}", curve.method);
+        assert_eq!(curve.mean_cumulative_l2.len(), 299);
+        let mean = rows.iter().sum::<f64>() / rows.len() as f64;
+        assert!((curve.mean_cumulative_l2[298] - mean).abs() < 1e-12, "{}", curve.method);
+        assert!(curve.mean_cumulative_l2.windows(2).all(|pair| pair[0] <= pair[1]), "a cumulative error never falls");
+    }
+}

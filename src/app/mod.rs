@@ -10,7 +10,7 @@ mod state;
 mod worker_client;
 
 use leptos::prelude::*;
-use plots::{DistributionPlot, Metric};
+use plots::{DetailPlot, DistributionPlot, ErrorCurvePlot, Metric};
 use state::{AppState, Demo};
 
 #[component]
@@ -54,6 +54,10 @@ pub fn App() -> impl IntoView {
                     <h2>"Distributions"</h2>
                     <DistributionPlot metric=Metric::L2 />
                     <DistributionPlot metric=Metric::PearsonDelta />
+                    <h2>"Error against the number of genes"</h2>
+                    <ErrorCurvePlot />
+                    <h2>"Observed against predicted change"</h2>
+                    <DetailPlot />
                 </section>
                 <results::ResultsTable />
                 <results::RunNotices />

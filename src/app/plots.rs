@@ -5,8 +5,10 @@ use super::download::{download_text, download_url};
 use super::state::use_state;
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use perturb_check::benchmark::{ConditionDetail, ErrorCurve};
 use perturb_check::results_table::ResultRow;
 use perturb_check::summary::quantile;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -129,57 +131,310 @@ fn draw_distribution<DB: DrawingBackend>(
     root.present()
 }
 
-/// A metric's distribution per method, with PNG and SVG export.
+/// What a plot panel draws.
+#[derive(Clone, PartialEq)]
+pub enum Chart {
+    Distribution {
+        methods: Vec<String>,
+        values: Vec<Vec<f64>>,
+        metric: Metric,
+    },
+    ErrorCurves(Vec<ErrorCurve>),
+    /// Predicted against observed change per gene, one colour per method.
+    Scatter(ConditionDetail),
+}
+
+/// A drawn point that hovering can name: its pixel position on the canvas and what it is.
+#[derive(Clone, PartialEq)]
+struct HoverPoint {
+    x: i32,
+    y: i32,
+    label: String,
+}
+
+fn draw_scatter<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    detail: &ConditionDetail,
+) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let values = detail
+        .observed_change
+        .iter()
+        .copied()
+        .chain(detail.predicted_change.iter().flat_map(|(_, v)| v.iter().flatten().copied()));
+    let extent = values.fold(0.0f64, |m, v| m.max(v.abs())).max(1e-6) * 1.05;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-extent..extent, -extent..extent)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("Observed change of {} (vs control)", detail.perturbation))
+        .y_desc("Predicted change")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    chart.draw_series(std::iter::once(PathElement::new(vec![(-extent, -extent), (extent, extent)], BLACK.mix(0.4))))?;
+    let mut hover = Vec::new();
+    for (index, (method, changes)) in detail.predicted_change.iter().enumerate() {
+        let colour = PALETTE[index % PALETTE.len()];
+        let points: Vec<(f64, f64, usize)> = detail
+            .observed_change
+            .iter()
+            .zip(changes)
+            .enumerate()
+            .filter_map(|(gene, (&observed, predicted))| predicted.map(|predicted| (observed, predicted, gene)))
+            .collect();
+        chart
+            .draw_series(points.iter().map(|&(x, y, _)| Circle::new((x, y), 2, colour.mix(0.55).filled())))?
+            .label(method.clone())
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour.filled()));
+        for &(x, y, gene) in &points {
+            let (px, py) = chart.backend_coord(&(x, y));
+            hover.push(HoverPoint {
+                x: px,
+                y: py,
+                label: format!("{}: observed {x:.3}, {method} {y:.3}", detail.genes[gene]),
+            });
+        }
+    }
+    draw_legend(&mut chart)?;
+    root.present()?;
+    Ok(hover)
+}
+
+type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The legend of a chart's labelled series, in the upper left corner.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart2d<'a, DB>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()
+}
+
+fn draw_error_curves<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    curves: &[ErrorCurve],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let n_genes = curves.iter().map(|curve| curve.mean_cumulative_l2.len()).max().unwrap_or(1);
+    let top = curves.iter().flat_map(|curve| curve.mean_cumulative_l2.iter().copied()).fold(0.0, f64::max).max(1e-6);
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(1f64..n_genes as f64, 0f64..top * 1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc("Number of genes (most expressed in the control first)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc("Mean L2 over these genes")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    for (index, curve) in curves.iter().enumerate() {
+        let colour = PALETTE[index % PALETTE.len()];
+        let points = curve.mean_cumulative_l2.iter().enumerate().map(|(i, &value)| ((i + 1) as f64, value));
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .label(curve.method.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+    }
+    draw_legend(&mut chart)?;
+    root.present()
+}
+
+fn draw_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
+    match chart {
+        Chart::Distribution { methods, values, metric } => {
+            draw_distribution(root, methods, values, *metric).map(|()| vec![])
+        }
+        Chart::ErrorCurves(curves) => draw_error_curves(root, curves).map(|()| vec![]),
+        Chart::Scatter(detail) => draw_scatter(root, detail),
+    }
+}
+
+/// A plot on a canvas, with PNG and SVG export of the same drawing.
 #[component]
-pub fn DistributionPlot(metric: Metric) -> impl IntoView {
-    let state = use_state();
+fn PlotPanel(
+    chart: Memo<Option<Chart>>,
+    file_stem: &'static str,
+    label: &'static str,
+    caption: &'static str,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let data = Memo::new(move |_| {
-        state.report.with(|report| {
-            report
-                .as_ref()
-                .map(|report| (report.methods.clone(), values_by_method(&report.rows, &report.methods, metric)))
-        })
-    });
+    let hover_points = RwSignal::new(Vec::<HoverPoint>::new());
+    let hovered = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        let (Some(element), Some((methods, values))) = (canvas.get(), data.get()) else { return };
+        let (Some(element), Some(chart)) = (canvas.get(), chart.get()) else { return };
         // Drawn in a task of its own, so that the page never blocks for long when results arrive.
         set_timeout(
             move || {
                 if let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element) {
-                    let root = backend.into_drawing_area();
-                    let _ = draw_distribution(&root, &methods, &values, metric);
+                    hover_points.set(draw_chart(&backend.into_drawing_area(), &chart).unwrap_or_default());
                 }
             },
             std::time::Duration::ZERO,
         );
     });
+    // The canvas is scaled by CSS: map the pointer back to canvas pixels, then name the nearest point.
+    let on_move = move |event: leptos::ev::MouseEvent| {
+        let Some(element) = canvas.get_untracked() else { return };
+        let scale = element.width() as f64 / element.client_width().max(1) as f64;
+        let (x, y) = (event.offset_x() as f64 * scale, event.offset_y() as f64 * scale);
+        let nearest = hover_points.with_untracked(|points| {
+            points
+                .iter()
+                .map(|point| ((point.x as f64 - x).powi(2) + (point.y as f64 - y).powi(2), point))
+                .filter(|(distance, _)| *distance <= 64.0)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, point)| point.label.clone())
+        });
+        hovered.set(nearest);
+    };
     let export_svg = move |_| {
-        let Some((methods, values)) = data.get_untracked() else { return };
+        let Some(chart) = chart.get_untracked() else { return };
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            let _ = draw_distribution(&root, &methods, &values, metric);
+            let _ = draw_chart(&root, &chart);
         }
-        download_text(&format!("{}.svg", metric.file_stem()), &svg, "image/svg+xml");
+        download_text(&format!("{file_stem}.svg"), &svg, "image/svg+xml");
     };
     let export_png = move |_| {
-        if let Some(element) = canvas.get_untracked() {
-            if let Ok(url) = element.to_data_url() {
-                download_url(&format!("{}.png", metric.file_stem()), &url);
-            }
+        if let Some(url) = canvas.get_untracked().and_then(|element| element.to_data_url().ok()) {
+            download_url(&format!("{file_stem}.png"), &url);
         }
     };
     view! {
         <figure class="plot">
-            <canvas node_ref=canvas width=WIDTH height=HEIGHT role="img" aria-label=metric.label()></canvas>
+            <canvas node_ref=canvas width=WIDTH height=HEIGHT role="img" aria-label=label on:mousemove=on_move
+                on:mouseleave=move |_| hovered.set(None)></canvas>
+            <Show when=move || hover_points.with(|points| !points.is_empty())>
+                <p class="hover-info" data-testid="hover-info" aria-live="polite">
+                    {move || hovered.get().unwrap_or_else(|| "Point at a dot to see its gene.".into())}
+                </p>
+            </Show>
             <figcaption>
-                {metric.label()} " per (seed, perturbation), one column per method; the box spans the quartiles, the bar is the median."
+                {caption}
                 <span class="plot-actions">
-                    <button class="secondary small" on:click=export_png>"PNG"</button>
-                    <button class="secondary small" on:click=export_svg>"SVG"</button>
+                    <button class="secondary small" data-testid=format!("export-{file_stem}-png") on:click=export_png>"PNG"</button>
+                    <button class="secondary small" data-testid=format!("export-{file_stem}-svg") on:click=export_svg>"SVG"</button>
                 </span>
             </figcaption>
         </figure>
+    }
+}
+
+/// A metric's distribution per method (points over a box).
+#[component]
+pub fn DistributionPlot(metric: Metric) -> impl IntoView {
+    let state = use_state();
+    let chart = Memo::new(move |_| {
+        state.report.with(|report| {
+            report.as_ref().map(|report| Chart::Distribution {
+                methods: report.methods.clone(),
+                values: values_by_method(&report.rows, &report.methods, metric),
+                metric,
+            })
+        })
+    });
+    let caption = match metric {
+        Metric::L2 => {
+            "L2 per (seed, perturbation), one column per method; the box spans the quartiles, the bar is the median."
+        }
+        Metric::PearsonDelta => "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
+    };
+    view! { <PlotPanel chart file_stem=metric.file_stem() label=metric.label() caption /> }
+}
+
+/// The error as a function of the number of genes, per method.
+#[component]
+pub fn ErrorCurvePlot() -> impl IntoView {
+    let state = use_state();
+    let chart = Memo::new(move |_| {
+        state.report.with(|report| report.as_ref().map(|report| Chart::ErrorCurves(report.error_curves.clone())))
+    });
+    view! {
+        <PlotPanel chart file_stem="error_vs_genes" label="Mean L2 against the number of genes"
+            caption="sqrt(cumsum((prediction − observation)²)) over genes ordered by control expression, averaged over each method's points." />
+    }
+}
+
+/// Observed against predicted change for one chosen perturbation, every method; hovering names the gene.
+#[component]
+pub fn DetailPlot() -> impl IntoView {
+    let state = use_state();
+    let seeds = Memo::new(move |_| {
+        state.report.with(|report| {
+            report.as_ref().map(|r| r.splits.iter().map(|s| s.seed).collect::<Vec<_>>()).unwrap_or_default()
+        })
+    });
+    let seed = RwSignal::new(None::<u32>);
+    let perturbation = RwSignal::new(String::new());
+    let perturbations = Memo::new(move |_| {
+        let chosen = seed.get();
+        state.report.with(|report| {
+            let mut names: Vec<String> = report
+                .as_ref()
+                .map(|r| r.rows.iter().filter(|row| row.seed == chosen).map(|row| row.perturbation.clone()).collect())
+                .unwrap_or_default();
+            names.sort();
+            names.dedup();
+            names
+        })
+    });
+    // A new report: the first seed and its first perturbation.
+    Effect::new(move |_| {
+        let first_seed = seeds.get().first().copied().flatten();
+        seed.set(first_seed);
+    });
+    Effect::new(move |_| {
+        let names = perturbations.get();
+        if !names.contains(&perturbation.get_untracked()) {
+            perturbation.set(names.first().cloned().unwrap_or_default());
+        }
+    });
+    Effect::new(move |_| {
+        let (chosen_seed, chosen) = (seed.get(), perturbation.get());
+        if !chosen.is_empty() && state.report.with(Option::is_some) {
+            crate::app::worker_client::request_detail(state, chosen_seed, chosen);
+        }
+    });
+    let chart = Memo::new(move |_| state.detail.get().map(Chart::Scatter));
+    view! {
+        <div class="detail-controls">
+            <label class="field inline">
+                <span>"Seed"</span>
+                <select data-testid="detail-seed" prop:value=move || seed.get().map(|s| s.to_string()).unwrap_or_default()
+                    on:change=move |event| seed.set(event_target_value(&event).parse().ok())>
+                    {move || seeds.get().into_iter().map(|s| {
+                        let value = s.map(|s| s.to_string()).unwrap_or_default();
+                        let label = s.map(|s| format!("seed {s}")).unwrap_or_else(|| "no seed".into());
+                        view! { <option value=value>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="field inline">
+                <span>"Perturbation"</span>
+                <select data-testid="detail-perturbation" prop:value=move || perturbation.get()
+                    on:change=move |event| perturbation.set(event_target_value(&event))>
+                    {move || perturbations.get().into_iter().map(|name| view! { <option value=name.clone()>{name.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+        </div>
+        <Show when=move || state.request_error.get().is_some()>
+            <p role="alert" class="error">{move || state.request_error.get().unwrap_or_default()}</p>
+        </Show>
+        <PlotPanel chart file_stem="observed_vs_predicted" label="Predicted against observed change per gene"
+            caption="Each dot is a gene of the metrics' gene set; the diagonal is a perfect prediction." />
     }
 }

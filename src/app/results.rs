@@ -3,7 +3,7 @@
 
 use super::download::download_text;
 use super::state::{use_state, RunState};
-use super::worker_client::{cancel, run};
+use super::worker_client::{cancel, request_baseline_export, run};
 use leptos::prelude::*;
 use perturb_check::benchmark::BenchmarkKind;
 use perturb_check::error::Severity;
@@ -243,6 +243,7 @@ pub fn ResultsTable() -> impl IntoView {
                     }
                 }>"Download results.csv"</button>
             </div>
+            <BaselineExport />
             <p class="hint">{move || {
                 let (total, limit) = (rows.with(Vec::len), shown.get());
                 if total > limit { format!("Showing {limit} of {total} rows; results.csv has all of them.") } else { format!("{total} rows.") }
@@ -297,5 +298,33 @@ pub fn RunNotices() -> impl IntoView {
                 </ul>
             </section>
         </Show>
+    }
+}
+
+/// Downloads the built-in baselines' predictions of one split in the paper's exchange format.
+#[component]
+fn BaselineExport() -> impl IntoView {
+    let state = use_state();
+    let seeds = move || {
+        state.report.with(|report| {
+            report.as_ref().map(|r| r.splits.iter().map(|s| s.seed).collect::<Vec<_>>()).unwrap_or_default()
+        })
+    };
+    let chosen = RwSignal::new(String::new());
+    view! {
+        <div class="baseline-export">
+            <span>"Baselines' predictions in the paper's format (all_predictions.json + gene_names.json), for other tools:"</span>
+            <select aria-label="Split seed of the export" data-testid="export-baselines-seed" on:change=move |event| chosen.set(event_target_value(&event))>
+                {move || seeds().into_iter().map(|seed| {
+                    let value = seed.map(|s| s.to_string()).unwrap_or_default();
+                    let label = seed.map(|s| format!("seed {s}")).unwrap_or_else(|| "no seed".into());
+                    view! { <option value=value>{label}</option> }
+                }).collect_view()}
+            </select>
+            <button class="secondary" data-testid="export-baselines" on:click=move |_| {
+                let seed = chosen.get_untracked().parse().ok().or_else(|| seeds().first().copied().flatten());
+                request_baseline_export(state, seed);
+            }>"Download"</button>
+        </div>
     }
 }

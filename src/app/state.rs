@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use perturb_check::analysis::{AnalysisSettings, RunReport};
+use perturb_check::benchmark::ConditionDetail;
 use perturb_check::inspect::{FileRole, FileSummary};
 use perturb_check::summary::Comparison;
 
@@ -88,6 +89,10 @@ pub struct AppState {
     /// A problem that is not about one file (e.g. a demo file could not be fetched).
     pub page_error: RwSignal<Option<String>>,
     pub next_file_id: RwSignal<u32>,
+    /// The observed-vs-predicted data of the chosen condition.
+    pub detail: RwSignal<Option<ConditionDetail>>,
+    /// Why a detail or export request failed.
+    pub request_error: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -105,6 +110,8 @@ impl AppState {
             run_when_read: RwSignal::new(false),
             page_error: RwSignal::new(None),
             next_file_id: RwSignal::new(1),
+            detail: RwSignal::new(None),
+            request_error: RwSignal::new(None),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The page's side of the worker: start it, queue messages until it is ready, apply its answers to the
 //! state, and cancel a run by terminating it and starting a fresh one.
 
+use super::download::download_text;
 use super::files::{assign_role, file_handles};
 use super::state::{AppState, RunState};
 use leptos::prelude::*;
@@ -69,8 +70,8 @@ pub fn send(state: AppState, request: &Request, files: Vec<File>) {
     }
 }
 
-/// Starts a run with the current files and settings.
-pub fn run(state: AppState) {
+/// The files that take part in a run, as the worker wants them, with their handles in the same order.
+fn current_inputs(state: AppState) -> (Vec<InputFile>, Vec<File>) {
     let entries = state.files.get_untracked();
     let usable: Vec<_> = entries.iter().filter(|entry| entry.error.is_none() && entry.role.is_some()).collect();
     let handles = file_handles(&usable.iter().map(|entry| entry.id).collect::<Vec<_>>());
@@ -86,12 +87,35 @@ pub fn run(state: AppState) {
             })
         })
         .collect();
+    (inputs, handles)
+}
+
+/// Starts a run with the current files and settings.
+pub fn run(state: AppState) {
+    let (inputs, handles) = current_inputs(state);
     let run_id = state.run_id.get_untracked() + 1;
     state.run_id.set(run_id);
     state.report.set(None);
+    state.detail.set(None);
     state.run_state.set(RunState::Running { step: "reading files".into(), done: 0, total: 1 });
     let request = Request::Run { run_id, files: inputs, settings: state.settings.get_untracked() };
     send(state, &request, handles);
+}
+
+/// Asks for every method's predicted change for one condition of the split with `seed`.
+pub fn request_detail(state: AppState, seed: Option<u32>, perturbation: String) {
+    let (files, handles) = current_inputs(state);
+    let settings = state.settings.get_untracked();
+    state.request_error.set(None);
+    send(state, &Request::Detail { files, settings, seed, perturbation }, handles);
+}
+
+/// Asks for the baselines' predictions of the split with `seed`, in the paper's format.
+pub fn request_baseline_export(state: AppState, seed: Option<u32>) {
+    let (files, handles) = current_inputs(state);
+    let settings = state.settings.get_untracked();
+    state.request_error.set(None);
+    send(state, &Request::ExportBaselines { files, settings, seed }, handles);
 }
 
 pub fn cancel(state: AppState) {
@@ -126,6 +150,13 @@ fn receive(state: AppState, response: Response) {
         Response::Failed { run_id, error } if run_id == state.run_id.get_untracked() => {
             state.run_state.set(RunState::Error(error));
         }
+        Response::Detail { detail } => state.detail.set(Some(*detail)),
+        Response::Exported { files } => {
+            for file in files {
+                download_text(&file.name, &file.text, "application/json");
+            }
+        }
+        Response::RequestFailed { error } => state.request_error.set(Some(error)),
         _ => {}
     }
 }

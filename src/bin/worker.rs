@@ -2,7 +2,7 @@
 //! `perturb_check::protocol`; a run cannot be interrupted from inside, so the page cancels by terminating
 //! the worker and starting a new one.
 
-use perturb_check::analysis::{analyze, AnalysisError};
+use perturb_check::analysis::{analyze, detail, export_baselines, AnalysisError, InputFile};
 use perturb_check::inspect::{inspect, load_file, LoadedFile};
 use perturb_check::protocol::{Request, Response};
 use std::cell::RefCell;
@@ -49,6 +49,25 @@ fn loaded(id: u32, name: &str, file: &File) -> Result<(), String> {
     Ok(())
 }
 
+/// Reads (or takes from the cache) every file of a request, then runs `work` on them.
+fn with_files<T>(
+    inputs: &[InputFile],
+    files: &[File],
+    work: impl FnOnce(&[(InputFile, &LoadedFile)]) -> Result<T, AnalysisError>,
+) -> Result<T, String> {
+    if inputs.len() != files.len() {
+        return Err("the page sent a request without its files".into());
+    }
+    for (input, file) in inputs.iter().zip(files) {
+        loaded(input.id, &input.name, file)?;
+    }
+    CACHE.with(|cache| {
+        let cache = cache.borrow();
+        let pairs: Vec<_> = inputs.iter().map(|input| (input.clone(), &cache[&input.id].2)).collect();
+        work(&pairs).map_err(|error| error.to_string())
+    })
+}
+
 fn handle(request: Request, files: Vec<File>) {
     match request {
         Request::Inspect { id, name } => {
@@ -67,24 +86,27 @@ fn handle(request: Request, files: Vec<File>) {
             CACHE.with(|cache| cache.borrow_mut().remove(&id));
         }
         Request::Run { run_id, files: inputs, settings } => {
-            for (input, file) in inputs.iter().zip(&files) {
-                if let Err(error) = loaded(input.id, &input.name, file) {
-                    post(&Response::Failed { run_id, error });
-                    return;
-                }
-            }
-            let outcome = CACHE.with(|cache| {
-                let cache = cache.borrow();
-                let pairs: Vec<_> = inputs.iter().map(|input| (input.clone(), &cache[&input.id].2)).collect();
-                analyze(&pairs, &settings, &mut |progress| {
+            let outcome = with_files(&inputs, &files, |pairs| {
+                analyze(pairs, &settings, &mut |progress| {
                     post(&Response::Progress { run_id, progress: progress.clone() });
                     true
                 })
             });
             post(&match outcome {
                 Ok(report) => Response::Finished { run_id, report: Box::new(report) },
-                Err(AnalysisError::Cancelled) => Response::Failed { run_id, error: "cancelled".into() },
-                Err(error) => Response::Failed { run_id, error: error.to_string() },
+                Err(error) => Response::Failed { run_id, error },
+            });
+        }
+        Request::Detail { files: inputs, settings, seed, perturbation } => {
+            post(&match with_files(&inputs, &files, |pairs| detail(pairs, &settings, seed, &perturbation)) {
+                Ok(detail) => Response::Detail { detail: Box::new(detail) },
+                Err(error) => Response::RequestFailed { error },
+            });
+        }
+        Request::ExportBaselines { files: inputs, settings, seed } => {
+            post(&match with_files(&inputs, &files, |pairs| export_baselines(pairs, &settings, seed)) {
+                Ok(files) => Response::Exported { files },
+                Err(error) => Response::RequestFailed { error },
             });
         }
     }

@@ -10,6 +10,7 @@
 //! ```
 
 use super::{decompress, strip_bom};
+use crate::conditions::Condition;
 use crate::error::{ErrorKind, InputError, Location};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use std::fmt;
@@ -123,6 +124,39 @@ pub fn read_gene_names(file: &str, bytes: &[u8]) -> Result<Vec<String>, InputErr
         return Err(InputError::new(file, Location::File, ErrorKind::Empty, "the list of gene names is empty"));
     }
     Ok(names)
+}
+
+/// The exchange format's key of a condition: `""` for control, `A` for a single, `A_B` for a double.
+pub fn exchange_key(condition: &Condition) -> String {
+    match condition {
+        Condition::Control => String::new(),
+        Condition::Single(gene) => gene.clone(),
+        Condition::Double(first, second) => format!("{first}_{second}"),
+    }
+}
+
+/// Writes predictions in the paper's format: `all_predictions.json` (a value per gene, in the order of
+/// `gene_names.json`; `null` for a gene the method does not predict) and `gene_names.json`.
+///
+/// ```
+/// use perturb_check::conditions::Condition;
+/// use perturb_check::readers::prediction_json::write_paper_format;
+/// let (predictions, genes) = write_paper_format(&["G1".into(), "G2".into()],
+///     &[(Condition::Double("A".into(), "B".into()), vec![1.5, f64::NAN])]);
+/// assert_eq!(predictions, r#"{"A_B":[1.5,null]}"#);
+/// assert_eq!(genes, r#"["G1","G2"]"#);
+/// ```
+pub fn write_paper_format(genes: &[String], predicted: &[(Condition, Vec<f64>)]) -> (String, String) {
+    let mut map = serde_json::Map::new();
+    for (condition, values) in predicted {
+        let vector = values.iter().map(|&value| {
+            serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        });
+        map.insert(exchange_key(condition), serde_json::Value::Array(vector.collect()));
+    }
+    let predictions = serde_json::Value::Object(map).to_string();
+    let names = serde_json::Value::Array(genes.iter().cloned().map(serde_json::Value::String).collect()).to_string();
+    (predictions, names)
 }
 
 #[cfg(test)]

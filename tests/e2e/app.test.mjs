@@ -203,4 +203,41 @@ test("the page fits a 390 px phone and demos work from the keyboard", async ({ b
   await screenshot(page, "phone-390");
 });
 
+test("plots: hovering names the gene, and plots and baselines export", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=simulated");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  const info = await page.waitForSelector('[data-testid="hover-info"]');
+  const options = await page.$$eval('[data-testid="detail-perturbation"] option', (o) => o.length);
+  assert(options === 62, `seed 1 evaluates 62 doubles, the selector offers ${options}`);
+  // Genes cluster around zero change: scan the plot's middle until the pointer is on a dot.
+  const canvas = await page.$('figure:has([data-testid="hover-info"]) canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  let named = "";
+  for (let fy = 0.3; fy < 0.7 && !named.includes("observed"); fy += 0.05) {
+    for (let fx = 0.4; fx < 0.65 && !named.includes("observed"); fx += 0.05) {
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+      named = await info.textContent();
+    }
+  }
+  assert(/^\S+: observed -?\d+\.\d{3}, \S+ -?\d+\.\d{3}$/.test(named), `hover text: ${named}`);
+  await screenshot(page, "plots-hover");
+  const svg = await download(page, "export-l2_by_method-svg");
+  assert(svg.name === "l2_by_method.svg" && svg.text.includes("<svg") && svg.text.includes("shrunk_additive_model"), svg.name);
+  const downloads = [];
+  page.on("download", (file) => downloads.push(file));
+  await page.click('[data-testid="export-baselines"]');
+  await page.waitForFunction(() => true);
+  for (let i = 0; i < 50 && downloads.length < 6; i++) await page.waitForTimeout(100);
+  const names = downloads.map((file) => file.suggestedFilename());
+  const expected = ["no_change", "additive", "mean"].flatMap((m) => [`${m}_seed1_all_predictions.json`, `${m}_seed1_gene_names.json`]);
+  assert([...names].sort().join() === [...expected].sort().join(), names.join());
+  const downloaded = async (name) => JSON.parse(await readFile(await downloads[names.indexOf(name)].path(), "utf8"));
+  const additive = await downloaded("additive_seed1_all_predictions.json");
+  const genes = await downloaded("additive_seed1_gene_names.json");
+  assert(Object.keys(additive).length === 62 && genes.length === 2000, "62 doubles × 2000 genes");
+  assert(Object.keys(additive).every((key) => /^[^_]+_[^_]+$/.test(key)), "exchange keys A_B");
+});
+
 await run();

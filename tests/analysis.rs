@@ -1,0 +1,91 @@
+//! The page's analysis step on the demo files: the same numbers as the engine, the per-condition detail
+//! behind the observed-vs-predicted plot, and baseline exports that score identically when read back.
+
+mod common;
+
+use common::read;
+use perturb_check::analysis::{analyze, detail, export_baselines, AnalysisSettings, InputFile};
+use perturb_check::inspect::{inspect, load_file, FileRole, LoadedFile};
+
+fn input(id: u32, name: &str, role: FileRole) -> InputFile {
+    InputFile { id, name: name.to_string(), role, method: None, seed: None }
+}
+
+fn simulated_files() -> Vec<(InputFile, LoadedFile)> {
+    let folder = "public/demo/simulated";
+    ["sim_double_pseudobulk.csv", "shrunk_additive_model_all_predictions.json", "shrunk_additive_model_gene_names.json"]
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let bytes = read(&format!("{folder}/{name}"));
+            let loaded = load_file(name, &bytes).unwrap();
+            let role = inspect(name, &loaded, &Default::default()).role;
+            (input(index as u32, name, role), loaded)
+        })
+        .collect()
+}
+
+fn pairs(files: &[(InputFile, LoadedFile)]) -> Vec<(InputFile, &LoadedFile)> {
+    files.iter().map(|(file, loaded)| (file.clone(), loaded)).collect()
+}
+
+#[test]
+fn roles_are_detected_and_the_paper_format_is_paired() {
+    let files = simulated_files();
+    let roles: Vec<FileRole> = files.iter().map(|(file, _)| file.role).collect();
+    assert_eq!(roles, [FileRole::Data, FileRole::Predictions, FileRole::GeneNames]);
+    let report = analyze(&pairs(&files), &AnalysisSettings::default(), &mut |_| true).unwrap();
+    assert_eq!(report.methods, ["no_change", "additive", "mean", "shrunk_additive_model"]);
+    assert_eq!(report.rows.len(), 4 * 310);
+    assert_eq!(report.summary_by_seed.len(), 4 * 5);
+    assert_eq!(report.predictions[0].genes.matched, 2000);
+}
+
+#[test]
+fn detail_reproduces_each_methods_l2() {
+    let files = simulated_files();
+    let settings = AnalysisSettings::default();
+    let report = analyze(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let row = report.rows.iter().find(|row| row.seed == Some(2) && row.method == "additive").unwrap();
+    let detail = detail(&pairs(&files), &settings, Some(2), &row.perturbation).unwrap();
+    assert_eq!(detail.genes.len(), 1000);
+    for (method, changes) in &detail.predicted_change {
+        let expected = report
+            .rows
+            .iter()
+            .find(|r| r.seed == Some(2) && &r.method == method && r.perturbation == row.perturbation)
+            .unwrap();
+        let l2 = changes.iter().zip(&detail.observed_change).map(|(p, o)| (p.unwrap() - o).powi(2)).sum::<f64>().sqrt();
+        assert!((l2 - expected.l2).abs() < 1e-9, "{method}: {l2} vs {}", expected.l2);
+    }
+    assert_eq!(detail.predicted_change.len(), 4);
+}
+
+#[test]
+fn exported_baselines_score_the_same_when_read_back() {
+    let files = simulated_files();
+    let settings = AnalysisSettings::default();
+    let report = analyze(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let exported = export_baselines(&pairs(&files), &settings, Some(1)).unwrap();
+    let names: Vec<&str> = exported.iter().map(|file| file.name.as_str()).collect();
+    assert_eq!(names[..2], ["no_change_seed1_all_predictions.json", "no_change_seed1_gene_names.json"]);
+    // Read the additive model's export back as an upload, next to the data only.
+    let mut uploaded: Vec<(InputFile, LoadedFile)> = vec![simulated_files().remove(0)];
+    for (index, file) in exported.iter().filter(|file| file.name.starts_with("additive_")).enumerate() {
+        let loaded = load_file(&file.name, file.text.as_bytes()).unwrap();
+        let role = inspect(&file.name, &loaded, &Default::default()).role;
+        uploaded.push((input(10 + index as u32, &file.name, role), loaded));
+    }
+    let again = analyze(&pairs(&uploaded), &settings, &mut |_| true).unwrap();
+    let read_back: Vec<_> = again.rows.iter().filter(|row| row.method == "additive_uploaded").collect();
+    assert_eq!(read_back.len(), 62, "the seed-1 export holds seed 1's test and val doubles");
+    assert!(read_back.iter().all(|row| row.seed == Some(1)), "the file name's _seed1 ties it to seed 1");
+    for row in read_back {
+        let original = report
+            .rows
+            .iter()
+            .find(|r| r.seed == Some(1) && r.method == "additive" && r.perturbation == row.perturbation)
+            .unwrap();
+        assert!((row.l2 - original.l2).abs() < 1e-5, "{}: {} vs {}", row.perturbation, row.l2, original.l2);
+    }
+}
