@@ -23,16 +23,67 @@ pub fn file_handles(ids: &[u32]) -> Vec<File> {
     })
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+// Every file of a drop, folders walked to any depth, as [file, path] pairs. The entries are taken before the
+// first await: a drop's items are readable only during the event.
+export async function droppedFiles(transfer) {
+  const entries = [...transfer.items]
+    .filter((item) => item.kind === "file")
+    .map((item) => ({ entry: item.webkitGetAsEntry ? item.webkitGetAsEntry() : null, file: item.getAsFile() }));
+  const found = [];
+  async function walk(entry, file) {
+    if (!entry) {
+      // No entry (a synthetic drop, an older browser): the item's file as it is.
+      if (file) found.push([file, file.name]);
+      return;
+    }
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      found.push([file, entry.fullPath.replace(/^\//, "")]);
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child, null);
+      }
+    }
+  }
+  for (const { entry, file } of entries) await walk(entry, file);
+  return found;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen::prelude::wasm_bindgen(js_name = droppedFiles)]
+    async fn dropped_files(transfer: &web_sys::DataTransfer) -> wasm_bindgen::JsValue;
+}
+
+/// The files of a drop with their paths (a dropped folder in the paper's layout keeps `<method>/...`).
+async fn files_of_drop(transfer: web_sys::DataTransfer) -> Vec<(File, String)> {
+    let pairs: js_sys::Array = dropped_files(&transfer).await.unchecked_into();
+    pairs
+        .iter()
+        .filter_map(|pair| {
+            let pair: js_sys::Array = pair.dyn_into().ok()?;
+            Some((pair.get(0).dyn_into::<File>().ok()?, pair.get(1).as_string()?))
+        })
+        .collect()
+}
+
 /// The name a file is known by: its path inside a chosen folder, else its name.
 fn display_name(file: &File) -> String {
     let relative = js_sys::Reflect::get(file, &"webkitRelativePath".into()).ok().and_then(|path| path.as_string());
     relative.filter(|path| !path.is_empty()).unwrap_or_else(|| file.name())
 }
 
-/// Adds files; a file with the same name as one already there replaces it.
+/// Adds files from a picker.
 pub fn add_files(state: AppState, files: Vec<File>) {
-    for file in files {
-        let name = display_name(&file);
+    add_named_files(state, files.into_iter().map(|file| (display_name(&file), file)).collect());
+}
+
+/// Adds files under the given names; a file with the same name as one already there replaces it.
+fn add_named_files(state: AppState, files: Vec<(String, File)>) {
+    for (name, file) in files {
         let replaced =
             state.files.with_untracked(|entries| entries.iter().find(|entry| entry.name == name).map(|entry| entry.id));
         let id = replaced.unwrap_or_else(|| {
@@ -127,8 +178,12 @@ pub fn DropZone() -> impl IntoView {
     let on_drop = move |event: web_sys::DragEvent| {
         event.prevent_default();
         dragging.set(false);
-        let files = files_of(event.data_transfer().and_then(|transfer| transfer.files()));
-        add_files(state, files);
+        if let Some(transfer) = event.data_transfer() {
+            leptos::task::spawn_local(async move {
+                let files = files_of_drop(transfer).await;
+                add_named_files(state, files.into_iter().map(|(file, path)| (path, file)).collect());
+            });
+        }
     };
     view! {
         <section
@@ -203,6 +258,21 @@ pub fn FileCard(id: u32) -> impl IntoView {
     let is_predictions = move || entry.with(|entry| entry.as_ref().and_then(|e| e.role) == Some(FileRole::Predictions));
     let summary = move || entry.with(|entry| entry.as_ref().and_then(|e| e.summary.clone()));
     let error = move || entry.with(|entry| entry.as_ref().and_then(|e| e.error.clone()));
+    // After a run: how this prediction's genes met the data's.
+    let overlap = move || {
+        let name = entry.with(|entry| entry.as_ref().map(|e| e.name.clone()))?;
+        state.report.with(|report| {
+            let found = report.as_ref()?.predictions.iter().find(|p| p.file == name)?;
+            let genes = found.genes;
+            Some(format!(
+                "Genes: {} of the data's {} matched; {} missing, {} extra",
+                genes.matched,
+                genes.matched + genes.missing,
+                genes.missing,
+                genes.extra
+            ))
+        })
+    };
     view! {
         <article class="file-card" data-testid="file-card" data-file-name=field(|e| e.name.clone())>
             <header>
@@ -253,6 +323,9 @@ pub fn FileCard(id: u32) -> impl IntoView {
                                 } />
                         </label>
                     </div>
+                </Show>
+                <Show when=move || overlap().is_some()>
+                    <p class="overlap" data-testid="gene-overlap">{move || overlap().unwrap_or_default()}</p>
                 </Show>
                 <ul class="notices">
                     {move || summary().map(|s| s.notices).unwrap_or_default().into_iter().map(|notice| view! { <li>{notice.message}</li> }).collect_view()}

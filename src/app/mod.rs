@@ -29,6 +29,15 @@ pub fn App() -> impl IntoView {
         demos::load_demo(state, demo);
     }
     let has_report = move || state.report.with(Option::is_some);
+    // Plots and the long table render one task after the leaderboard, so no single task blocks the page.
+    let show_details = RwSignal::new(false);
+    Effect::new(move |_| {
+        if has_report() {
+            set_timeout(move || show_details.set(true), std::time::Duration::ZERO);
+        } else {
+            show_details.set(false);
+        }
+    });
     view! {
         <header class="page-header">
             <h1>"Perturb Check"</h1>
@@ -50,6 +59,8 @@ pub fn App() -> impl IntoView {
             <results::RunBar />
             <Show when=has_report>
                 <results::Leaderboard />
+            </Show>
+            <Show when=move || has_report() && show_details.get()>
                 <section class="plots" aria-label="Plots">
                     <h2>"Distributions"</h2>
                     <DistributionPlot metric=Metric::L2 />

@@ -144,12 +144,24 @@ pub enum Chart {
     Scatter(ConditionDetail),
 }
 
-/// A drawn point that hovering can name: its pixel position on the canvas and what it is.
-#[derive(Clone, PartialEq)]
+/// A drawn point that hovering can name: its pixel position on the canvas, its gene and method (indices
+/// into the chart's data; the label is made only when the point is hovered).
+#[derive(Clone, Copy, PartialEq)]
 struct HoverPoint {
     x: i32,
     y: i32,
-    label: String,
+    gene: usize,
+    method: usize,
+}
+
+impl Chart {
+    fn hover_label(&self, point: HoverPoint) -> Option<String> {
+        let Chart::Scatter(detail) = self else { return None };
+        let (method, changes) = detail.predicted_change.get(point.method)?;
+        let (observed, predicted) =
+            (detail.observed_change.get(point.gene)?, changes.get(point.gene).copied().flatten()?);
+        Some(format!("{}: observed {observed:.3}, {method} {predicted:.3}", detail.genes.get(point.gene)?))
+    }
 }
 
 fn draw_scatter<DB: DrawingBackend>(
@@ -191,11 +203,7 @@ fn draw_scatter<DB: DrawingBackend>(
             .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour.filled()));
         for &(x, y, gene) in &points {
             let (px, py) = chart.backend_coord(&(x, y));
-            hover.push(HoverPoint {
-                x: px,
-                y: py,
-                label: format!("{}: observed {x:.3}, {method} {y:.3}", detail.genes[gene]),
-            });
+            hover.push(HoverPoint { x: px, y: py, gene, method: index });
         }
     }
     draw_legend(&mut chart)?;
@@ -293,12 +301,12 @@ fn PlotPanel(
         let nearest = hover_points.with_untracked(|points| {
             points
                 .iter()
-                .map(|point| ((point.x as f64 - x).powi(2) + (point.y as f64 - y).powi(2), point))
+                .map(|point| ((point.x as f64 - x).powi(2) + (point.y as f64 - y).powi(2), *point))
                 .filter(|(distance, _)| *distance <= 64.0)
                 .min_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, point)| point.label.clone())
+                .map(|(_, point)| point)
         });
-        hovered.set(nearest);
+        hovered.set(nearest.and_then(|point| chart.with_untracked(|chart| chart.as_ref()?.hover_label(point))));
     };
     let export_svg = move |_| {
         let Some(chart) = chart.get_untracked() else { return };

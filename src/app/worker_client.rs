@@ -5,7 +5,7 @@ use super::download::download_text;
 use super::files::{assign_role, file_handles};
 use super::state::{AppState, RunState};
 use leptos::prelude::*;
-use perturb_check::analysis::InputFile;
+use perturb_check::analysis::{InputFile, RunReport};
 use perturb_check::protocol::{Request, Response};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -143,9 +143,16 @@ fn receive(state: AppState, response: Response) {
         Response::Progress { run_id, progress } if run_id == state.run_id.get_untracked() => {
             state.run_state.set(RunState::Running { step: progress.step, done: progress.done, total: progress.total });
         }
-        Response::Finished { run_id, report } if run_id == state.run_id.get_untracked() => {
-            state.report.set(Some(*report));
-            state.run_state.set(RunState::Done);
+        Response::Finished { run_id, report_json } if run_id == state.run_id.get_untracked() => {
+            match serde_json::from_str::<RunReport>(&report_json) {
+                Ok(report) => {
+                    state.report.set(Some(report));
+                    state.run_state.set(RunState::Done);
+                }
+                Err(error) => {
+                    state.run_state.set(RunState::Error(format!("the worker's report could not be read: {error}")))
+                }
+            }
         }
         Response::Failed { run_id, error } if run_id == state.run_id.get_untracked() => {
             state.run_state.set(RunState::Error(error));

@@ -93,7 +93,12 @@ fn handle(request: Request, files: Vec<File>) {
                 })
             });
             post(&match outcome {
-                Ok(report) => Response::Finished { run_id, report: Box::new(report) },
+                Ok(report) => match serde_json::to_string(&report) {
+                    Ok(report_json) => Response::Finished { run_id, report_json },
+                    Err(error) => {
+                        Response::Failed { run_id, error: format!("the report could not be written: {error}") }
+                    }
+                },
                 Err(error) => Response::Failed { run_id, error },
             });
         }

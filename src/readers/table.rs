@@ -111,15 +111,10 @@ fn names_rows(corner: &str) -> bool {
 
 /// Parses one numeric cell. `decimal_comma` allows `1,5` (only when the delimiter is not a comma).
 fn parse_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
-    let text = std::str::from_utf8(bytes).map_err(|_| CellProblem::NotANumber)?.trim();
-    let value = match text.parse::<f32>() {
+    // Fast path: a plain number, parsed from bytes (correctly rounded, like `str::parse`).
+    let value = match fast_float2::parse::<f32, _>(bytes.trim_ascii()) {
         Ok(value) => value,
-        // The caller reports the repair once per file.
-        Err(_) if decimal_comma && text.contains(',') => {
-            text.replacen(',', ".", 1).parse::<f32>().map_err(|_| CellProblem::NotANumber)?
-        }
-        Err(_) if MISSING_VALUE_SPELLINGS.contains(&text) => return Err(CellProblem::Missing),
-        Err(_) => return Err(CellProblem::NotANumber),
+        Err(_) => parse_unusual_cell(bytes, decimal_comma)?,
     };
     if value.is_nan() {
         Err(CellProblem::Missing)
@@ -127,6 +122,20 @@ fn parse_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
         Err(CellProblem::NotFinite)
     } else {
         Ok(value)
+    }
+}
+
+/// Cells the fast path refuses: decimal commas, spellings of missing values, text.
+fn parse_unusual_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
+    let text = std::str::from_utf8(bytes).map_err(|_| CellProblem::NotANumber)?.trim();
+    match text.parse::<f32>() {
+        Ok(value) => Ok(value),
+        // The caller reports the repair once per file.
+        Err(_) if decimal_comma && text.contains(',') => {
+            text.replacen(',', ".", 1).parse::<f32>().map_err(|_| CellProblem::NotANumber)
+        }
+        Err(_) if MISSING_VALUE_SPELLINGS.contains(&text) => Err(CellProblem::Missing),
+        Err(_) => Err(CellProblem::NotANumber),
     }
 }
 

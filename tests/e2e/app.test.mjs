@@ -97,6 +97,8 @@ test("uploaded fixture files give the native results, and results.csv matches", 
     if (record.pearson_delta) close(Number(row.pearson_delta), Number(record.pearson_delta), 1e-6, `${method} pearson_delta`);
     else assert(row.pearson_delta === "", `${method}: pearson_delta should be empty`);
   }
+  const overlap = await page.textContent('[data-file-name="gears.csv"] [data-testid="gene-overlap"]');
+  assert(overlap === "Genes: 1000 of the data's 1000 matched; 0 missing, 0 extra", overlap);
   await screenshot(page, "results-uploaded");
 });
 
@@ -238,6 +240,19 @@ test("plots: hovering names the gene, and plots and baselines export", async ({ 
   const genes = await downloaded("additive_seed1_gene_names.json");
   assert(Object.keys(additive).length === 62 && genes.length === 2000, "62 doubles × 2000 genes");
   assert(Object.keys(additive).every((key) => /^[^_]+_[^_]+$/.test(key)), "exchange keys A_B");
+});
+
+test("files dropped on the drop zone are added", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  const text = await readFile(fixture("norman2019_cebpe_cebpb/pseudobulk.csv"), "utf8");
+  await page.evaluate((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], "dropped.csv", { type: "text/csv" }));
+    document.querySelector(".drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, text);
+  await page.waitForSelector('[data-file-name="dropped.csv"] [data-testid="role"]');
+  assert(await page.$eval('[data-file-name="dropped.csv"] [data-testid="role"]', (s) => s.value) === "data", "role");
 });
 
 await run();
