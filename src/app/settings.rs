@@ -6,6 +6,7 @@ use super::files::first_file;
 use super::state::use_state;
 use leptos::prelude::*;
 use perturb_check::analysis::AnalysisSettings;
+use perturb_check::baselines::linear_model::EmbeddingSource;
 use perturb_check::baselines::Baseline;
 use perturb_check::benchmark::{BenchmarkKind, SplitChoice};
 use wasm_bindgen_futures::JsFuture;
@@ -30,6 +31,49 @@ fn write_hash(settings: &AnalysisSettings) {
                 let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
             }
         }
+    }
+}
+
+fn source_value(source: EmbeddingSource) -> String {
+    match source {
+        EmbeddingSource::TrainingPca => "pca".into(),
+        EmbeddingSource::Uploaded => "uploaded".into(),
+        EmbeddingSource::Random { seed } => format!("random-{seed}"),
+    }
+}
+
+fn source_from_value(value: &str) -> EmbeddingSource {
+    match value {
+        "uploaded" => EmbeddingSource::Uploaded,
+        other => other
+            .strip_prefix("random-")
+            .and_then(|seed| seed.parse().ok())
+            .map_or(EmbeddingSource::TrainingPca, |seed| EmbeddingSource::Random { seed }),
+    }
+}
+
+/// A selector for one of the linear model's embeddings.
+fn embedding_select(
+    settings: RwSignal<AnalysisSettings>,
+    label: &'static str,
+    testid: &'static str,
+    read: fn(&AnalysisSettings) -> EmbeddingSource,
+    write: fn(&mut AnalysisSettings, EmbeddingSource),
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <select data-testid=testid prop:value=move || settings.with(|s| source_value(read(s)))
+                on:change=move |event| {
+                    let source = source_from_value(&event_target_value(&event));
+                    settings.update(|s| write(s, source));
+                }>
+                <option value="pca">"PCA of the training data (the paper)"</option>
+                <option value="uploaded">"The uploaded embedding file"</option>
+                <option value="random-1">"Random N(0,1), seed 1 (a control)"</option>
+                <option value="random-2">"Random N(0,1), seed 2 (a control)"</option>
+            </select>
+        </label>
     }
 }
 
@@ -144,6 +188,10 @@ pub fn SettingsPanel() -> impl IntoView {
                     <input type="number" min="0" step="0.01" prop:value=move || settings.with(|s| s.benchmark.linear.ridge.to_string())
                         on:change=move |event| if let Some(lambda) = number(&event).filter(|l| *l >= 0.0) { update(Box::new(move |s| s.benchmark.linear.ridge = lambda)) } />
                 </label>
+                {embedding_select(settings, "Linear model: gene embedding G", "setting-gene-embedding",
+                    |s| s.benchmark.linear.gene_embedding, |s, source| s.benchmark.linear.gene_embedding = source)}
+                {embedding_select(settings, "Linear model: perturbation embedding P", "setting-perturbation-embedding",
+                    |s| s.benchmark.linear.perturbation_embedding, |s, source| s.benchmark.linear.perturbation_embedding = source)}
                 <label class="field">
                     <span>"Control labels (comma-separated)"</span>
                     <input type="text" prop:value=move || settings.with(|s| s.rules.control_labels.join(", "))

@@ -6,6 +6,8 @@ use super::files::{assign_role, file_handles};
 use super::state::{AppState, RunState};
 use leptos::prelude::*;
 use perturb_check::analysis::{InputFile, RunReport};
+use perturb_check::baselines::linear_model::EmbeddingSource;
+use perturb_check::inspect::FileRole;
 use perturb_check::protocol::{Request, Response};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -133,6 +135,16 @@ fn receive(state: AppState, response: Response) {
             }
         }
         Response::Inspected { id, summary } => {
+            // An embedding file is dropped to be used: switch the linear model to it.
+            match summary.role {
+                FileRole::GeneEmbedding => {
+                    state.settings.update(|s| s.benchmark.linear.gene_embedding = EmbeddingSource::Uploaded)
+                }
+                FileRole::PerturbationEmbedding => {
+                    state.settings.update(|s| s.benchmark.linear.perturbation_embedding = EmbeddingSource::Uploaded)
+                }
+                _ => {}
+            }
             state.files.update(|files| assign_role(files, id, Ok(summary)));
             maybe_run(state);
         }

@@ -255,4 +255,24 @@ test("files dropped on the drop zone are added", async ({ browser, origin }) => 
   assert(await page.$eval('[data-file-name="dropped.csv"] [data-testid="role"]', (s) => s.value) === "data", "role");
 });
 
+test("an uploaded gene embedding is used by the linear model", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  const data = await readFile(join(ROOT, "public/demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv"), "utf8");
+  const genes = data.split("\n").slice(1).filter(Boolean).map((line) => line.split(",")[0]);
+  const rows = [0, 1, 2, 3, 4].map((d) => genes.map((_, g) => Math.sin(7 * g + d).toFixed(4)).join("\t"));
+  const embedding = [genes.join("\t"), ...rows].join("\n") + "\n";
+  await page.setInputFiles('[data-testid="file-input"]', [
+    { name: "papalexi.csv", mimeType: "text/csv", buffer: Buffer.from(data) },
+    { name: "genes.tsv", mimeType: "text/tab-separated-values", buffer: Buffer.from(embedding) }]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="role"]').length === 2);
+  assert(await page.$eval('[data-file-name="genes.tsv"] [data-testid="role"]', (s) => s.value) === "gene-embedding", "role");
+  await page.click("details.settings > summary");
+  assert(await page.inputValue('[data-testid="setting-gene-embedding"]') === "uploaded", "the setting follows the file");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run did not finish");
+  const methods = Object.keys(await leaderboard(page));
+  assert(methods.includes("linear(gene=uploaded;perturbation=pca)"), methods.join());
+});
+
 await run();
