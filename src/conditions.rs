@@ -114,6 +114,15 @@ impl Condition {
         }
     }
 
+    /// Whether two conditions are the same whatever the order of their genes (`key()` equality, without
+    /// allocating).
+    pub fn same_as(&self, other: &Condition) -> bool {
+        match (self, other) {
+            (Condition::Double(a, b), Condition::Double(c, d)) => (a == c && b == d) || (a == d && b == c),
+            _ => self == other,
+        }
+    }
+
     /// For a double, its two singles with the genes sorted in byte order (METHODS §1).
     pub fn singles(&self) -> Option<(Condition, Condition)> {
         match self {
@@ -183,6 +192,8 @@ mod tests {
         assert_eq!(condition("A"), Condition::Single("A".into()));
         assert_eq!(condition("A_B"), Condition::Double("A".into(), "B".into()));
         assert_eq!(condition("B+A").key(), condition("A_B").key());
+        assert!(condition("B+A").same_as(&condition("A_B")));
+        assert!(!condition("A+ctrl").same_as(&condition("A+B")));
         assert_ne!(condition("A+ctrl").key(), condition("A+B").key());
         assert_eq!(condition("ctrl"), Condition::Control);
         assert_eq!(condition(""), Condition::Control);

@@ -149,6 +149,13 @@ pub fn assign_role(entries: &mut [FileEntry], id: u32, outcome: Result<FileSumma
     }
 }
 
+/// Adds the files chosen in a picker, then clears it so the same file can be chosen again.
+fn add_picked_files(state: AppState, event: &leptos::ev::Event) {
+    let input: web_sys::HtmlInputElement = event_target(event);
+    add_files(state, files_of(input.files()));
+    input.set_value("");
+}
+
 fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
     let Some(list) = list else { return vec![] };
     (0..list.length()).filter_map(|index| list.get(index)).collect()
@@ -211,11 +218,7 @@ pub fn DropZone() -> impl IntoView {
                         multiple
                         data-testid="file-input"
                         class="visually-hidden"
-                        on:change=move |event| {
-                            let input: web_sys::HtmlInputElement = event_target(&event);
-                            add_files(state, files_of(input.files()));
-                            input.set_value("");
-                        }
+                        on:change=move |event| add_picked_files(state, &event)
                     />
                 </label>
                 <label class="button secondary">
@@ -226,11 +229,7 @@ pub fn DropZone() -> impl IntoView {
                         node_ref=folder_input
                         data-testid="folder-input"
                         class="visually-hidden"
-                        on:change=move |event| {
-                            let input: web_sys::HtmlInputElement = event_target(&event);
-                            add_files(state, files_of(input.files()));
-                            input.set_value("");
-                        }
+                        on:change=move |event| add_picked_files(state, &event)
                     />
                 </label>
             </div>

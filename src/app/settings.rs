@@ -77,6 +77,11 @@ fn embedding_select(
     }
 }
 
+/// Seeds from a comma-separated list; what is not a number is ignored.
+fn parse_seeds(text: &str) -> Vec<u32> {
+    text.split(',').filter_map(|seed| seed.trim().parse().ok()).collect()
+}
+
 fn kind_value(kind: Option<BenchmarkKind>) -> &'static str {
     match kind {
         None => "auto",
@@ -102,7 +107,6 @@ pub fn SettingsPanel() -> impl IntoView {
     Effect::new(move |_| settings.with(write_hash));
     let import_error = RwSignal::new(None::<String>);
     let seeds_text = RwSignal::new(String::from("1,2,3,4,5"));
-    let update = move |change: Box<dyn FnOnce(&mut AnalysisSettings)>| settings.update(|settings| change(settings));
     let number = |event: &leptos::ev::Event| event_target_value(event).trim().parse::<f64>().ok();
     let baseline_box = move |baseline: Baseline, label: &'static str| {
         view! {
@@ -136,7 +140,7 @@ pub fn SettingsPanel() -> impl IntoView {
                                 "all" => Some(BenchmarkKind::All),
                                 _ => None,
                             };
-                            update(Box::new(move |s| s.benchmark.kind = kind));
+                            settings.update(move |s| s.benchmark.kind = kind);
                         }>
                         <option value="auto">"Chosen from the data"</option>
                         <option value="double">"Double perturbations (paper split)"</option>
@@ -148,14 +152,14 @@ pub fn SettingsPanel() -> impl IntoView {
                     <span>"Split"</span>
                     <select data-testid="setting-split" prop:value=move || settings.with(|s| split_value(&s.benchmark.split))
                         on:change=move |event| {
-                            let seeds: Vec<u32> = seeds_text.get_untracked().split(',').filter_map(|s| s.trim().parse().ok()).collect();
+                            let seeds = parse_seeds(&seeds_text.get_untracked());
                             let split = match event_target_value(&event).as_str() {
                                 "seeds" => Some(SplitChoice::Seeds(seeds)),
                                 "uploaded" => Some(SplitChoice::Uploaded),
                                 "all" => Some(SplitChoice::All),
                                 _ => None,
                             };
-                            update(Box::new(move |s| s.benchmark.split = split));
+                            settings.update(move |s| s.benchmark.split = split);
                         }>
                         <option value="paper">"The paper's seeds (1–5 doubles, 1–2 singles)"</option>
                         <option value="seeds">"These seeds:"</option>
@@ -169,24 +173,24 @@ pub fn SettingsPanel() -> impl IntoView {
                         on:change=move |event| {
                             let text = event_target_value(&event);
                             seeds_text.set(text.clone());
-                            let seeds: Vec<u32> = text.split(',').filter_map(|s| s.trim().parse().ok()).collect();
-                            update(Box::new(move |s| s.benchmark.split = Some(SplitChoice::Seeds(seeds))));
+                            let seeds = parse_seeds(&text);
+                            settings.update(move |s| s.benchmark.split = Some(SplitChoice::Seeds(seeds)));
                         } />
                 </label>
                 <label class="field">
                     <span>"Genes for metrics (N most expressed)"</span>
                     <input type="number" min="1" data-testid="setting-n-genes" prop:value=move || settings.with(|s| s.benchmark.n_genes.to_string())
-                        on:change=move |event| if let Some(n) = number(&event).filter(|n| *n >= 1.0) { update(Box::new(move |s| s.benchmark.n_genes = n as usize)) } />
+                        on:change=move |event| if let Some(n) = number(&event).filter(|n| *n >= 1.0) { settings.update(move |s| s.benchmark.n_genes = n as usize) } />
                 </label>
                 <label class="field">
                     <span>"Linear model: components K"</span>
                     <input type="number" min="1" max="200" prop:value=move || settings.with(|s| s.benchmark.linear.components.to_string())
-                        on:change=move |event| if let Some(k) = number(&event).filter(|k| *k >= 1.0) { update(Box::new(move |s| s.benchmark.linear.components = k as usize)) } />
+                        on:change=move |event| if let Some(k) = number(&event).filter(|k| *k >= 1.0) { settings.update(move |s| s.benchmark.linear.components = k as usize) } />
                 </label>
                 <label class="field">
                     <span>"Linear model: ridge λ"</span>
                     <input type="number" min="0" step="0.01" prop:value=move || settings.with(|s| s.benchmark.linear.ridge.to_string())
-                        on:change=move |event| if let Some(lambda) = number(&event).filter(|l| *l >= 0.0) { update(Box::new(move |s| s.benchmark.linear.ridge = lambda)) } />
+                        on:change=move |event| if let Some(lambda) = number(&event).filter(|l| *l >= 0.0) { settings.update(move |s| s.benchmark.linear.ridge = lambda) } />
                 </label>
                 {embedding_select(settings, "Linear model: gene embedding G", "setting-gene-embedding",
                     |s| s.benchmark.linear.gene_embedding, |s, source| s.benchmark.linear.gene_embedding = source)}
@@ -197,7 +201,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     <input type="text" prop:value=move || settings.with(|s| s.rules.control_labels.join(", "))
                         on:change=move |event| {
                             let labels: Vec<String> = event_target_value(&event).split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
-                            if !labels.is_empty() { update(Box::new(move |s| s.rules.control_labels = labels)); }
+                            if !labels.is_empty() { settings.update(move |s| s.rules.control_labels = labels); }
                         } />
                 </label>
                 <fieldset class="field">

@@ -51,8 +51,7 @@ pub struct BaselinePredictions {
 
 impl BaselinePredictions {
     pub fn column(&self, condition: &Condition) -> Option<&[f64]> {
-        let key = condition.key();
-        self.predicted.iter().find(|(other, _)| other.key() == key).map(|(_, values)| values.as_slice())
+        self.predicted.iter().find(|(other, _)| other.same_as(condition)).map(|(_, values)| values.as_slice())
     }
 }
 
