@@ -75,7 +75,7 @@ pub fn App() -> impl IntoView {
             </Show>
         </main>
         <footer>
-            <p>"Methods: see METHODS.md. Numbers match the paper's published code (const-ae/linear_perturbation_prediction-Paper)."</p>
+            <p>"Splits, baselines and metrics follow the paper's published code (const-ae/linear_perturbation_prediction-Paper, commit f5b6679); the project's README explains each number."</p>
         </footer>
     }
 }
