@@ -12,8 +12,8 @@ use crate::benchmark::{
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice};
-use crate::expression::{matrix_from_table, ExpressionMatrix, Orientation};
-use crate::inspect::{embedding_from_table, FileRole, LoadedFile};
+use crate::expression::{data_from_table, ExpressionMatrix, Orientation};
+use crate::inspect::{FileRole, LoadedFile};
 use crate::predictions::{
     align_genes, method_name_from_file, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName,
     Prediction,
@@ -175,24 +175,6 @@ fn expect_json<'a>(file: &InputFile, loaded: &'a LoadedFile) -> Result<&'a [u8],
     }
 }
 
-/// A table with its first column as names (a table read with detection may have taken numeric names for
-/// values; expression tables always have names).
-fn named_table(
-    file: &InputFile,
-    table: &crate::readers::table::RawTable,
-) -> Result<crate::readers::table::RawTable, InputError> {
-    if !table.row_names.is_empty() {
-        return Ok(table.clone());
-    }
-    Err(InputError::new(
-        &file.name,
-        Location::File,
-        ErrorKind::NoDataRows,
-        "the first column holds numbers, not gene or condition names; a table needs names in its first column and \
-         first row",
-    ))
-}
-
 /// The gene-names file for a paper-format prediction (see the module documentation).
 fn gene_names_for<'a>(
     prediction: &InputFile,
@@ -265,19 +247,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
                 )))
             }
         };
-    let table = named_table(data_file, expect_table(data_file, data_loaded)?)?;
-    let loaded = matrix_from_table(&data_file.name, table, rules, settings.orientation, None)?;
-    if loaded.matrix.control().is_none() {
-        return Err(AnalysisError::Input(InputError::new(
-            &data_file.name,
-            Location::File,
-            ErrorKind::NoControl,
-            format!(
-                "no control condition: expected one named {}; if your control has another label, set it in the settings",
-                rules.control_labels.join(", ")
-            ),
-        )));
-    }
+    let loaded = data_from_table(&data_file.name, expect_table(data_file, data_loaded)?, rules, settings.orientation)?;
     let data = loaded.matrix;
     let mut notices = loaded.notices;
 
@@ -297,7 +267,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         taken.push(name.clone());
         let prediction = match loaded_file {
             LoadedFile::Table(table) => {
-                prediction_from_table(&file.name, named_table(file, table)?, name, rules, Orientation::Detect, &data)?
+                prediction_from_table(&file.name, table, name, rules, Orientation::Detect, &data)?
             }
             LoadedFile::Json(text) => {
                 let (genes_file, genes_loaded) = gene_names_for(file, files).ok_or_else(|| {
@@ -332,10 +302,10 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
     for (file, loaded_file) in files {
         match file.role {
             FileRole::GeneEmbedding => {
-                gene_embedding = Some(embedding_from_table(&file.name, expect_table(file, loaded_file)?)?)
+                gene_embedding = Some(Embedding::from_table(&file.name, expect_table(file, loaded_file)?)?)
             }
             FileRole::PerturbationEmbedding => {
-                let embedding = embedding_from_table(&file.name, expect_table(file, loaded_file)?)?;
+                let embedding = Embedding::from_table(&file.name, expect_table(file, loaded_file)?)?;
                 perturbation_embedding = Some(perturbation_embedding_by_condition(&embedding, rules));
             }
             _ => {}

@@ -162,13 +162,20 @@ pub struct LoadedMatrix {
 /// conditions) resolved by keeping the first occurrence and reporting it.
 pub fn matrix_from_table(
     file: &str,
-    table: RawTable,
+    table: &RawTable,
     rules: &ConditionRules,
     orientation: Orientation,
     known_genes: Option<&ExpressionMatrix>,
 ) -> Result<LoadedMatrix, InputError> {
     if table.row_names.is_empty() {
-        return Err(InputError::new(file, Location::File, ErrorKind::NoDataRows, "the table has no named rows"));
+        // A table read with row-name detection takes a numeric first column for values.
+        return Err(InputError::new(
+            file,
+            Location::File,
+            ErrorKind::NoDataRows,
+            "the first column holds numbers, not gene or condition names; a table needs names in its first column \
+             and first row",
+        ));
     }
     let orientation = match orientation {
         Orientation::Detect => detect_orientation(&table.row_names, &table.column_names, rules, known_genes),
@@ -296,7 +303,16 @@ pub fn read_expression_data(
     rules: &ConditionRules,
     orientation: Orientation,
 ) -> Result<LoadedMatrix, InputError> {
-    let table = read_table(file, bytes, &TableOptions::default())?;
+    data_from_table(file, &read_table(file, bytes, &TableOptions::default())?, rules, orientation)
+}
+
+/// The expression data from an already read table: a matrix with a control condition.
+pub fn data_from_table(
+    file: &str,
+    table: &RawTable,
+    rules: &ConditionRules,
+    orientation: Orientation,
+) -> Result<LoadedMatrix, InputError> {
     let loaded = matrix_from_table(file, table, rules, orientation, None)?;
     if loaded.matrix.control().is_none() {
         let names = loaded.matrix.condition_names();
@@ -363,6 +379,17 @@ mod tests {
         let error = load("gene,A+ctrl,B+ctrl\nG1,1,2\n").unwrap_err();
         assert_eq!(error.kind, ErrorKind::NoControl);
         assert!(error.to_string().contains("expected one named ctrl, control, non-targeting"), "{error}");
+    }
+
+    #[test]
+    fn tables_without_row_names_are_refused() {
+        use crate::readers::table::RowNames;
+        let options = TableOptions { row_names: RowNames::Detect, ..TableOptions::default() };
+        let table = read_table("e.tsv", b"G1\tG2\n0.5\t1\n", &options).unwrap();
+        let error =
+            matrix_from_table("e.tsv", &table, &ConditionRules::default(), Orientation::Detect, None).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::NoDataRows);
+        assert!(error.to_string().starts_with("e.tsv: the first column holds numbers"), "{error}");
     }
 
     #[test]

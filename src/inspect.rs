@@ -11,7 +11,7 @@
 //! ```
 
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
-use crate::error::{ErrorKind, InputError, Location, Notice};
+use crate::error::{InputError, Notice};
 use crate::expression::{detect_orientation, Orientation};
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::readers::{decompress, strip_bom};
@@ -215,15 +215,6 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
         control_label,
         notices,
     }
-}
-
-/// A table as an embedding (names × dimensions), for the linear model's variants.
-pub fn embedding_from_table(name: &str, table: &RawTable) -> Result<crate::readers::embedding::Embedding, InputError> {
-    if table.n_rows() == 0 {
-        return Err(InputError::new(name, Location::File, ErrorKind::NoDataRows, "the embedding has no dimensions"));
-    }
-    crate::readers::embedding::Embedding::from_table(table)
-        .ok_or_else(|| InputError::new(name, Location::File, ErrorKind::NoDataRows, "the embedding has no values"))
 }
 
 #[cfg(test)]

@@ -177,13 +177,13 @@ pub fn read_prediction_table(
     data: &ExpressionMatrix,
 ) -> Result<Prediction, InputError> {
     let table = read_table(file, bytes, &TableOptions::default())?;
-    prediction_from_table(file, table, name, rules, orientation, data)
+    prediction_from_table(file, &table, name, rules, orientation, data)
 }
 
 /// A prediction from an already read table.
 pub fn prediction_from_table(
     file: &str,
-    table: RawTable,
+    table: &RawTable,
     name: MethodName,
     rules: &ConditionRules,
     orientation: Orientation,
@@ -231,7 +231,7 @@ pub fn read_paper_prediction(
         delimiter: b',',
         notices: vec![],
     };
-    let loaded = matrix_from_table(predictions_file, table, rules, Orientation::ConditionsAsRows, None)?;
+    let loaded = matrix_from_table(predictions_file, &table, rules, Orientation::ConditionsAsRows, None)?;
     finish(predictions_file, name, loaded, data)
 }
 

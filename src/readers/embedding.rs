@@ -9,7 +9,7 @@
 //! ```
 
 use super::table::{read_table, RawTable, RowNames, TableOptions};
-use crate::error::{InputError, Notice};
+use crate::error::{ErrorKind, InputError, Location, Notice};
 
 /// One vector per name; `values` is names × dimensions, row-major.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,11 +30,11 @@ impl Embedding {
         self.names.iter().position(|candidate| candidate == name)
     }
 
-    /// An embedding from a table with one column per name and one row per dimension; `None` when empty.
-    pub fn from_table(table: &RawTable) -> Option<Embedding> {
+    /// An embedding from a table with one column per name and one row per dimension.
+    pub fn from_table(file: &str, table: &RawTable) -> Result<Embedding, InputError> {
         let (names, dimensions) = (table.column_names.clone(), table.n_rows());
         if names.is_empty() || dimensions == 0 {
-            return None;
+            return Err(InputError::new(file, Location::File, ErrorKind::NoDataRows, "the embedding has no values"));
         }
         // The file is dimensions × names; keep names × dimensions so that each vector is contiguous.
         let mut values = vec![0.0; table.values.len()];
@@ -43,19 +43,12 @@ impl Embedding {
                 values[name_index * dimensions + dimension] = value;
             }
         }
-        Some(Embedding { names, dimensions, values, notices: table.notices.clone() })
+        Ok(Embedding { names, dimensions, values, notices: table.notices.clone() })
     }
 }
 
 pub fn read_embedding(file: &str, bytes: &[u8]) -> Result<Embedding, InputError> {
     let options = TableOptions { row_names: RowNames::Detect, ..TableOptions::default() };
     let table = read_table(file, bytes, &options)?;
-    Embedding::from_table(&table).ok_or_else(|| {
-        crate::error::InputError::new(
-            file,
-            crate::error::Location::File,
-            crate::error::ErrorKind::NoDataRows,
-            "the embedding has no values",
-        )
-    })
+    Embedding::from_table(file, &table)
 }
