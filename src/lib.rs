@@ -19,6 +19,7 @@ pub mod error;
 pub mod expression;
 pub mod inspect;
 pub mod linalg;
+pub mod locfdr;
 pub mod metrics;
 pub mod numpy_random;
 pub mod predictions;

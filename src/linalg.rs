@@ -15,7 +15,7 @@
 //! ```
 
 use crate::numpy_random::LegacyRandomState;
-use faer::linalg::solvers::Solve;
+use faer::linalg::solvers::{Solve, SolveLstsq};
 use faer::{Accum, Mat, MatRef, Par};
 
 /// The top-K singular triplets of a matrix: `u` (rows × K), `singular_values`, `v` (columns × K).
@@ -172,6 +172,11 @@ fn block_krylov_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<Trunca
 /// Solves `a x = b` for a small square `a` (LU with partial pivoting).
 pub fn solve(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
     a.partial_piv_lu().solve(b)
+}
+
+/// The least-squares solution of `a x ≈ b` for a tall `a` of full column rank (Householder QR).
+pub fn least_squares(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    a.qr().solve_lstsq(b)
 }
 
 /// Copies an f32 column-major slice into an f64 matrix.
