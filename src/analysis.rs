@@ -12,8 +12,9 @@ use crate::benchmark::{
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice};
-use crate::expression::{data_from_table, ExpressionMatrix, Orientation};
+use crate::expression::{data_from_table, preview, ExpressionMatrix, Orientation};
 use crate::inspect::{FileRole, LoadedFile};
+use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
 use crate::predictions::{
     align_genes, method_name_from_file, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName,
     Prediction,
@@ -57,6 +58,9 @@ pub struct AnalysisSettings {
     /// How the data table is laid out (detected by default).
     pub orientation: Orientation,
     pub bootstrap: BootstrapSettings,
+    /// Interaction thresholds set by hand; `None` takes them from the local fdr.
+    #[serde(default)]
+    pub interaction_thresholds: Option<ManualThresholds>,
 }
 
 impl Default for AnalysisSettings {
@@ -66,6 +70,7 @@ impl Default for AnalysisSettings {
             rules: ConditionRules::default(),
             orientation: Orientation::Detect,
             bootstrap: BootstrapSettings::default(),
+            interaction_thresholds: None,
         }
     }
 }
@@ -111,6 +116,14 @@ pub struct RunReport {
     pub error_curves: Vec<ErrorCurve>,
     pub not_predicted: Vec<NotPredicted>,
     pub notices: Vec<Notice>,
+    /// Genetic interactions, when the data hold doubles with both singles measured.
+    pub interactions: Option<InteractionReport>,
+}
+
+/// A run's report and what a later change of the interaction thresholds needs (kept by the worker).
+pub struct RunOutcome {
+    pub report: RunReport,
+    pub interactions: Option<InteractionInputs>,
 }
 
 /// Why a run could not be made.
@@ -329,6 +342,15 @@ pub fn analyze(
     settings: &AnalysisSettings,
     on_progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<RunReport, AnalysisError> {
+    run_analysis(files, settings, on_progress).map(|outcome| outcome.report)
+}
+
+/// [`analyze`], also returning the interaction inputs so that new thresholds can be scored without a run.
+pub fn run_analysis(
+    files: &[(InputFile, &LoadedFile)],
+    settings: &AnalysisSettings,
+    on_progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<RunOutcome, AnalysisError> {
     let prepared = prepare(files, settings)?;
     let mut notices = prepared.notices.clone();
     let (data, predictions) = (&prepared.data, &prepared.predictions);
@@ -361,7 +383,23 @@ pub fn analyze(
             genes: align_genes(&prediction.matrix, data),
         })
         .collect();
-    Ok(RunReport {
+    let interactions = result.interactions;
+    if let Some(inputs) = &interactions {
+        let skipped: Vec<String> = inputs.scores.skipped.iter().map(|double| double.name()).collect();
+        if !skipped.is_empty() {
+            notices.push(Notice::info(
+                None,
+                format!(
+                    "{} double(s) lack a measured single, so they have no interaction score: {}",
+                    skipped.len(),
+                    preview(&skipped)
+                ),
+            ));
+        }
+    }
+    let interaction_report =
+        interactions.as_ref().map(|inputs| interaction_report(inputs, settings.interaction_thresholds));
+    let report = RunReport {
         dataset,
         kind: result.kind,
         methods: result.methods,
@@ -377,7 +415,9 @@ pub fn analyze(
         error_curves: result.error_curves,
         not_predicted: result.not_predicted,
         notices,
-    })
+        interactions: interaction_report,
+    };
+    Ok(RunOutcome { report, interactions })
 }
 
 /// Every method's predicted change against the observed change for one condition of one split.

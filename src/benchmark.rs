@@ -11,6 +11,7 @@ use crate::baselines::{additive, mean, no_change, Baseline, BaselinePredictions}
 use crate::conditions::{Condition, ConditionKind};
 use crate::error::Notice;
 use crate::expression::{preview, ExpressionMatrix};
+use crate::interactions::{InteractionInputs, InteractionScores, MethodPairs};
 use crate::metrics::{cumulative_l2, score, top_expressed_genes, PerturbationMetrics};
 use crate::predictions::Prediction;
 use crate::results_table::ResultRow;
@@ -150,6 +151,9 @@ pub struct BenchmarkResult {
     pub error_curves: Vec<ErrorCurve>,
     pub not_predicted: Vec<NotPredicted>,
     pub notices: Vec<Notice>,
+    /// The interaction scores and every method's predictions of them (not the additive model's), when the
+    /// data hold doubles with both singles measured.
+    pub interactions: Option<InteractionInputs>,
 }
 
 /// Where a run is, for a progress bar.
@@ -189,6 +193,8 @@ struct Scorer<'a> {
     data: &'a ExpressionMatrix,
     gene_set: &'a [usize],
     control: Vec<f64>,
+    /// The double × gene pairs whose predictions are gathered for the interaction analysis.
+    interactions: Option<&'a InteractionScores>,
 }
 
 /// What scoring produces, gathered over methods and seeds.
@@ -197,7 +203,12 @@ struct Scored {
     rows: Vec<ResultRow>,
     not_predicted: Vec<NotPredicted>,
     error_curves: Vec<ErrorCurve>,
+    interaction_pairs: Vec<MethodPairs>,
 }
+
+/// A method's prediction for one condition: `predicted(position, gene)` for the gene at `position` of the
+/// gene set (data index `gene`).
+type PredictedColumn<'a> = Box<dyn Fn(usize, usize) -> Option<f64> + 'a>;
 
 impl Scorer<'_> {
     /// Scores `condition`; `predicted(position, gene)` gives the prediction for the gene at `position` of the
@@ -205,7 +216,7 @@ impl Scorer<'_> {
     fn score_condition(
         &self,
         condition: &Condition,
-        predicted: impl Fn(usize, usize) -> Option<f64>,
+        predicted: PredictedColumn<'_>,
     ) -> Option<(PerturbationMetrics, Option<Vec<f64>>)> {
         let observed = self.data.column_of(condition)?;
         let (mut p, mut o, mut c) = (Vec::new(), Vec::new(), Vec::new());
@@ -232,19 +243,36 @@ impl Scorer<'_> {
         evaluated: &[(&Condition, SplitLabel)],
         scored_so_far: &mut Scored,
     ) {
+        // The additive model's interaction score is 0 by construction: it is not scored on interactions.
+        let mut pairs = self.interactions.filter(|_| method != Baseline::Additive.method_name()).map(|_| MethodPairs {
+            method: method.to_string(),
+            seed,
+            ..Default::default()
+        });
         for &(condition, split) in evaluated {
-            let scored = match source {
+            let predicted: Option<PredictedColumn<'_>> = match source {
                 Source::Baseline(predictions) => predictions
                     .column(condition)
-                    .and_then(|column| self.score_condition(condition, |_, gene| Some(column[gene]))),
+                    .map(|column| Box::new(move |_, gene: usize| Some(column[gene])) as PredictedColumn<'_>),
                 Source::Uploaded(prediction, rows_of_gene_set) => {
-                    prediction.matrix.condition_position(condition).and_then(|position| {
+                    prediction.matrix.condition_position(condition).map(|position| {
                         let column = prediction.matrix.column(position);
-                        self.score_condition(condition, |at, _| rows_of_gene_set[at].map(|row| f64::from(column[row])))
+                        Box::new(move |at: usize, _| rows_of_gene_set[at].map(|row| f64::from(column[row])))
+                            as PredictedColumn<'_>
                     })
                 }
             };
-            match scored {
+            if let (Some(predicted), Some(pairs), Some(scores)) = (&predicted, pairs.as_mut(), self.interactions) {
+                if let Some(double) = scores.double_position(condition) {
+                    for (position, &gene) in self.gene_set.iter().enumerate() {
+                        if let Some(value) = predicted(position, gene).filter(|value| !value.is_nan()) {
+                            pairs.pairs.push(scores.pair(double, position) as u32);
+                            pairs.predicted.push(value);
+                        }
+                    }
+                }
+            }
+            match predicted.and_then(|predicted| self.score_condition(condition, predicted)) {
                 Some((metrics, curve)) => {
                     scored_so_far.rows.push(ResultRow {
                         dataset: self.dataset.to_string(),
@@ -279,6 +307,9 @@ impl Scorer<'_> {
                     });
                 }
             }
+        }
+        if let Some(pairs) = pairs.filter(|pairs| !pairs.pairs.is_empty()) {
+            scored_so_far.interaction_pairs.push(pairs);
         }
     }
 }
@@ -373,11 +404,13 @@ pub fn run_benchmark(
             format!("the data have {} genes, fewer than N = {}: all genes are used", gene_set.len(), settings.n_genes),
         ));
     }
+    let interaction_scores = InteractionScores::new(data, &gene_set).filter(|scores| !scores.doubles.is_empty());
     let scorer = Scorer {
         dataset: inputs.dataset,
         data,
         gene_set: &gene_set,
         control: gene_set.iter().map(|&gene| f64::from(control[gene])).collect(),
+        interactions: interaction_scores.as_ref(),
     };
     // Each uploaded prediction's rows for the gene set, computed once.
     let alignments: Vec<Vec<Option<usize>>> = inputs
@@ -429,22 +462,40 @@ pub fn run_benchmark(
             done += 1;
         }
     }
+    let Scored { rows, not_predicted, mut error_curves, interaction_pairs } = scored;
+    let interactions = match interaction_scores {
+        Some(scores) => {
+            if !on_progress(&Progress { step: "interactions".into(), done, total }) {
+                return Err(RunError::Cancelled);
+            }
+            Some(InteractionInputs::new(scores, interaction_pairs))
+        }
+        None => None,
+    };
     on_progress(&Progress { step: "done".into(), done, total });
     // The paper's reference baseline, or no change when that predicted nothing here (doubles without singles).
     let reference = [kind.reference_baseline(), Baseline::NoChange]
         .into_iter()
         .map(Baseline::method_name)
-        .find(|name| {
-            baselines.iter().any(|b| b.method_name() == *name) && scored.rows.iter().any(|row| row.method == *name)
-        })
+        .find(|name| baselines.iter().any(|b| b.method_name() == *name) && rows.iter().any(|row| row.method == *name))
         .map(str::to_string);
-    let Scored { rows, not_predicted, mut error_curves } = scored;
     summarize_skips(&not_predicted, &mut notices);
     for curve in &mut error_curves {
         let n = curve.n as f64;
         curve.mean_cumulative_l2.iter_mut().for_each(|sum| *sum /= n);
     }
-    Ok(BenchmarkResult { kind, splits, gene_set, methods, reference, rows, error_curves, not_predicted, notices })
+    Ok(BenchmarkResult {
+        kind,
+        splits,
+        gene_set,
+        methods,
+        reference,
+        rows,
+        error_curves,
+        not_predicted,
+        notices,
+        interactions,
+    })
 }
 
 /// Adds one point's curve to the method's running sum (divided into a mean at the end of the run).

@@ -18,6 +18,7 @@ pub mod conditions;
 pub mod error;
 pub mod expression;
 pub mod inspect;
+pub mod interactions;
 pub mod linalg;
 pub mod locfdr;
 pub mod metrics;

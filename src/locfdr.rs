@@ -118,12 +118,7 @@ pub fn locfdr(z: &[f64]) -> Result<LocfdrFit, LocfdrError> {
     }
     let mut sorted = z.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let (lowest, highest) = (sorted[0], sorted[sorted.len() - 1]);
-    if lowest == highest {
-        return Err(LocfdrError::AllEqual);
-    }
-    let breaks = r_seq(lowest, highest, BREAKS);
-    let counts = histogram_counts(z, &breaks);
+    let (breaks, counts) = histogram(z).ok_or(LocfdrError::AllEqual)?;
     let centres: Vec<f64> = breaks.windows(2).map(|pair| (pair[0] + pair[1]) / 2.0).collect();
     let mixture = poisson_spline_fit(&centres, &counts)?;
 
@@ -173,6 +168,19 @@ pub fn thresholds(z: &[f64], fdr: &[f64]) -> (Option<f64>, Option<f64>) {
         best.map(|(value, _)| value)
     };
     (closest(&|value| value > 0.0), closest(&|value| value < 0.0))
+}
+
+/// locfdr's histogram of `z`: its 120 breaks from the smallest to the largest value and the 119 bin counts.
+/// `None` when the values are all equal or not all finite.
+pub fn histogram(z: &[f64]) -> Option<(Vec<f64>, Vec<u32>)> {
+    let lowest = z.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !(lowest.is_finite() && highest.is_finite() && lowest < highest) {
+        return None;
+    }
+    let breaks = r_seq(lowest, highest, BREAKS);
+    let counts = histogram_counts(z, &breaks);
+    Some((breaks, counts))
 }
 
 /// R's `seq(from, to, length.out = n)`: `from + i · (to − from)/(n − 1)`, the last point exactly `to`.

@@ -43,26 +43,36 @@ fn format_optional(value: Option<f64>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
-/// Writes rows as CSV (with header), quoting names where CSV needs it.
-pub fn write_results_csv(rows: &[ResultRow]) -> String {
+/// Writes a header and records as CSV, quoting fields where CSV needs it.
+pub fn write_csv(header: &[&str], records: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail.
-    let _ = writer.write_record(RESULTS_HEADER);
-    for row in rows {
-        let _ = writer.write_record([
-            row.dataset.clone(),
-            row.seed.map(|seed| seed.to_string()).unwrap_or_default(),
-            row.method.clone(),
-            row.perturbation.clone(),
-            row.split.as_str().to_string(),
-            row.l2.to_string(),
-            format_optional(row.pearson_delta),
-            format_optional(row.pearson),
-            row.n_genes.to_string(),
-        ]);
+    let _ = writer.write_record(header);
+    for record in records {
+        let _ = writer.write_record(&record);
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Writes rows as CSV (with header), quoting names where CSV needs it.
+pub fn write_results_csv(rows: &[ResultRow]) -> String {
+    write_csv(
+        &RESULTS_HEADER,
+        rows.iter().map(|row| {
+            vec![
+                row.dataset.clone(),
+                row.seed.map(|seed| seed.to_string()).unwrap_or_default(),
+                row.method.clone(),
+                row.perturbation.clone(),
+                row.split.as_str().to_string(),
+                row.l2.to_string(),
+                format_optional(row.pearson_delta),
+                format_optional(row.pearson),
+                row.n_genes.to_string(),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,9 @@ use perturb_check::baselines::linear_model::UploadedEmbeddings;
 use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkResult, BenchmarkSettings};
 use perturb_check::conditions::ConditionRules;
 use perturb_check::expression::ExpressionMatrix;
+use perturb_check::interactions::{
+    interaction_report, ManualThresholds, ObservedClass, PredictedClass, ThresholdSource,
+};
 use perturb_check::predictions::{method_name_from_file, read_paper_prediction, Prediction};
 
 fn run(dataset: &str, data: &ExpressionMatrix, predictions: &[Prediction]) -> BenchmarkResult {
@@ -41,8 +44,7 @@ fn assert_matches_reference(result: &BenchmarkResult, reference: &str, tolerance
     }
 }
 
-#[test]
-fn simulated_double_benchmark_matches_numpy_reference() {
+fn simulated_double_result() -> BenchmarkResult {
     let folder = "public/demo/simulated";
     let data = load_data(&format!("{folder}/sim_double_pseudobulk.csv"));
     let predictions_file = format!("{folder}/shrunk_additive_model_all_predictions.json");
@@ -59,11 +61,80 @@ fn simulated_double_benchmark_matches_numpy_reference() {
         &data,
     )
     .unwrap();
-    let result = run("sim_double_pseudobulk", &data, &[prediction]);
+    run("sim_double_pseudobulk", &data, &[prediction])
+}
+
+#[test]
+fn simulated_double_benchmark_matches_numpy_reference() {
+    let result = simulated_double_result();
     assert_eq!(result.kind, BenchmarkKind::Double);
     assert_eq!(result.methods, ["no_change", "additive", "mean", "shrunk_additive_model"]);
     assert_eq!(result.gene_set.len(), 1000);
     assert_matches_reference(&result, "tests/fixtures/reference/demo_simulated_results.csv", 1e-9);
+}
+
+/// R locfdr's thresholds for the demo's interaction scores (tests/fixtures/locfdr/summary.csv), which the
+/// numpy reference uses too.
+const DEMO_THRESHOLDS: ManualThresholds = ManualThresholds { upper: 0.209152, lower: -0.22966 };
+
+#[test]
+fn simulated_double_interactions_match_numpy_reference() {
+    let result = simulated_double_result();
+    let inputs = result.interactions.as_ref().expect("the demo has doubles with singles");
+    assert_eq!(inputs.scores.doubles.len(), 124);
+    assert!(inputs.scores.skipped.is_empty());
+    let report = interaction_report(inputs, Some(DEMO_THRESHOLDS));
+    let thresholds = report.thresholds.as_ref().unwrap();
+    assert_eq!((thresholds.upper, thresholds.lower, thresholds.source), (0.209152, -0.22966, ThresholdSource::Manual));
+
+    let classes = report.classes.as_ref().unwrap();
+    for record in read_records("tests/fixtures/reference/demo_simulated_interactions_classes.csv") {
+        let n = classes.iter().find(|(class, _)| class.name() == record["class"]).unwrap().1;
+        assert_eq!(n.to_string(), record["n"], "{}", record["class"]);
+    }
+
+    let methods: Vec<&str> = report.tpr_fdp.iter().map(|curve| curve.method.as_str()).collect();
+    assert_eq!(methods, ["no_change", "mean", "shrunk_additive_model"], "every method but the additive model");
+    let curves = read_records("tests/fixtures/reference/demo_simulated_interactions_tpr_fdp.csv");
+    for curve in &report.tpr_fdp {
+        assert_eq!(curve.n_seeds, 5);
+        let expected: Vec<&std::collections::HashMap<String, String>> =
+            curves.iter().filter(|record| record["method"] == curve.method).collect();
+        assert_eq!(expected.len(), 101);
+        for ((fdp, tpr), record) in curve.fdp.iter().zip(&curve.tpr).zip(expected) {
+            assert_eq!(*fdp, record["fdp"].parse::<f64>().unwrap());
+            let reference: f64 = record["tpr"].parse().unwrap();
+            assert!((tpr - reference).abs() < 1e-12, "{} at fdp {fdp}: {tpr} vs {reference}", curve.method);
+        }
+    }
+
+    let aucs = read_records("tests/fixtures/reference/demo_simulated_interactions_auc.csv");
+    assert_eq!(report.auc.len(), aucs.len());
+    for record in aucs {
+        let auc =
+            report.auc.iter().find(|auc| auc.method == record["method"] && auc.metric == record["metric"]).unwrap();
+        let (mean, se): (f64, f64) = (record["mean"].parse().unwrap(), record["se"].parse().unwrap());
+        assert!((auc.mean - mean).abs() < 1e-12, "{record:?} vs {auc:?}");
+        assert!((auc.se.unwrap() - se).abs() < 1e-12, "{record:?} vs {auc:?}");
+    }
+
+    let tables = read_records("tests/fixtures/reference/demo_simulated_interactions_top_pairs.csv");
+    for table in &report.class_tables {
+        assert_eq!(table.n, 500);
+        for (p, predicted) in PredictedClass::ALL.iter().enumerate() {
+            for (o, observed) in ObservedClass::ALL.iter().enumerate() {
+                let record = tables
+                    .iter()
+                    .find(|r| {
+                        r["method"] == table.method
+                            && r["predicted"] == predicted.name()
+                            && r["observed"] == observed.name()
+                    })
+                    .unwrap();
+                assert_eq!(table.counts[p][o].to_string(), record["n"], "{record:?}");
+            }
+        }
+    }
 }
 
 #[test]
