@@ -56,19 +56,18 @@ fn generate(n_genes: usize, n_singles: usize, n_doubles: usize, seed: u32) -> Ex
         })
         .collect();
     let mut conditions = vec![Condition::Control];
-    let mut values: Vec<f32> = control.iter().map(|&v| v as f32).collect();
+    let mut values: Vec<f64> = control.to_vec();
     for (index, effect) in effects.iter().enumerate() {
         conditions.push(Condition::Single(format!("GENE{index}")));
-        values.extend(control.iter().zip(effect).map(|(c, e)| (c + e + 0.01 * random.standard_normal()) as f32));
+        values.extend(control.iter().zip(effect).map(|(c, e)| c + e + 0.01 * random.standard_normal()));
     }
     for index in 0..n_doubles {
         // Distinct unordered pairs: (a, a + 1), then (a, a + 18), ...
         let a = index % n_singles;
         let b = (a + 1 + 17 * (index / n_singles)) % n_singles;
         conditions.push(Condition::Double(format!("GENE{a}"), format!("GENE{b}")));
-        values.extend(
-            (0..n_genes).map(|g| (control[g] + effects[a][g] + effects[b][g] + 0.02 * random.standard_normal()) as f32),
-        );
+        values
+            .extend((0..n_genes).map(|g| control[g] + effects[a][g] + effects[b][g] + 0.02 * random.standard_normal()));
     }
     ExpressionMatrix::new(genes, conditions, values)
 }
@@ -93,7 +92,7 @@ fn to_csv(matrix: &ExpressionMatrix) -> String {
 
 fn noisy_prediction(data: &ExpressionMatrix, method: &str, scale: f64, seed: u32) -> Prediction {
     let mut random = LegacyRandomState::new(seed);
-    let values = data.values().iter().map(|&v| (f64::from(v) + scale * random.standard_normal()) as f32).collect();
+    let values = data.values().iter().map(|&v| v + scale * random.standard_normal()).collect();
     Prediction {
         method: method.into(),
         seed: None,
@@ -133,7 +132,7 @@ fn main() {
     let targets: Vec<&Condition> = linear_data.conditions()[1..11].iter().collect();
     let centred = {
         let n = linear_data.n_genes();
-        let mut m = perturb_check::linalg::matrix_from_f32(linear_data.values(), n, linear_data.n_conditions());
+        let mut m = perturb_check::linalg::matrix_from_values(linear_data.values(), n, linear_data.n_conditions());
         for j in 0..m.ncols() {
             let mean = (0..n).map(|i| m[(i, j)]).sum::<f64>() / n as f64;
             for i in 0..n {

@@ -223,7 +223,7 @@ impl Scorer<'_> {
         for (position, &gene) in self.gene_set.iter().enumerate() {
             if let Some(value) = predicted(position, gene).filter(|value| !value.is_nan()) {
                 p.push(value);
-                o.push(f64::from(observed[gene]));
+                o.push(observed[gene]);
                 c.push(self.control[position]);
             }
         }
@@ -257,8 +257,7 @@ impl Scorer<'_> {
                 Source::Uploaded(prediction, rows_of_gene_set) => {
                     prediction.matrix.condition_position(condition).map(|position| {
                         let column = prediction.matrix.column(position);
-                        Box::new(move |at: usize, _| rows_of_gene_set[at].map(|row| f64::from(column[row])))
-                            as PredictedColumn<'_>
+                        Box::new(move |at: usize, _| rows_of_gene_set[at].map(|row| column[row])) as PredictedColumn<'_>
                     })
                 }
             };
@@ -409,7 +408,7 @@ pub fn run_benchmark(
         dataset: inputs.dataset,
         data,
         gene_set: &gene_set,
-        control: gene_set.iter().map(|&gene| f64::from(control[gene])).collect(),
+        control: gene_set.iter().map(|&gene| control[gene]).collect(),
         interactions: interaction_scores.as_ref(),
     };
     // Each uploaded prediction's rows for the gene set, computed once.
@@ -545,7 +544,7 @@ mod tests {
         conditions.extend((0..singles).map(|i| Condition::Single(format!("S{i}"))));
         conditions.extend((0..doubles).map(|i| Condition::Double(format!("D{i}"), format!("E{i}"))));
         let n = conditions.len();
-        ExpressionMatrix::new(vec!["G1".into(), "G2".into()], conditions, (0..2 * n).map(|v| v as f32).collect())
+        ExpressionMatrix::new(vec!["G1".into(), "G2".into()], conditions, (0..2 * n).map(|v| v as f64).collect())
     }
 
     #[test]
@@ -633,10 +632,7 @@ pub fn condition_detail(
     let observed = data.column(position);
     let gene_set = top_expressed_genes(control, settings.n_genes);
     let change = |values: &dyn Fn(usize) -> Option<f64>| -> Vec<Option<f64>> {
-        gene_set
-            .iter()
-            .map(|&gene| values(gene).filter(|v| !v.is_nan()).map(|v| v - f64::from(control[gene])))
-            .collect()
+        gene_set.iter().map(|&gene| values(gene).filter(|v| !v.is_nan()).map(|v| v - control[gene])).collect()
     };
     let mut predicted_change = Vec::new();
     let train = split.train();
@@ -650,15 +646,14 @@ pub fn condition_detail(
         if let Some(column) = prediction.matrix.column_of(condition) {
             let rows: Vec<Option<usize>> =
                 data.genes().iter().map(|gene| prediction.matrix.gene_position(gene)).collect();
-            predicted_change
-                .push((prediction.method.clone(), change(&|gene| rows[gene].map(|row| f64::from(column[row])))));
+            predicted_change.push((prediction.method.clone(), change(&|gene| rows[gene].map(|row| column[row]))));
         }
     }
     Ok(ConditionDetail {
         seed,
         perturbation: condition.name(),
         genes: gene_set.iter().map(|&gene| data.genes()[gene].clone()).collect(),
-        observed_change: gene_set.iter().map(|&gene| f64::from(observed[gene]) - f64::from(control[gene])).collect(),
+        observed_change: gene_set.iter().map(|&gene| observed[gene] - control[gene]).collect(),
         predicted_change,
     })
 }

@@ -51,7 +51,7 @@ impl InteractionScores {
         let control = data.control()?;
         let mut scores = InteractionScores {
             genes: gene_set.to_vec(),
-            control: gene_set.iter().map(|&gene| f64::from(control[gene])).collect(),
+            control: gene_set.iter().map(|&gene| control[gene]).collect(),
             ..Default::default()
         };
         for condition in data.conditions() {
@@ -63,9 +63,9 @@ impl InteractionScores {
             };
             scores.doubles.push(condition.clone());
             for &gene in gene_set {
-                scores.first.push(f64::from(a[gene]));
-                scores.second.push(f64::from(b[gene]));
-                scores.double.push(f64::from(ab[gene]));
+                scores.first.push(a[gene]);
+                scores.second.push(b[gene]);
+                scores.double.push(ab[gene]);
             }
         }
         Some(scores)

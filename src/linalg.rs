@@ -1,5 +1,5 @@
 //! Dense linear algebra for the linear model, on faer: the truncated SVD that gives PCA scores, and small
-//! solves. Matrices are f64 here (the inputs are f32; everything that is summed is f64).
+//! solves. Matrices are f64, like the values they are made from.
 //!
 //! The truncated SVD is exact where that is cheap (few columns) and otherwise a randomized block Krylov
 //! method (block Lanczos) with a Rayleigh–Ritz step that stops only when every wanted singular triplet has a
@@ -179,9 +179,9 @@ pub fn least_squares(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
     a.qr().solve_lstsq(b)
 }
 
-/// Copies an f32 column-major slice into an f64 matrix.
-pub fn matrix_from_f32(values: &[f32], n_rows: usize, n_columns: usize) -> Mat<f64> {
-    Mat::from_fn(n_rows, n_columns, |i, j| f64::from(values[j * n_rows + i]))
+/// Copies a column-major slice into a matrix.
+pub fn matrix_from_values(values: &[f64], n_rows: usize, n_columns: usize) -> Mat<f64> {
+    Mat::from_fn(n_rows, n_columns, |i, j| values[j * n_rows + i])
 }
 
 #[cfg(test)]

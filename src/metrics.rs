@@ -12,7 +12,7 @@
 
 /// The indices of the `n` genes with the highest control expression, highest first; ties keep the
 /// dataset's gene order (R `rank(desc(c), ties = "first")`). All genes when there are fewer than `n`.
-pub fn top_expressed_genes(control: &[f32], n: usize) -> Vec<usize> {
+pub fn top_expressed_genes(control: &[f64], n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..control.len()).collect();
     // A stable sort keeps the gene order among equal values.
     order.sort_by(|&a, &b| control[b].total_cmp(&control[a]));

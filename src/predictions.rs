@@ -279,7 +279,7 @@ mod tests {
         let column = prediction.matrix.column_of(&Condition::Double("A".into(), "B".into())).unwrap();
         assert_eq!(column, [1.0, 2.0, 3.0]);
         assert_eq!(prediction.matrix.gene_position("G1"), Some(2));
-        assert_eq!(prediction.matrix.control(), Some(&[0.0f32, 0.0, 0.0][..]));
+        assert_eq!(prediction.matrix.control(), Some(&[0.0f64, 0.0, 0.0][..]));
     }
 
     #[test]

@@ -63,8 +63,8 @@ fn locfdr_matches_r_on_the_demo_interaction_scores() {
     check_case("demo_sim_double");
 }
 
-/// The engine's own interaction scores of the demo (from the pseudobulk, not R's 6-digit copy) are R's, and
-/// the fit on them gives R's null and thresholds to the rounding of that copy.
+/// The engine's own interaction scores of the demo (computed from the pseudobulk) are R's, and the fit on
+/// them gives R's null and thresholds.
 #[test]
 fn the_demo_interaction_scores_and_their_fit_are_rs() {
     let data = common::load_data("public/demo/simulated/sim_double_pseudobulk.csv");
@@ -74,18 +74,16 @@ fn the_demo_interaction_scores_and_their_fit_are_rs() {
     let (z, _) = reference_values("demo_sim_double");
     assert_eq!(errors.len(), z.len());
     let worst = errors.iter().zip(&z).map(|(ours, theirs)| (ours - theirs).abs()).fold(0.0, f64::max);
-    // R's copy has 6 decimals and the engine keeps expression values as f32: both round below 1e-6.
-    assert!(worst < 1e-6, "largest difference {worst}");
+    assert!(worst < 1e-12, "largest difference {worst}");
 
     let fit = locfdr(&errors).unwrap();
     let summary = common::read_records("tests/fixtures/locfdr/summary.csv");
     let expected = summary.iter().find(|row| row["case"] == "demo_sim_double").unwrap();
     let number = |column: &str| expected[column].parse::<f64>().unwrap();
-    eprintln!("{} {} {} {:?}", fit.delta - number("delta"), fit.sigma - number("sigma"), fit.p0 - number("p0"), thresholds(&errors, &fit.fdr));
-    assert!((fit.delta - number("delta")).abs() < 1e-6);
-    assert!((fit.sigma - number("sigma")).abs() < 1e-6);
-    assert!((fit.p0 - number("p0")).abs() < 1e-6);
+    assert!((fit.delta - number("delta")).abs() < 1e-9);
+    assert!((fit.sigma - number("sigma")).abs() < 1e-9);
+    assert!((fit.p0 - number("p0")).abs() < 1e-9);
     let (upper, lower) = thresholds(&errors, &fit.fdr);
-    assert!((upper.unwrap() - number("upper")).abs() < 1e-6, "{upper:?}");
-    assert!((lower.unwrap() - number("lower")).abs() < 1e-6, "{lower:?}");
+    assert!((upper.unwrap() - number("upper")).abs() < 1e-12, "{upper:?}");
+    assert!((lower.unwrap() - number("lower")).abs() < 1e-12, "{lower:?}");
 }

@@ -113,9 +113,7 @@ pub fn perturbation_embedding_by_condition(
     let mut by_condition = HashMap::new();
     for (index, name) in embedding.names.iter().enumerate() {
         if let Canonical::Condition(condition) = canonicalize(name, rules) {
-            by_condition
-                .entry(condition.key())
-                .or_insert_with(|| embedding.vector(index).iter().map(|&value| f64::from(value)).collect());
+            by_condition.entry(condition.key()).or_insert_with(|| embedding.vector(index).to_vec());
         }
     }
     by_condition
@@ -137,15 +135,15 @@ pub fn linear_model(
     settings: &LinearModelSettings,
     uploaded: UploadedEmbeddings<'_>,
 ) -> Result<BaselinePredictions, String> {
-    let control: Vec<f64> = data.control().ok_or("the data have no control")?.iter().map(|&v| f64::from(v)).collect();
-    let train_columns: Vec<(&Condition, &[f32])> =
+    let control: Vec<f64> = data.control().ok_or("the data have no control")?.to_vec();
+    let train_columns: Vec<(&Condition, &[f64])> =
         train.iter().filter_map(|&condition| data.column_of(condition).map(|column| (condition, column))).collect();
 
     // G, over the genes that have a gene embedding (all genes unless an uploaded table lacks some).
     let (model_genes, g): (Vec<usize>, Mat<f64>) = match settings.gene_embedding {
         EmbeddingSource::TrainingPca => {
             let n_genes = data.n_genes();
-            let mut centred = Mat::from_fn(n_genes, train_columns.len(), |i, j| f64::from(train_columns[j].1[i]));
+            let mut centred = Mat::from_fn(n_genes, train_columns.len(), |i, j| train_columns[j].1[i]);
             for j in 0..centred.ncols() {
                 let mean = (0..n_genes).map(|i| centred[(i, j)]).sum::<f64>() / n_genes as f64;
                 for i in 0..n_genes {
@@ -167,7 +165,7 @@ pub fn linear_model(
             if rows.is_empty() {
                 return Err("the gene embedding shares no gene with the data".into());
             }
-            let g = Mat::from_fn(rows.len(), embedding.dimensions, |i, k| f64::from(embedding.vector(rows[i].1)[k]));
+            let g = Mat::from_fn(rows.len(), embedding.dimensions, |i, k| embedding.vector(rows[i].1)[k]);
             (rows.into_iter().map(|(gene, _)| gene).collect(), g)
         }
         EmbeddingSource::Random { seed } => {
@@ -231,7 +229,7 @@ pub fn linear_model(
     };
 
     // Y over the training conditions that have an embedding.
-    let mut fitted: Vec<(&[f32], Vec<f64>)> = Vec::new();
+    let mut fitted: Vec<(&[f64], Vec<f64>)> = Vec::new();
     for &(condition, column) in &train_columns {
         if let Ok(vector) = embed(condition) {
             fitted.push((column, vector));
@@ -240,7 +238,7 @@ pub fn linear_model(
     let n_model_genes = model_genes.len();
     let mut y = Mat::from_fn(n_model_genes, fitted.len(), |i, j| {
         let gene = model_genes[i];
-        f64::from(fitted[j].0[gene]) - control[gene]
+        fitted[j].0[gene] - control[gene]
     });
     let offsets: Vec<f64> =
         (0..n_model_genes).map(|i| (0..y.ncols()).map(|j| y[(i, j)]).sum::<f64>() / y.ncols().max(1) as f64).collect();
@@ -287,7 +285,7 @@ mod tests {
         for (index, _) in conditions.iter().enumerate() {
             for level in &control {
                 let effect = if index == 0 { 0.0 } else { 0.3 * random.standard_normal() };
-                values.push((level + effect) as f32);
+                values.push(level + effect);
             }
         }
         ExpressionMatrix::new(genes, conditions, values)
@@ -366,7 +364,7 @@ mod tests {
         let from_pca = linear_model(&data, &train, &targets, &settings, UploadedEmbeddings::default()).unwrap();
         // Rebuild G independently (exact SVD of the column-centred training matrix) and upload it.
         let n = data.n_genes();
-        let mut centred = Mat::from_fn(n, train.len(), |i, j| f64::from(data.column_of(train[j]).unwrap()[i]));
+        let mut centred = Mat::from_fn(n, train.len(), |i, j| data.column_of(train[j]).unwrap()[i]);
         for j in 0..train.len() {
             let mean = (0..n).map(|i| centred[(i, j)]).sum::<f64>() / n as f64;
             for i in 0..n {
@@ -374,11 +372,11 @@ mod tests {
             }
         }
         let scores = crate::linalg::exact_truncated_svd(centred.as_ref(), 4).unwrap().scores();
-        let mut values = vec![0f32; n * 4];
+        let mut values = vec![0f64; n * 4];
         for i in 0..n {
             for k in 0..4 {
                 // Flip one component's sign on the way: it must not matter.
-                values[i * 4 + k] = (scores[(i, k)] * if k == 2 { -1.0 } else { 1.0 }) as f32;
+                values[i * 4 + k] = scores[(i, k)] * if k == 2 { -1.0 } else { 1.0 };
             }
         }
         let mut tsv = data.genes().join("\t");

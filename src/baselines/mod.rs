@@ -56,7 +56,7 @@ impl BaselinePredictions {
 }
 
 fn control_f64(data: &ExpressionMatrix) -> Vec<f64> {
-    data.control().map(|control| control.iter().map(|&value| f64::from(value)).collect()).unwrap_or_default()
+    data.control().map(|control| control.to_vec()).unwrap_or_default()
 }
 
 /// Predicts the control for every condition.
@@ -81,8 +81,7 @@ pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePred
         };
         match (data.column_of(&first), data.column_of(&second)) {
             (Some(a), Some(b)) => {
-                let values =
-                    control.iter().zip(a.iter().zip(b)).map(|(c, (&a, &b))| f64::from(a) + f64::from(b) - c).collect();
+                let values = control.iter().zip(a.iter().zip(b)).map(|(c, (&a, &b))| a + b - c).collect();
                 output.predicted.push((condition.clone(), values));
             }
             (a, b) => {
@@ -103,10 +102,10 @@ pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePred
 /// The unweighted mean of the training pseudobulks (`ctrl` included) for every condition.
 pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition]) -> BaselinePredictions {
     let mut sums = vec![0f64; data.n_genes()];
-    let columns: Vec<&[f32]> = train.iter().filter_map(|condition| data.column_of(condition)).collect();
+    let columns: Vec<&[f64]> = train.iter().filter_map(|condition| data.column_of(condition)).collect();
     for column in &columns {
         for (sum, &value) in sums.iter_mut().zip(column.iter()) {
-            *sum += f64::from(value);
+            *sum += value;
         }
     }
     let n = columns.len().max(1) as f64;

@@ -16,13 +16,13 @@ use crate::error::{ErrorKind, InputError, Location, Notice};
 pub struct Embedding {
     pub names: Vec<String>,
     pub dimensions: usize,
-    values: Vec<f32>,
+    values: Vec<f64>,
     pub notices: Vec<Notice>,
 }
 
 impl Embedding {
     /// The embedding of the `index`-th name.
-    pub fn vector(&self, index: usize) -> &[f32] {
+    pub fn vector(&self, index: usize) -> &[f64] {
         &self.values[index * self.dimensions..(index + 1) * self.dimensions]
     }
 

@@ -33,7 +33,7 @@ pub struct TableOptions {
     pub delimiter: Option<u8>,
 }
 
-/// A numeric table with its names; values row-major (`row_names.len() × column_names.len()`), as f32.
+/// A numeric table with its names; values row-major (`row_names.len() × column_names.len()`), as f64.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RawTable {
     /// The header cell above the row names (often `gene`), empty when there is none.
@@ -42,7 +42,7 @@ pub struct RawTable {
     /// Empty when the table has no row-name column.
     pub row_names: Vec<String>,
     /// Row-major values: row `i` is `values[i * n_columns .. (i + 1) * n_columns]`.
-    pub values: Vec<f32>,
+    pub values: Vec<f64>,
     /// The delimiter that was used.
     pub delimiter: u8,
     /// Repairs made while reading (Latin-1 names, decimal commas), each said once.
@@ -58,7 +58,7 @@ impl RawTable {
         self.column_names.len()
     }
 
-    pub fn row(&self, index: usize) -> &[f32] {
+    pub fn row(&self, index: usize) -> &[f64] {
         let width = self.column_names.len();
         &self.values[index * width..(index + 1) * width]
     }
@@ -110,9 +110,9 @@ fn names_rows(corner: &str) -> bool {
 }
 
 /// Parses one numeric cell. `decimal_comma` allows `1,5` (only when the delimiter is not a comma).
-fn parse_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
+fn parse_cell(bytes: &[u8], decimal_comma: bool) -> Result<f64, CellProblem> {
     // Fast path: a plain number, parsed from bytes (correctly rounded, like `str::parse`).
-    let value = match fast_float2::parse::<f32, _>(bytes.trim_ascii()) {
+    let value = match fast_float2::parse::<f64, _>(bytes.trim_ascii()) {
         Ok(value) => value,
         Err(_) => parse_unusual_cell(bytes, decimal_comma)?,
     };
@@ -126,13 +126,13 @@ fn parse_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
 }
 
 /// Cells the fast path refuses: decimal commas, spellings of missing values, text.
-fn parse_unusual_cell(bytes: &[u8], decimal_comma: bool) -> Result<f32, CellProblem> {
+fn parse_unusual_cell(bytes: &[u8], decimal_comma: bool) -> Result<f64, CellProblem> {
     let text = std::str::from_utf8(bytes).map_err(|_| CellProblem::NotANumber)?.trim();
-    match text.parse::<f32>() {
+    match text.parse::<f64>() {
         Ok(value) => Ok(value),
         // The caller reports the repair once per file.
         Err(_) if decimal_comma && text.contains(',') => {
-            text.replacen(',', ".", 1).parse::<f32>().map_err(|_| CellProblem::NotANumber)
+            text.replacen(',', ".", 1).parse::<f64>().map_err(|_| CellProblem::NotANumber)
         }
         Err(_) if MISSING_VALUE_SPELLINGS.contains(&text) => Err(CellProblem::Missing),
         Err(_) => Err(CellProblem::NotANumber),
