@@ -2,6 +2,8 @@
 //! - CSV parsing throughput on a 19,264 genes × 225 conditions pseudobulk (≈ 40 MB);
 //! - the full double benchmark on it: 5 seeds, 3 baselines + 2 uploaded predictions, metrics (parsing
 //!   excluded);
+//! - the genetic-interaction analysis of that run: locfdr thresholds, classes, TPR-vs-FDP curves, AUCs and
+//!   top-pair tables for 124 doubles × 1000 genes × 5 seeds × 3 methods;
 //! - the linear model on 8,000 genes × 2,000 training conditions.
 //!
 //! Native: `cargo run --release --example bench_engine`. WebAssembly: `scripts/bench-wasm.sh` builds this
@@ -11,6 +13,7 @@ use perturb_check::baselines::linear_model::{linear_model, LinearModelSettings, 
 use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkSettings};
 use perturb_check::conditions::{Condition, ConditionRules};
 use perturb_check::expression::{read_expression_data, ExpressionMatrix, Orientation};
+use perturb_check::interactions::{interaction_report, InteractionInputs, MethodPairs};
 use perturb_check::numpy_random::LegacyRandomState;
 use perturb_check::predictions::Prediction;
 use std::time::Instant;
@@ -30,7 +33,8 @@ fn best_of<T>(mut run: impl FnMut() -> T) -> (f64, T) {
 }
 
 /// A pseudobulk like Norman 2019's: ctrl, `n_singles` singles, `n_doubles` doubles; effects act on a gene
-/// program each, doubles are additive plus noise.
+/// program each, doubles are additive plus noise, except one in five buffering (half the summed effect) and
+/// one in five synergistic (1.6 times it).
 fn generate(n_genes: usize, n_singles: usize, n_doubles: usize, seed: u32) -> ExpressionMatrix {
     let mut random = LegacyRandomState::new(seed);
     let genes: Vec<String> = (0..n_genes).map(|i| format!("GENE{i}")).collect();
@@ -66,8 +70,11 @@ fn generate(n_genes: usize, n_singles: usize, n_doubles: usize, seed: u32) -> Ex
         let a = index % n_singles;
         let b = (a + 1 + 17 * (index / n_singles)) % n_singles;
         conditions.push(Condition::Double(format!("GENE{a}"), format!("GENE{b}")));
-        values
-            .extend((0..n_genes).map(|g| control[g] + effects[a][g] + effects[b][g] + 0.02 * random.standard_normal()));
+        let factor = [0.7, 1.3, 1.0, 1.0, 1.0][index % 5];
+        values.extend(
+            (0..n_genes)
+                .map(|g| control[g] + factor * (effects[a][g] + effects[b][g]) + 0.1 * random.standard_normal()),
+        );
     }
     ExpressionMatrix::new(genes, conditions, values)
 }
@@ -125,6 +132,31 @@ fn main() {
     println!(
         "double benchmark: 19264 genes x 225 conditions, 5 seeds, 3 baselines + 2 predictions, {} rows in {seconds:.3} s",
         result.rows.len()
+    );
+
+    let interactions = result.interactions.expect("the generated data have doubles");
+    let methods: Vec<MethodPairs> = interactions
+        .methods
+        .iter()
+        .filter(|pairs| ["no_change", "mean", "model_a"].contains(&pairs.method.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(methods.len(), 15, "3 methods x 5 seeds");
+    let (seconds, report) = best_of(|| {
+        let inputs = InteractionInputs::new(interactions.scores.clone(), methods.clone());
+        interaction_report(&inputs, None)
+    });
+    assert_eq!(report.tpr_fdp.len(), 3, "{:?} {:?}", report.fit_error, report.notes);
+    let (fit_seconds, inputs) = best_of(|| InteractionInputs::new(interactions.scores.clone(), methods.clone()));
+    let (report_seconds, _) = best_of(|| interaction_report(&inputs, None));
+    println!("  of which the locfdr fit {:.1} ms, the report {:.1} ms", fit_seconds * 1e3, report_seconds * 1e3);
+    let thresholds = report.thresholds.expect("the fit succeeds on generated data");
+    println!(
+        "interactions: {} pairs, 3 methods x 5 seeds: thresholds ({:.4}, {:.4}), classes, curves, AUCs in {:.1} ms",
+        interactions.scores.n_pairs(),
+        thresholds.upper,
+        thresholds.lower,
+        seconds * 1e3
     );
 
     let linear_data = generate(8_000, 2_000, 0, 4);

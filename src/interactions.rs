@@ -318,9 +318,12 @@ struct SeedScore {
 
 /// Scores one method and seed: the steps of METHODS §5 "Scoring a method's interaction predictions".
 /// `None` when no pair is a true interaction or none is not (recall or the false-positive rate undefined).
+///
+/// The stable sorts of METHODS are LSD radix sorts of the keys' bits (stable by construction, and several
+/// times faster than comparison sorts; the keys are never negative, so an f64 key's bits order like it).
 fn score_seed(scores: &InteractionScores, method: &MethodPairs, upper: f64, lower: f64) -> Option<SeedScore> {
-    // Step 1, then step 2's stable sort by |p − add| descending.
-    let mut rows: Vec<(f64, bool)> = method
+    // Step 1, then step 2's stable sort by |p − add| descending: ascending by the complemented key.
+    let (truths, descending): (Vec<bool>, Vec<u64>) = method
         .pairs
         .iter()
         .zip(&method.predicted)
@@ -328,58 +331,103 @@ fn score_seed(scores: &InteractionScores, method: &MethodPairs, upper: f64, lowe
             let pair = pair as usize;
             let additive = scores.additive(pair);
             let observed_minus_additive = scores.double[pair] - additive;
-            ((predicted - additive).abs(), observed_minus_additive > upper || observed_minus_additive < lower)
+            let truth = observed_minus_additive > upper || observed_minus_additive < lower;
+            (truth, !(predicted - additive).abs().to_bits())
         })
-        .collect();
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let n_true = rows.iter().filter(|row| row.1).count();
-    let n_false = rows.len() - n_true;
+        .unzip();
+    let order = stable_order(&descending);
+    let n_true = truths.iter().filter(|&&truth| truth).count();
+    let n_false = truths.len() - n_true;
     if n_true == 0 || n_false == 0 {
         return None;
     }
-    // Running counts in that order: (fdp, fpr, precision, recall, tp).
-    let (mut tp, mut fp) = (0usize, 0usize);
-    let steps: Vec<Step> = rows
+    let (mut tp, mut fp) = (0u32, 0u32);
+    let steps: Vec<Step> = order
         .iter()
-        .map(|&(_, truth)| {
-            if truth {
+        .map(|&position| {
+            if truths[position as usize] {
                 tp += 1;
             } else {
                 fp += 1;
             }
-            let k = (tp + fp) as f64;
-            Step {
-                fdp: fp as f64 / k.max(1.0),
-                fpr: fp as f64 / n_false as f64,
-                precision: tp as f64 / k,
-                recall: tp as f64 / n_true as f64,
-                tp,
-            }
+            Step { tp, fp }
         })
         .collect();
-    Some(SeedScore { tpr: tpr_at_fdp_grid(&steps, n_true), auprc: auprc(&steps), auroc: auroc(&steps) })
+    let by_fdp = order_by_fdp(&steps);
+    Some(SeedScore {
+        tpr: tpr_at_fdp_grid(&steps, &by_fdp, n_true),
+        auprc: auprc(&steps, &by_fdp, n_true),
+        auroc: auroc(&steps, n_true, n_false),
+    })
 }
 
+/// The positions of `keys` in ascending key order, ties in position order: a least-significant-digit radix
+/// sort by 11-bit digits (all digit histograms in one pass; digits all keys share are skipped).
+fn stable_order(keys: &[u64]) -> Vec<u32> {
+    const BITS: usize = 11;
+    const BUCKETS: usize = 1 << BITS;
+    const PASSES: usize = 64usize.div_ceil(BITS);
+    let digit = |key: u64, pass: usize| ((key >> (BITS * pass)) as usize) & (BUCKETS - 1);
+    let mut items: Vec<(u64, u32)> = keys.iter().enumerate().map(|(position, &key)| (key, position as u32)).collect();
+    let mut scratch = items.clone();
+    let mut counts = vec![[0u32; BUCKETS]; PASSES];
+    for &key in keys {
+        for (pass, histogram) in counts.iter_mut().enumerate() {
+            histogram[digit(key, pass)] += 1;
+        }
+    }
+    for (pass, histogram) in counts.iter().enumerate() {
+        if histogram.iter().any(|&count| count as usize == keys.len()) {
+            continue;
+        }
+        let mut starts = vec![0u32; BUCKETS];
+        for bucket in 1..BUCKETS {
+            starts[bucket] = starts[bucket - 1] + histogram[bucket - 1];
+        }
+        for &item in &items {
+            let bucket = digit(item.0, pass);
+            scratch[starts[bucket] as usize] = item;
+            starts[bucket] += 1;
+        }
+        std::mem::swap(&mut items, &mut scratch);
+    }
+    items.into_iter().map(|(_, position)| position).collect()
+}
+
+/// The running counts after each row of step 2 (fdp, fpr, precision and recall follow from them).
 #[derive(Clone, Copy, Debug)]
 struct Step {
-    fdp: f64,
-    fpr: f64,
-    precision: f64,
-    recall: f64,
-    tp: usize,
+    tp: u32,
+    fp: u32,
 }
 
-/// Step 3: stably re-sort by fdp, take the running maximum of tp, average the TPR over tied fdp values and
-/// interpolate it on the grid (0 left of the data, 1 right of it).
-fn tpr_at_fdp_grid(steps: &[Step], n_true: usize) -> Vec<f64> {
-    let mut by_fdp: Vec<(f64, usize)> = steps.iter().map(|step| (step.fdp, step.tp)).collect();
-    by_fdp.sort_by(|a, b| a.0.total_cmp(&b.0));
+impl Step {
+    fn fdp(self) -> f64 {
+        f64::from(self.fp) / f64::from((self.tp + self.fp).max(1))
+    }
+
+    fn precision(self) -> f64 {
+        f64::from(self.tp) / f64::from(self.tp + self.fp)
+    }
+}
+
+/// Positions of `steps` in the order of a stable sort by fdp ascending.
+fn order_by_fdp(steps: &[Step]) -> Vec<usize> {
+    let keys: Vec<u64> = steps.iter().map(|step| step.fdp().to_bits()).collect();
+    stable_order(&keys).into_iter().map(|position| position as usize).collect()
+}
+
+/// Step 3: stably re-sort by fdp (`by_fdp`), take the running maximum of tp, average the TPR over tied fdp
+/// values and interpolate it on the grid (0 left of the data, 1 right of it).
+fn tpr_at_fdp_grid(steps: &[Step], by_fdp: &[usize], n_true: usize) -> Vec<f64> {
     let mut points: Vec<(f64, f64)> = Vec::new();
     let mut group: Option<(f64, f64, usize)> = None;
     let mut running_max = 0;
-    for &(fdp, tp) in &by_fdp {
-        running_max = running_max.max(tp);
-        let tpr = running_max as f64 / n_true as f64;
+    for &i in by_fdp {
+        let step = steps[i];
+        let fdp = step.fdp();
+        running_max = running_max.max(step.tp);
+        let tpr = f64::from(running_max) / n_true as f64;
         group = match group {
             Some((x, sum, count)) if x == fdp => Some((x, sum + tpr, count + 1)),
             Some((x, sum, count)) => {
@@ -415,17 +463,37 @@ fn approx_outside(points: &[(f64, f64)], value: f64, left: f64, right: f64) -> f
 
 /// Step 4: `−Σ (precision_i + precision_{i+1})/2 · (recall_{i+1} − recall_i)` with rows stably sorted by
 /// precision ascending.
-fn auprc(steps: &[Step]) -> f64 {
-    let mut rows: Vec<(f64, f64)> = steps.iter().map(|step| (step.precision, step.recall)).collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    -rows.windows(2).map(|pair| (pair[0].0 + pair[1].0) / 2.0 * (pair[1].1 - pair[0].1)).sum::<f64>()
+///
+/// fdp = fp/k and precision = tp/k with tp + fp = k, so precision ascending is fdp descending and the two
+/// tie exactly together (distinct fractions with denominators below 2²⁶ never round to the same f64). The
+/// stable precision order is therefore the fdp order's groups of equal fdp, last group first, each group
+/// in its own order.
+fn auprc(steps: &[Step], by_fdp: &[usize], n_true: usize) -> f64 {
+    let mut by_precision: Vec<usize> = Vec::with_capacity(by_fdp.len());
+    let mut end = by_fdp.len();
+    while end > 0 {
+        let fdp = steps[by_fdp[end - 1]].fdp();
+        let mut start = end - 1;
+        while start > 0 && steps[by_fdp[start - 1]].fdp() == fdp {
+            start -= 1;
+        }
+        by_precision.extend_from_slice(&by_fdp[start..end]);
+        end = start;
+    }
+    let precision = |i: usize| steps[i].precision();
+    let recall = |i: usize| f64::from(steps[i].tp) / n_true as f64;
+    -by_precision
+        .windows(2)
+        .map(|pair| (precision(pair[0]) + precision(pair[1])) / 2.0 * (recall(pair[1]) - recall(pair[0])))
+        .sum::<f64>()
 }
 
 /// Step 4: `Σ (recall_i + recall_{i+1})/2 · (fpr_{i+1} − fpr_i)` with rows stably sorted by fpr ascending.
-fn auroc(steps: &[Step]) -> f64 {
-    let mut rows: Vec<(f64, f64)> = steps.iter().map(|step| (step.fpr, step.recall)).collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    rows.windows(2).map(|pair| (pair[0].1 + pair[1].1) / 2.0 * (pair[1].0 - pair[0].0)).sum()
+/// fp never falls along the rows of step 2, so they are already in that order.
+fn auroc(steps: &[Step], n_true: usize, n_false: usize) -> f64 {
+    let recall = |step: &Step| f64::from(step.tp) / n_true as f64;
+    let fpr = |step: &Step| f64::from(step.fp) / n_false as f64;
+    steps.windows(2).map(|pair| (recall(&pair[0]) + recall(&pair[1])) / 2.0 * (fpr(&pair[1]) - fpr(&pair[0]))).sum()
 }
 
 /// Mean and standard error (`sd / √n`, `None` for one value).
@@ -549,18 +617,24 @@ fn class_table(
     name: &str,
     seeds: &[&MethodPairs],
 ) -> ClassTable {
-    let mut pooled: Vec<(f64, usize, f64)> = seeds
+    // (|p − add| as ordered bits, position in the pooled order, pair, p); ranked by the first two.
+    let mut pooled: Vec<(u64, u32, usize, f64)> = seeds
         .iter()
         .flat_map(|method| method.pairs.iter().zip(&method.predicted))
-        .map(|(&pair, &predicted)| {
+        .enumerate()
+        .map(|(position, (&pair, &predicted))| {
             let pair = pair as usize;
-            ((predicted - scores.additive(pair)).abs(), pair, predicted)
+            ((predicted - scores.additive(pair)).abs().to_bits(), position as u32, pair, predicted)
         })
         .collect();
-    pooled.sort_by(|a, b| b.0.total_cmp(&a.0));
-    pooled.truncate(TOP_PAIRS);
+    let rank = |a: &(u64, u32, usize, f64), b: &(u64, u32, usize, f64)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if pooled.len() > TOP_PAIRS {
+        pooled.select_nth_unstable_by(TOP_PAIRS, rank);
+        pooled.truncate(TOP_PAIRS);
+    }
+    pooled.sort_unstable_by(rank);
     let mut counts = vec![vec![0; ObservedClass::ALL.len()]; PredictedClass::ALL.len()];
-    for &(_, pair, predicted) in &pooled {
+    for &(_, _, pair, predicted) in &pooled {
         let class = predicted_class(scores.control_of(pair), scores.additive(pair), predicted);
         let p = PredictedClass::ALL.iter().position(|&c| c == class).unwrap_or(0);
         let o = ObservedClass::ALL.iter().position(|&c| c == observed[pair]).unwrap_or(0);
@@ -677,9 +751,8 @@ pub fn interactions_csv(report: &InteractionReport) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
-    fn steps_for(truths: &[bool]) -> (Vec<Step>, usize) {
+    fn steps_for(truths: &[bool]) -> (Vec<Step>, usize, usize) {
         let n_true = truths.iter().filter(|&&t| t).count();
-        let n_false = truths.len() - n_true;
         let (mut tp, mut fp) = (0, 0);
         let steps = truths
             .iter()
@@ -689,28 +762,22 @@ mod tests {
                 } else {
                     fp += 1
                 }
-                let k = (tp + fp) as f64;
-                Step {
-                    fdp: fp as f64 / k,
-                    fpr: fp as f64 / n_false as f64,
-                    precision: tp as f64 / k,
-                    recall: tp as f64 / n_true as f64,
-                    tp,
-                }
+                Step { tp, fp }
             })
             .collect();
-        (steps, n_true)
+        (steps, n_true, truths.len() - n_true)
     }
 
     #[test]
     fn a_perfect_ranking_has_unit_auroc_and_its_tpr_curve_starts_high() {
-        let (steps, n_true) = steps_for(&[true, true, false, false]);
-        assert_eq!(auroc(&steps), 1.0);
+        let (steps, n_true, n_false) = steps_for(&[true, true, false, false]);
+        assert_eq!(auroc(&steps, n_true, n_false), 1.0);
         // Rows stably sorted by precision ascending: 1/2 (recall 1), 2/3 (1), 1 (1/2), 1 (1). The paper's
         // formula on them gives −1/12: the two precision-1 rows keep their order, recall rising.
         let expected = -((0.5 + 2.0 / 3.0) / 2.0 * 0.0 + (2.0 / 3.0 + 1.0) / 2.0 * -0.5 + 1.0 * 0.5);
-        assert!((auprc(&steps) - expected).abs() < 1e-15);
-        let tpr = tpr_at_fdp_grid(&steps, n_true);
+        let by_fdp = order_by_fdp(&steps);
+        assert!((auprc(&steps, &by_fdp, n_true) - expected).abs() < 1e-15);
+        let tpr = tpr_at_fdp_grid(&steps, &by_fdp, n_true);
         // fdp 0 twice (tp 1, 2: mean tpr 0.75), then 1/3 (tp 2 → 1), 1/2 (1).
         assert_eq!(tpr[0], 0.75);
         assert!((tpr[10] - (0.75 + 0.25 * 0.1 / (1.0 / 3.0))).abs() < 1e-12);
@@ -721,9 +788,9 @@ mod tests {
     #[test]
     fn the_tpr_curve_takes_the_running_maximum_after_sorting_by_fdp() {
         // Truths F T T F T: fdp 1, 1/2, 1/3, 1/2, 2/5 with tp 0, 1, 2, 2, 3.
-        let (steps, n_true) = steps_for(&[false, true, true, false, true]);
+        let (steps, n_true, n_false) = steps_for(&[false, true, true, false, true]);
         // Sorted by fdp (stable): 1/3 (tp 2), 2/5 (3), 1/2 (1), 1/2 (2), 1 (0); cummax 2, 3, 3, 3, 3.
-        let tpr = tpr_at_fdp_grid(&steps, n_true);
+        let tpr = tpr_at_fdp_grid(&steps, &order_by_fdp(&steps), n_true);
         assert_eq!(tpr[0], 0.0, "left of the smallest fdp: 0");
         assert_eq!(tpr[33], 0.0, "0.33 < 1/3");
         assert!((tpr[34] - (2.0 / 3.0 + (1.0 / 3.0) * (0.34 - 1.0 / 3.0) / (0.4 - 1.0 / 3.0))).abs() < 1e-12);
@@ -734,7 +801,7 @@ mod tests {
             + (1.0 / 3.0 + 2.0 / 3.0) / 2.0 * 0.0
             + (2.0 / 3.0 + 2.0 / 3.0) / 2.0 * 0.5
             + (2.0 / 3.0 + 1.0) / 2.0 * 0.0;
-        assert!((auroc(&steps) - expected_auroc).abs() < 1e-15);
+        assert!((auroc(&steps, n_true, n_false) - expected_auroc).abs() < 1e-15);
     }
 
     #[test]
@@ -769,6 +836,16 @@ mod tests {
         assert_eq!(predicted_class(1.0, 3.0, 0.0), PredictedClass::Opposite);
         assert_eq!(predicted_class(1.0, 3.0, 1.0), PredictedClass::Buffering, "v = c buffers fully");
         assert_eq!(predicted_class(1.0, 1.0, 2.0), PredictedClass::Other, "no additive change");
+    }
+
+    #[test]
+    fn the_radix_order_is_a_stable_sort() {
+        let keys: Vec<u64> = (0..5000u64).map(|i| (i * 7919 % 613) << (i % 5 * 9)).collect();
+        let mut expected: Vec<u32> = (0..keys.len() as u32).collect();
+        expected.sort_by_key(|&i| keys[i as usize]);
+        assert_eq!(stable_order(&keys), expected);
+        assert_eq!(stable_order(&[3, 3, 3]), [0, 1, 2]);
+        assert!(stable_order(&[]).is_empty());
     }
 
     #[test]

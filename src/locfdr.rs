@@ -116,8 +116,7 @@ pub fn locfdr(z: &[f64]) -> Result<LocfdrFit, LocfdrError> {
     if z.len() < BREAKS {
         return Err(LocfdrError::TooFewValues { n: z.len() });
     }
-    let mut sorted = z.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    let mut values = z.to_vec();
     let (breaks, counts) = histogram(z).ok_or(LocfdrError::AllEqual)?;
     let centres: Vec<f64> = breaks.windows(2).map(|pair| (pair[0] + pair[1]) / 2.0).collect();
     let mixture = poisson_spline_fit(&centres, &counts)?;
@@ -125,8 +124,8 @@ pub fn locfdr(z: &[f64]) -> Result<LocfdrFit, LocfdrError> {
     let n = z.len();
     let wide_window = n > WIDE_WINDOW_ABOVE;
     let b = if wide_window { 1.0 } else { 4.3 * (-0.26 * (n as f64).log10()).exp() };
-    let median = type7_quantile(&sorted, 0.5);
-    let scale = (type7_quantile(&sorted, 0.75) - type7_quantile(&sorted, 0.25)) / (2.0 * QNORM_075);
+    let median = unsorted_quantile(&mut values, 0.5);
+    let scale = (unsorted_quantile(&mut values, 0.75) - unsorted_quantile(&mut values, 0.25)) / (2.0 * QNORM_075);
     let first = truncated_normal_mle(z, median, b * scale, 0.0, 1.0, 1)?;
     let second = truncated_normal_mle(z, first.delta, b * first.sigma, first.delta, first.sigma, 2)?;
     let NullEstimate { delta, sigma, p0 } = second;
@@ -208,12 +207,25 @@ fn histogram_counts(z: &[f64], breaks: &[f64]) -> Vec<u32> {
 fn type7_quantile(sorted: &[f64], probability: f64) -> f64 {
     let index = (sorted.len() - 1) as f64 * probability;
     let lower = index.floor() as usize;
-    let upper = index.ceil() as usize;
-    let h = index - lower as f64;
-    if h > 0.0 && sorted[upper] != sorted[lower] {
-        (1.0 - h) * sorted[lower] + h * sorted[upper]
+    interpolate_order_statistics(sorted[lower], sorted[index.ceil() as usize], index - lower as f64)
+}
+
+/// [`type7_quantile`] without sorting: the two order statistics it needs are selected in linear time
+/// (`values` is reordered).
+fn unsorted_quantile(values: &mut [f64], probability: f64) -> f64 {
+    let index = (values.len() - 1) as f64 * probability;
+    let lower = index.floor() as usize;
+    let (_, &mut at_lower, above) = values.select_nth_unstable_by(lower, f64::total_cmp);
+    let at_upper = if index > lower as f64 { above.iter().copied().fold(f64::INFINITY, f64::min) } else { at_lower };
+    interpolate_order_statistics(at_lower, at_upper, index - lower as f64)
+}
+
+/// R's type-7 step between neighbouring order statistics: `(1 − h) x_lo + h x_hi` unless they are equal.
+fn interpolate_order_statistics(lower: f64, upper: f64, h: f64) -> f64 {
+    if h > 0.0 && upper != lower {
+        (1.0 - h) * lower + h * upper
     } else {
-        sorted[lower]
+        lower
     }
 }
 
@@ -498,6 +510,17 @@ mod tests {
         // 0 falls in the first bin (closed on the left), 1 and 2 on a break fall to the left bin, 1 + 1e-9
         // is within the fuzz of break 1 and still counts left; 1.01 is right of it.
         assert_eq!(histogram_counts(&[0.0, 1.0, 1.0 + 1e-9, 1.01, 2.0, 3.0], &breaks), vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn quantiles_without_sorting_equal_those_of_sorted_values() {
+        let values: Vec<f64> = (0..1001).map(|i| ((i * 7919) % 1009) as f64 / 7.0).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        for probability in [0.0, 0.25, 0.5, 0.75, 1.0, 0.333] {
+            let mut scratch = values.clone();
+            assert_eq!(unsorted_quantile(&mut scratch, probability), type7_quantile(&sorted, probability));
+        }
     }
 
     #[test]
