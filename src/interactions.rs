@@ -287,7 +287,7 @@ pub struct ClassTable {
 }
 
 /// The interaction part of a run's report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InteractionReport {
     pub n_doubles: usize,
     pub n_genes: usize,
@@ -822,6 +822,54 @@ mod tests {
         assert_eq!(score.auroc, 1.0);
         let reversed = MethodPairs { pairs: vec![1, 0, 2], ..method };
         assert_eq!(score_seed(&scores, &reversed, 0.5, -0.5).unwrap().auroc, 0.5, "the false pair now first");
+    }
+
+    #[test]
+    fn a_failed_fit_gives_no_thresholds_until_they_are_set_by_hand() {
+        // Three pairs are too few for locfdr: the report says so and classifies nothing.
+        let scores = InteractionScores {
+            doubles: vec![Condition::Double("A".into(), "B".into())],
+            genes: vec![0, 1, 2],
+            control: vec![0.0; 3],
+            first: vec![1.0, 1.0, -1.0],
+            second: vec![1.0, 1.0, -1.0],
+            double: vec![3.0, 2.05, -1.0],
+            ..Default::default()
+        };
+        let method =
+            MethodPairs { method: "m".into(), seed: Some(1), pairs: vec![0, 1, 2], predicted: vec![2.0, 2.0, -2.0] };
+        let inputs = InteractionInputs::new(scores, vec![method]);
+        let report = interaction_report(&inputs, None);
+        assert_eq!(report.fit_error.as_deref(), Some("only 3 scores; the fit needs at least 120"));
+        assert!(report.thresholds.is_none() && report.classes.is_none() && report.tpr_fdp.is_empty());
+        assert_eq!(
+            report.histogram.as_ref().map(|h| h.counts.iter().sum::<u32>()),
+            Some(3),
+            "the histogram is still drawn"
+        );
+
+        let manual = interaction_report(&inputs, Some(ManualThresholds { upper: 0.5, lower: -0.5 }));
+        let thresholds = manual.thresholds.clone().unwrap();
+        assert_eq!((thresholds.upper, thresholds.lower, thresholds.source), (0.5, -0.5, ThresholdSource::Manual));
+        assert_eq!((thresholds.delta, thresholds.sigma, thresholds.p0), (None, None, None));
+        // Scores 1 (synergy: both singles up, the double further), 0.05 (additive), 1 with singles down and
+        // the double back at the control (buffering).
+        let classes = manual.classes.clone().unwrap();
+        assert_eq!(
+            classes,
+            vec![
+                (ObservedClass::Additive, 1),
+                (ObservedClass::Buffering, 1),
+                (ObservedClass::Synergy, 1),
+                (ObservedClass::Other, 0)
+            ]
+        );
+        assert_eq!(manual.auc.len(), 2, "AUPRC and AUROC of the one method");
+        let json: serde_json::Value = serde_json::from_str(&interactions_json(&manual)).unwrap();
+        assert_eq!(json["thresholds"]["source"], "manual");
+        assert_eq!(json["thresholds"]["delta"], serde_json::Value::Null);
+        assert_eq!(json["auc"][0]["se"], serde_json::Value::Null, "one seed: no standard error");
+        assert_eq!(json["classes"]["Buffering"], 1);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::analysis::{AnalysisSettings, ExportedFile, InputFile};
 use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::inspect::FileSummary;
+use crate::interactions::{InteractionReport, ManualThresholds};
 use serde::{Deserialize, Serialize};
 
 /// Page → worker.
@@ -21,6 +22,9 @@ pub enum Request {
     Detail { files: Vec<InputFile>, settings: AnalysisSettings, seed: Option<u32>, perturbation: String },
     /// The built-in baselines' predictions for one split in the paper's format (files as for `Run`).
     ExportBaselines { files: Vec<InputFile>, settings: AnalysisSettings, seed: Option<u32> },
+    /// The interaction report of run `run_id` under other thresholds (`None`: the fitted ones), from what
+    /// the worker kept of that run.
+    Interactions { run_id: u32, thresholds: Option<ManualThresholds> },
 }
 
 /// Worker → page.
@@ -57,7 +61,11 @@ pub enum Response {
     Exported {
         files: Vec<ExportedFile>,
     },
-    /// A detail or export request failed (the run's state is unchanged).
+    Interactions {
+        run_id: u32,
+        report: Box<InteractionReport>,
+    },
+    /// A detail, export or interactions request failed (the run's state is unchanged).
     RequestFailed {
         error: String,
     },

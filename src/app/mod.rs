@@ -3,6 +3,7 @@
 mod demos;
 mod download;
 mod files;
+mod interactions;
 mod plots;
 mod results;
 mod settings;
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <h2>"Observed against predicted change"</h2>
                     <DetailPlot />
                 </section>
+                <interactions::InteractionsPanel />
                 <results::ResultsTable />
                 <results::RunNotices />
             </Show>

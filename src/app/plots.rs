@@ -6,6 +6,7 @@ use super::state::use_state;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use perturb_check::benchmark::{ConditionDetail, ErrorCurve};
+use perturb_check::interactions::{ScoreHistogram, TprFdpCurve};
 use perturb_check::results_table::ResultRow;
 use perturb_check::summary::quantile;
 use plotters::coord::types::RangedCoordf64;
@@ -142,6 +143,14 @@ pub enum Chart {
     ErrorCurves(Vec<ErrorCurve>),
     /// Predicted against observed change per gene, one colour per method.
     Scatter(ConditionDetail),
+    /// The interaction scores' histogram with locfdr's fitted mixture and null, and the thresholds.
+    ScoreHistogram {
+        histogram: ScoreHistogram,
+        upper: Option<f64>,
+        lower: Option<f64>,
+    },
+    /// TPR against FDP per method, log TPR axis.
+    TprFdp(Vec<TprFdpCurve>),
 }
 
 /// A drawn point that hovering can name: its pixel position on the canvas, its gene and method (indices
@@ -257,6 +266,109 @@ fn draw_error_curves<DB: DrawingBackend>(
     root.present()
 }
 
+/// The lowest TPR the log axis shows; smaller values (0 included) are drawn on it.
+const TPR_FLOOR: f64 = 1e-3;
+
+fn draw_score_histogram<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    histogram: &ScoreHistogram,
+    upper: Option<f64>,
+    lower: Option<f64>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (Some(&first), Some(&last)) = (histogram.breaks.first(), histogram.breaks.last()) else {
+        return root.present();
+    };
+    let top = histogram
+        .counts
+        .iter()
+        .map(|&count| f64::from(count))
+        .chain(histogram.mixture.iter().copied())
+        .fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(first..last, 0f64..top * 1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc("Interaction score AB − (A + B − c)")
+        .y_desc("Pairs per bin")
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    let bar = RGBColor(150, 150, 150);
+    chart.draw_series(histogram.counts.iter().zip(histogram.breaks.windows(2)).map(|(&count, edges)| {
+        Rectangle::new([(edges[0], 0.0), (edges[1], f64::from(count))], bar.mix(0.5).filled())
+    }))?;
+    let centres: Vec<f64> = histogram.breaks.windows(2).map(|edges| (edges[0] + edges[1]) / 2.0).collect();
+    if !histogram.mixture.is_empty() {
+        let (mixture_colour, null_colour) = (PALETTE[2], PALETTE[0]);
+        chart
+            .draw_series(LineSeries::new(
+                centres.iter().copied().zip(histogram.mixture.iter().copied()),
+                mixture_colour.stroke_width(2),
+            ))?
+            .label("fitted mixture f")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], mixture_colour.stroke_width(3)));
+        chart
+            .draw_series(LineSeries::new(
+                centres.iter().copied().zip(histogram.null.iter().copied()),
+                null_colour.stroke_width(2),
+            ))?
+            .label("null p0·f0")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], null_colour.stroke_width(3)));
+    }
+    let threshold_colour = PALETTE[5];
+    for (index, threshold) in [upper, lower].into_iter().flatten().enumerate() {
+        let series = chart.draw_series(std::iter::once(PathElement::new(
+            vec![(threshold, 0.0), (threshold, top * 1.05)],
+            threshold_colour.stroke_width(2),
+        )))?;
+        if index == 0 {
+            series
+                .label("thresholds")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], threshold_colour.stroke_width(3)));
+        }
+    }
+    draw_legend(&mut chart)?;
+    root.present()
+}
+
+fn draw_tpr_fdp<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    curves: &[TprFdpCurve],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..1f64, (TPR_FLOOR..1f64).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("False discovery proportion")
+        .y_desc("True positive rate (log)")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    for (index, curve) in curves.iter().enumerate() {
+        let colour = PALETTE[index % PALETTE.len()];
+        let points = curve.fdp.iter().zip(&curve.tpr).map(|(&fdp, &tpr)| (fdp, tpr.max(TPR_FLOOR)));
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .label(curve.method.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    root.present()
+}
+
 fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
@@ -267,6 +379,10 @@ fn draw_chart<DB: DrawingBackend>(
         }
         Chart::ErrorCurves(curves) => draw_error_curves(root, curves).map(|()| vec![]),
         Chart::Scatter(detail) => draw_scatter(root, detail),
+        Chart::ScoreHistogram { histogram, upper, lower } => {
+            draw_score_histogram(root, histogram, *upper, *lower).map(|()| vec![])
+        }
+        Chart::TprFdp(curves) => draw_tpr_fdp(root, curves).map(|()| vec![]),
     }
 }
 
@@ -444,5 +560,39 @@ pub fn DetailPlot() -> impl IntoView {
         </Show>
         <PlotPanel chart file_stem="observed_vs_predicted" label="Predicted against observed change per gene"
             caption="Each dot is a gene of the metrics' gene set; the diagonal is a perfect prediction." />
+    }
+}
+
+/// The interaction scores' histogram with the fitted densities and the thresholds in use.
+#[component]
+pub fn ScoreHistogramPlot() -> impl IntoView {
+    let state = use_state();
+    let chart = Memo::new(move |_| {
+        state.report.with(|report| {
+            let interactions = report.as_ref()?.interactions.as_ref()?;
+            let thresholds = interactions.thresholds.as_ref();
+            Some(Chart::ScoreHistogram {
+                histogram: interactions.histogram.clone()?,
+                upper: thresholds.map(|t| t.upper),
+                lower: thresholds.map(|t| t.lower),
+            })
+        })
+    });
+    view! {
+        <PlotPanel chart file_stem="interaction_scores" label="Histogram of interaction scores with the fitted null"
+            caption="locfdr's 119 bins of all double × gene scores, its fitted mixture density and the null part p0·f0 (in pairs per bin); pairs outside the thresholds are interactions." />
+    }
+}
+
+/// TPR against FDP per method, as in the paper's figure (log TPR).
+#[component]
+pub fn TprFdpPlot() -> impl IntoView {
+    let state = use_state();
+    let chart = Memo::new(move |_| {
+        state.report.with(|report| Some(Chart::TprFdp(report.as_ref()?.interactions.as_ref()?.tpr_fdp.clone())))
+    });
+    view! {
+        <PlotPanel chart file_stem="interaction_tpr_fdp" label="True positive rate against false discovery proportion per method"
+            caption="Pairs ranked by |prediction − additive expectation|; TPR at each FDP, averaged over seeds. TPR below 0.001 (including 0) is drawn at 0.001." />
     }
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use perturb_check::analysis::{InputFile, RunReport};
 use perturb_check::baselines::linear_model::EmbeddingSource;
 use perturb_check::inspect::FileRole;
+use perturb_check::interactions::ManualThresholds;
 use perturb_check::protocol::{Request, Response};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -120,6 +121,14 @@ pub fn request_baseline_export(state: AppState, seed: Option<u32>) {
     send(state, &Request::ExportBaselines { files, settings, seed }, handles);
 }
 
+/// Scores the interactions of the current run under `thresholds` (`None`: the fitted ones) and records the
+/// choice in the settings.
+pub fn request_interactions(state: AppState, thresholds: Option<ManualThresholds>) {
+    state.settings.update(|settings| settings.interaction_thresholds = thresholds);
+    state.request_error.set(None);
+    send(state, &Request::Interactions { run_id: state.run_id.get_untracked(), thresholds }, vec![]);
+}
+
 pub fn cancel(state: AppState) {
     restart(state);
     state.run_state.set(RunState::Idle);
@@ -170,6 +179,13 @@ fn receive(state: AppState, response: Response) {
             state.run_state.set(RunState::Error(error));
         }
         Response::Detail { detail } => state.detail.set(Some(*detail)),
+        Response::Interactions { run_id, report } if run_id == state.run_id.get_untracked() => {
+            state.report.update(|current| {
+                if let Some(current) = current {
+                    current.interactions = Some(*report);
+                }
+            });
+        }
         Response::Exported { files } => {
             for file in files {
                 download_text(&file.name, &file.text, "application/json");

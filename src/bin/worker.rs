@@ -2,8 +2,9 @@
 //! `perturb_check::protocol`; a run cannot be interrupted from inside, so the page cancels by terminating
 //! the worker and starting a new one.
 
-use perturb_check::analysis::{analyze, detail, export_baselines, AnalysisError, InputFile};
+use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisError, InputFile};
 use perturb_check::inspect::{inspect, load_file, LoadedFile};
+use perturb_check::interactions::{interaction_report, InteractionInputs};
 use perturb_check::protocol::{Request, Response};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -14,6 +15,8 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 thread_local! {
     /// Files already read, by the page's file id, with the size and time they had (a replaced file re-reads).
     static CACHE: RefCell<HashMap<u32, (f64, f64, LoadedFile)>> = RefCell::new(HashMap::new());
+    /// The last finished run's interaction inputs, by run id: new thresholds are scored from them.
+    static INTERACTIONS: RefCell<Option<(u32, InteractionInputs)>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -86,11 +89,18 @@ fn handle(request: Request, files: Vec<File>) {
             CACHE.with(|cache| cache.borrow_mut().remove(&id));
         }
         Request::Run { run_id, files: inputs, settings } => {
+            INTERACTIONS.with(|kept| *kept.borrow_mut() = None);
             let outcome = with_files(&inputs, &files, |pairs| {
-                analyze(pairs, &settings, &mut |progress| {
+                run_analysis(pairs, &settings, &mut |progress| {
                     post(&Response::Progress { run_id, progress: progress.clone() });
                     true
                 })
+            });
+            let outcome = outcome.map(|outcome| {
+                if let Some(interactions) = outcome.interactions {
+                    INTERACTIONS.with(|kept| *kept.borrow_mut() = Some((run_id, interactions)));
+                }
+                outcome.report
             });
             post(&match outcome {
                 Ok(report) => match serde_json::to_string(&report) {
@@ -106,6 +116,22 @@ fn handle(request: Request, files: Vec<File>) {
             post(&match with_files(&inputs, &files, |pairs| detail(pairs, &settings, seed, &perturbation)) {
                 Ok(detail) => Response::Detail { detail: Box::new(detail) },
                 Err(error) => Response::RequestFailed { error },
+            });
+        }
+        Request::Interactions { run_id, thresholds } => {
+            let report = INTERACTIONS.with(|kept| {
+                kept.borrow()
+                    .as_ref()
+                    .filter(|(kept_run, _)| *kept_run == run_id)
+                    .map(|(_, inputs)| interaction_report(inputs, thresholds))
+            });
+            post(&match report {
+                Some(report) => Response::Interactions { run_id, report: Box::new(report) },
+                None => Response::RequestFailed {
+                    error: "the scores of this run are no longer in memory (the run was cancelled or replaced); \
+                            run the benchmark again"
+                        .into(),
+                },
             });
         }
         Request::ExportBaselines { files: inputs, settings, seed } => {

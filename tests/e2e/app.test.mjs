@@ -242,6 +242,69 @@ test("plots: hovering names the gene, and plots and baselines export", async ({ 
   assert(Object.keys(additive).every((key) => /^[^_]+_[^_]+$/.test(key)), "exchange keys A_B");
 });
 
+test("interactions: locfdr thresholds as R's, classes and AUCs as the reference, override and exports", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=simulated");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  await page.waitForSelector('[data-testid="interaction-classes"]');
+  const thresholds = await page.textContent('[data-testid="interaction-thresholds"]');
+  assert(thresholds.includes("Upper 0.2092 and lower −0.2297, from locfdr"), thresholds);
+  const classes = async () => page.$$eval('[data-testid="interaction-classes"] tbody tr',
+    (rows) => Object.fromEntries(rows.map((row) => [row.dataset.class, Number(row.querySelector("td").textContent)])));
+  const expectedClasses = Object.fromEntries((await csvRecords(fixture("reference/demo_simulated_interactions_classes.csv")))
+    .map((r) => [r.class, Number(r.n)]));
+  assert(JSON.stringify(await classes()) === JSON.stringify(expectedClasses), JSON.stringify(await classes()));
+  await page.locator('[data-testid="interactions"]').scrollIntoViewIfNeeded();
+  await screenshot(page, "interactions");
+
+  const exported = await download(page, "export-interactions");
+  assert(exported.name === "interactions.json", exported.name);
+  const json = JSON.parse(exported.text);
+  assert(json.thresholds.source === "locfdr", json.thresholds.source);
+  close(json.thresholds.upper, 0.209152, 1e-12, "upper threshold (R: 0.209152)");
+  close(json.thresholds.lower, -0.22966, 1e-12, "lower threshold (R: -0.22966)");
+  close(json.thresholds.sigma, 0.0592719643603115, 1e-9, "sigma (R)");
+  assert(JSON.stringify(json.classes) === JSON.stringify(expectedClasses), JSON.stringify(json.classes));
+  assert(json.tpr_fdp.length === 3 * 101, `${json.tpr_fdp.length} curve points`);
+  for (const record of await csvRecords(fixture("reference/demo_simulated_interactions_auc.csv"))) {
+    const auc = json.auc.find((a) => a.method === record.method && a.metric === record.metric);
+    close(auc.mean, Number(record.mean), 1e-9, `${record.method} ${record.metric}`);
+    close(auc.se, Number(record.se), 1e-9, `${record.method} ${record.metric} se`);
+  }
+  const classesCsv = parseCsv((await download(page, "export-interaction-classes")).text);
+  assert(classesCsv.map((r) => `${r.class}=${r.n}`).join() === Object.entries(expectedClasses).map(([k, v]) => `${k}=${v}`).join(), "classes.csv");
+  const aucCsv = (await download(page, "export-interaction-auc"));
+  assert(aucCsv.name === "interaction_auc.csv" && parseCsv(aucCsv.text).length === 6, aucCsv.name);
+
+  // Thresholds set by hand recompute at once; going back restores locfdr's.
+  await page.fill('[data-testid="threshold-upper"]', "0.5");
+  await page.fill('[data-testid="threshold-lower"]', "−0.5");
+  await page.click('[data-testid="apply-thresholds"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="interaction-thresholds"]').textContent.includes("set by hand"));
+  const manual = await classes();
+  assert(manual.Additive > expectedClasses.Additive, `wider thresholds: more additive pairs (${manual.Additive})`);
+  const manualJson = JSON.parse((await download(page, "export-interactions")).text);
+  assert(manualJson.thresholds.source === "manual" && manualJson.thresholds.upper === 0.5 && manualJson.thresholds.lower === -0.5,
+    JSON.stringify(manualJson.thresholds));
+  assert(page.url().includes("settings="), "the manual thresholds are kept in the URL");
+  await page.fill('[data-testid="threshold-upper"]', "-1");
+  await page.click('[data-testid="apply-thresholds"]');
+  assert((await page.textContent('.threshold-form + [role="alert"]')).includes("below the upper"), "a lower threshold above the upper is refused");
+  await page.click('[data-testid="reset-thresholds"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="interaction-thresholds"]').textContent.includes("from locfdr"));
+  assert(JSON.stringify(await classes()) === JSON.stringify(expectedClasses), "back to locfdr's classes");
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
+test("no interactions panel without doubles", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=papalexi");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  await page.waitForSelector('[data-testid="leaderboard"]');
+  await page.waitForTimeout(300);
+  assert(await page.$('[data-testid="interactions"]') === null, "Papalexi has no doubles");
+});
+
 test("files dropped on the drop zone are added", async ({ browser, origin }) => {
   const page = await openPage(browser, origin);
   await page.goto(origin);
