@@ -9,9 +9,7 @@ use perturb_check::baselines::linear_model::UploadedEmbeddings;
 use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkResult, BenchmarkSettings};
 use perturb_check::conditions::ConditionRules;
 use perturb_check::expression::ExpressionMatrix;
-use perturb_check::interactions::{
-    interaction_report, ManualThresholds, ObservedClass, PredictedClass, ThresholdSource,
-};
+use perturb_check::interactions::{interaction_report, ObservedClass, PredictedClass, ThresholdSource};
 use perturb_check::predictions::{method_name_from_file, read_paper_prediction, Prediction};
 
 fn run(dataset: &str, data: &ExpressionMatrix, predictions: &[Prediction]) -> BenchmarkResult {
