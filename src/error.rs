@@ -49,6 +49,8 @@ pub enum ErrorKind {
     UnknownCondition,
     TooLarge,
     Unsupported,
+    /// An h5ad file lacks what it needs or holds something inconsistent.
+    H5ad,
     Cancelled,
 }
 

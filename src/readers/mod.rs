@@ -2,6 +2,7 @@
 //! them. Each returns an [`InputError`](crate::error::InputError) naming the file and the place, never panics.
 
 pub mod embedding;
+pub mod h5ad;
 pub mod prediction_json;
 pub mod split_json;
 pub mod table;

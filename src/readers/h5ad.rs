@@ -1,0 +1,656 @@
+//! AnnData `.h5ad` files (HDF5, read with the pure-Rust `hdf5-pure`), from cells to pseudobulk.
+//!
+//! What is read: `X` or a layer (dense, or sparse CSR / CSC groups with `data` / `indices` / `indptr` and an
+//! `encoding-type` attribute), any numeric storage type, any filter hdf5-pure decodes (gzip, lzf, shuffle);
+//! `obs` columns stored as categoricals (`codes` + `categories`) or string arrays; `var` names from its index
+//! or a `gene_name` / `gene_symbols` / `feature_name` column.
+//!
+//! [`pseudobulk`] streams the matrix a window of cells at a time (a window of genes for CSC) into per-condition
+//! sums (f64) and cell counts, so memory is the pseudobulk plus one window whatever the file's size. The file
+//! is reached through an [`hdf5_pure::Source`]: bytes in memory for tests, `Blob.slice` reads in the worker.
+//!
+//! ```no_run
+//! use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
+//! let h5ad = H5ad::from_bytes("cells.h5ad", std::fs::read("cells.h5ad").unwrap()).unwrap();
+//! let summary = h5ad.summary().unwrap();
+//! let options = PseudobulkOptions::detected(&summary);
+//! let result = pseudobulk(&h5ad, &options, &mut |_, _| true).unwrap();
+//! println!("{} genes × {} conditions", result.matrix.n_genes(), result.matrix.n_conditions());
+//! ```
+
+use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
+use crate::error::{ErrorKind, InputError, Location, Notice};
+use crate::expression::ExpressionMatrix;
+use hdf5_pure::{AttrValue, File, Source};
+use serde::{Deserialize, Serialize};
+
+/// Stored values read per window: about 8 MB of f64.
+const WINDOW_VALUES: usize = 1 << 20;
+/// Values looked at to tell counts from log-normalised data.
+const SCALE_SAMPLE: usize = 100_000;
+/// `obs` columns that hold conditions, in order of preference.
+const CONDITION_COLUMNS: [&str; 8] =
+    ["condition", "perturbation", "target_gene", "gene", "guide_target", "target", "perturbation_name", "guide_ids"];
+/// `var` columns that hold gene symbols, in order of preference (the index comes first).
+const GENE_COLUMNS: [&str; 4] = ["gene_name", "gene_symbols", "feature_name", "gene_symbol"];
+/// `obs` columns that hold a cell type or line.
+const CELL_TYPE_COLUMNS: [&str; 4] = ["cell_type", "cell_line", "celltype", "cell_line_name"];
+
+/// An opened `.h5ad` file.
+pub struct H5ad {
+    name: String,
+    file: File,
+}
+
+/// How a cells × genes matrix is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatrixEncoding {
+    Dense,
+    /// Compressed sparse rows: cells are rows.
+    Csr,
+    /// Compressed sparse columns: genes are the compressed axis.
+    Csc,
+}
+
+/// A matrix the file holds (`X` or `layers/<name>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatrixInfo {
+    pub path: String,
+    pub encoding: MatrixEncoding,
+    /// Whether the values looked at were all non-negative integers (raw counts).
+    pub looks_like_counts: bool,
+}
+
+/// An `obs` or `var` column with its distinct values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// Distinct values (at most 50 kept) and how many there are.
+    pub values: Vec<String>,
+    pub n_values: usize,
+}
+
+/// What the file holds, for the file card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct H5adSummary {
+    pub n_cells: usize,
+    pub n_genes: usize,
+    pub matrices: Vec<MatrixInfo>,
+    /// `obs` columns with text values (categoricals and string arrays).
+    pub obs_columns: Vec<ColumnInfo>,
+    /// `var` name columns: `index` first, then the text columns.
+    pub gene_columns: Vec<String>,
+    pub condition_column: Option<String>,
+    pub gene_column: String,
+    pub cell_type_column: Option<String>,
+}
+
+/// The scale a matrix is pseudobulked on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scale {
+    /// The values are already log-normalised: averaged as they are.
+    AsIs,
+    /// Raw counts: each cell becomes `ln(1 + 1e4 · counts / total)` (total over all genes) before averaging.
+    NormalizeCounts,
+}
+
+/// The choices a pseudobulk is made with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PseudobulkOptions {
+    /// `X` or `layers/<name>`.
+    pub matrix: String,
+    pub scale: Scale,
+    pub condition_column: String,
+    /// `index` or a `var` column.
+    pub gene_column: String,
+    /// Only cells with this value in this column (a cell type or line).
+    pub cell_type: Option<(String, String)>,
+    /// Conditions with fewer cells are flagged.
+    pub min_cells: usize,
+    pub rules: ConditionRules,
+}
+
+impl PseudobulkOptions {
+    /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns.
+    pub fn detected(summary: &H5adSummary) -> PseudobulkOptions {
+        let x = summary.matrices.iter().find(|m| m.path == "X");
+        PseudobulkOptions {
+            matrix: "X".into(),
+            scale: if x.is_some_and(|m| m.looks_like_counts) { Scale::NormalizeCounts } else { Scale::AsIs },
+            condition_column: summary.condition_column.clone().unwrap_or_default(),
+            gene_column: summary.gene_column.clone(),
+            cell_type: None,
+            min_cells: 10,
+            rules: ConditionRules::default(),
+        }
+    }
+}
+
+/// A pseudobulk made from cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pseudobulk {
+    /// Genes × canonical conditions, the mean over each condition's cells.
+    pub matrix: ExpressionMatrix,
+    /// Cells per condition, in the matrix's condition order.
+    pub n_cells: Vec<usize>,
+    /// Labels excluded (not perturbations, or three genes and more) with their cells.
+    pub excluded: Vec<(String, usize)>,
+    pub notices: Vec<Notice>,
+}
+
+impl H5ad {
+    /// Opens a file held in memory.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<H5ad, InputError> {
+        let file = File::from_bytes(bytes).map_err(|error| open_error(name, error))?;
+        Ok(H5ad { name: name.to_string(), file })
+    }
+
+    /// Opens a file read on demand from `source`.
+    pub fn from_source<S: Source + Send + Sync + 'static>(name: &str, source: S) -> Result<H5ad, InputError> {
+        let file = File::from_source(source).map_err(|error| open_error(name, error))?;
+        Ok(H5ad { name: name.to_string(), file })
+    }
+
+    fn error(&self, key: &str, message: impl Into<String>) -> InputError {
+        InputError::new(&self.name, Location::Key(key.to_string()), ErrorKind::H5ad, message)
+    }
+
+    fn hdf5_error(&self, key: &str, error: hdf5_pure::Error) -> InputError {
+        self.error(key, format!("cannot be read: {error}"))
+    }
+
+    /// What the file holds and the columns chosen by default.
+    pub fn summary(&self) -> Result<H5adSummary, InputError> {
+        let x = self.matrix_layout("X")?;
+        let (n_cells, n_genes) = (x.n_cells, x.n_genes);
+        let mut matrices =
+            vec![MatrixInfo { path: "X".into(), encoding: x.encoding, looks_like_counts: self.looks_like_counts(&x)? }];
+        let layers = self.file.group("layers").ok();
+        for name in layers.map(|group| group_members(&group)).unwrap_or_default() {
+            let path = format!("layers/{name}");
+            if let Ok(layout) = self.matrix_layout(&path) {
+                if (layout.n_cells, layout.n_genes) == (n_cells, n_genes) {
+                    let looks_like_counts = self.looks_like_counts(&layout)?;
+                    matrices.push(MatrixInfo { path, encoding: layout.encoding, looks_like_counts });
+                }
+            }
+        }
+        let obs = self.file.group("obs").map_err(|error| self.hdf5_error("obs", error))?;
+        let mut obs_columns = Vec::new();
+        for name in group_members(&obs) {
+            if let Ok(values) = self.text_column("obs", &name) {
+                if values.len() == n_cells {
+                    let mut distinct: Vec<String> = Vec::new();
+                    let mut seen = std::collections::HashSet::new();
+                    for value in &values {
+                        if seen.insert(value.as_str()) {
+                            distinct.push(value.clone());
+                        }
+                    }
+                    let n_values = distinct.len();
+                    distinct.truncate(50);
+                    obs_columns.push(ColumnInfo { name, values: distinct, n_values });
+                }
+            }
+        }
+        let condition_column = CONDITION_COLUMNS
+            .iter()
+            .find(|candidate| obs_columns.iter().any(|column| column.name == **candidate))
+            .map(|name| name.to_string());
+        let cell_type_column = CELL_TYPE_COLUMNS
+            .iter()
+            .find(|candidate| obs_columns.iter().any(|column| column.name == **candidate && column.n_values > 1))
+            .map(|name| name.to_string());
+        let mut gene_columns = vec!["index".to_string()];
+        let var = self.file.group("var").map_err(|error| self.hdf5_error("var", error))?;
+        for name in group_members(&var) {
+            if name != index_name(&var) && self.text_column("var", &name).is_ok_and(|values| values.len() == n_genes) {
+                gene_columns.push(name);
+            }
+        }
+        // The gene column: the first candidate whose values look like symbols (not Ensembl ids).
+        let looks_like_symbols = |column: &str| {
+            self.gene_names(column).is_ok_and(|names| {
+                let ids = names.iter().filter(|name| name.starts_with("ENS") && name[3..].contains(char::is_numeric));
+                ids.count() * 2 < names.len().max(1)
+            })
+        };
+        let gene_column = std::iter::once("index")
+            .chain(GENE_COLUMNS.iter().copied())
+            .filter(|candidate| gene_columns.iter().any(|column| column == candidate))
+            .find(|candidate| looks_like_symbols(candidate))
+            .unwrap_or("index")
+            .to_string();
+        Ok(H5adSummary {
+            n_cells,
+            n_genes,
+            matrices,
+            obs_columns,
+            gene_columns,
+            condition_column,
+            gene_column,
+            cell_type_column,
+        })
+    }
+
+    /// The gene names in `column` (`index` for the `var` index).
+    pub fn gene_names(&self, column: &str) -> Result<Vec<String>, InputError> {
+        if column == "index" {
+            let var = self.file.group("var").map_err(|error| self.hdf5_error("var", error))?;
+            let index = index_name(&var);
+            return self.text_column("var", &index);
+        }
+        self.text_column("var", column)
+    }
+
+    /// The text values of an `obs` or `var` column: a categorical group (`codes` into `categories`) or a
+    /// string array.
+    pub fn text_column(&self, frame: &str, column: &str) -> Result<Vec<String>, InputError> {
+        let key = format!("{frame}/{column}");
+        if let Ok(group) = self.file.group(&key) {
+            let categories = group
+                .dataset("categories")
+                .and_then(|dataset| dataset.read_string())
+                .map_err(|error| self.hdf5_error(&format!("{key}/categories"), error))?;
+            let codes = group
+                .dataset("codes")
+                .and_then(|dataset| dataset.read_i64())
+                .map_err(|error| self.hdf5_error(&format!("{key}/codes"), error))?;
+            return codes
+                .into_iter()
+                .map(|code| match code {
+                    -1 => Ok(String::new()),
+                    code => usize::try_from(code)
+                        .ok()
+                        .and_then(|code| categories.get(code).cloned())
+                        .ok_or_else(|| self.error(&key, format!("code {code} has no category"))),
+                })
+                .collect();
+        }
+        let dataset = self.file.dataset(&key).map_err(|_| self.error(&key, "no such column"))?;
+        dataset.read_string().map_err(|_| self.error(&key, "is not a text column"))
+    }
+
+    fn matrix_layout(&self, path: &str) -> Result<MatrixLayout, InputError> {
+        if let Ok(group) = self.file.group(path) {
+            let attributes = group.attrs().map_err(|error| self.hdf5_error(path, error))?;
+            let encoding = match attributes.get("encoding-type").and_then(attr_text).as_deref() {
+                Some("csr_matrix") => MatrixEncoding::Csr,
+                Some("csc_matrix") => MatrixEncoding::Csc,
+                other => {
+                    return Err(
+                        self.error(path, format!("is a group of encoding {other:?}, not a csr_matrix or csc_matrix"))
+                    )
+                }
+            };
+            let shape: Vec<u64> = match attributes.get("shape").or_else(|| attributes.get("h5sparse_shape")) {
+                Some(value) => attr_integers(value),
+                None => vec![],
+            };
+            let [n_cells, n_genes] = shape[..] else {
+                return Err(self.error(path, "has no `shape` attribute with two numbers"));
+            };
+            return Ok(MatrixLayout {
+                path: path.to_string(),
+                encoding,
+                n_cells: n_cells as usize,
+                n_genes: n_genes as usize,
+            });
+        }
+        let dataset =
+            self.file.dataset(path).map_err(|_| self.error(path, "is missing: the file has no such matrix"))?;
+        let shape = dataset.shape().map_err(|error| self.hdf5_error(path, error))?;
+        let [n_cells, n_genes] = shape[..] else {
+            return Err(self.error(path, format!("has {} dimensions, not 2", shape.len())));
+        };
+        Ok(MatrixLayout {
+            path: path.to_string(),
+            encoding: MatrixEncoding::Dense,
+            n_cells: n_cells as usize,
+            n_genes: n_genes as usize,
+        })
+    }
+
+    /// Whether the first stored values are all non-negative integers.
+    fn looks_like_counts(&self, layout: &MatrixLayout) -> Result<bool, InputError> {
+        let (key, dataset) = match layout.encoding {
+            MatrixEncoding::Dense => (layout.path.clone(), self.file.dataset(&layout.path)),
+            _ => {
+                let key = format!("{}/data", layout.path);
+                let dataset = self.file.dataset(&key);
+                (key, dataset)
+            }
+        };
+        let dataset = dataset.map_err(|error| self.hdf5_error(&key, error))?;
+        let rows = dataset.shape().map_err(|error| self.hdf5_error(&key, error))?.first().copied().unwrap_or(0);
+        let width = if layout.encoding == MatrixEncoding::Dense { layout.n_genes.max(1) } else { 1 };
+        let sample_rows = ((SCALE_SAMPLE / width).max(1) as u64).min(rows);
+        let values = dataset.read_f64_rows(0, sample_rows).map_err(|error| self.hdf5_error(&key, error))?;
+        Ok(values.iter().all(|&value| value >= 0.0 && value.fract() == 0.0))
+    }
+
+    fn read_f64(&self, key: &str, start: usize, count: usize) -> Result<Vec<f64>, InputError> {
+        let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
+        dataset.read_f64_rows(start as u64, count as u64).map_err(|error| self.hdf5_error(key, error))
+    }
+
+    fn read_indices(&self, key: &str, start: usize, count: usize) -> Result<Vec<i64>, InputError> {
+        let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
+        dataset.read_i64_rows(start as u64, count as u64).map_err(|error| self.hdf5_error(key, error))
+    }
+
+    fn read_indptr(&self, layout: &MatrixLayout, length: usize) -> Result<Vec<usize>, InputError> {
+        let key = format!("{}/indptr", layout.path);
+        let values = self.read_indices(&key, 0, length)?;
+        let mut indptr = Vec::with_capacity(values.len());
+        for (position, value) in values.into_iter().enumerate() {
+            let value =
+                usize::try_from(value).map_err(|_| self.error(&key, format!("entry {position} is negative")))?;
+            if indptr.last().is_some_and(|&last| value < last) {
+                return Err(self.error(&key, format!("entry {position} decreases: the matrix is corrupt")));
+            }
+            indptr.push(value);
+        }
+        Ok(indptr)
+    }
+}
+
+struct MatrixLayout {
+    path: String,
+    encoding: MatrixEncoding,
+    n_cells: usize,
+    n_genes: usize,
+}
+
+fn open_error(name: &str, error: hdf5_pure::Error) -> InputError {
+    InputError::new(
+        name,
+        Location::File,
+        ErrorKind::H5ad,
+        format!("this is not a readable HDF5 / h5ad file ({error}); is it complete, or was the download cut short?"),
+    )
+}
+
+fn group_members(group: &hdf5_pure::Group) -> Vec<String> {
+    let mut names = group.datasets().unwrap_or_default();
+    names.extend(group.groups().unwrap_or_default());
+    names.sort();
+    names
+}
+
+/// The name of a dataframe group's index dataset (its `_index` attribute, `_index` by default).
+fn index_name(group: &hdf5_pure::Group) -> String {
+    group.attrs().ok().and_then(|attributes| attributes.get("_index").and_then(attr_text)).unwrap_or("_index".into())
+}
+
+fn attr_text(value: &AttrValue) -> Option<String> {
+    match value {
+        AttrValue::String(text) | AttrValue::AsciiString(text) | AttrValue::VarLenString(text) => Some(text.clone()),
+        AttrValue::StringSized { value, .. } | AttrValue::AsciiStringSized { value, .. } => Some(value.clone()),
+        AttrValue::StringArray(texts)
+        | AttrValue::AsciiStringArray(texts)
+        | AttrValue::VarLenStringArray(texts)
+        | AttrValue::VarLenAsciiCharArray(texts) => texts.first().cloned(),
+        _ => None,
+    }
+}
+
+fn attr_integers(value: &AttrValue) -> Vec<u64> {
+    match value {
+        AttrValue::I64Array(values) => values.iter().map(|&v| v.max(0) as u64).collect(),
+        AttrValue::I32Array(values) => values.iter().map(|&v| v.max(0) as u64).collect(),
+        AttrValue::U64Array(values) => values.clone(),
+        AttrValue::U32Array(values) => values.iter().map(|&v| u64::from(v)).collect(),
+        AttrValue::I64(value) => vec![(*value).max(0) as u64],
+        AttrValue::U64(value) => vec![*value],
+        AttrValue::F64Array(values) => values.iter().map(|&v| v.max(0.0) as u64).collect(),
+        _ => vec![],
+    }
+}
+
+/// Each cell's group (a position in the pseudobulk's conditions) or `None` when it is left out.
+struct CellGroups {
+    group_of_cell: Vec<Option<usize>>,
+    conditions: Vec<Condition>,
+    excluded: Vec<(String, usize)>,
+}
+
+fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, InputError> {
+    if options.condition_column.is_empty() {
+        return Err(h5ad.error("obs", "no column holds conditions: choose one"));
+    }
+    let labels = h5ad.text_column("obs", &options.condition_column)?;
+    let keep: Option<Vec<bool>> = match &options.cell_type {
+        Some((column, value)) => Some(h5ad.text_column("obs", column)?.iter().map(|v| v == value).collect()),
+        None => None,
+    };
+    let mut conditions: Vec<Condition> = Vec::new();
+    let mut excluded: Vec<(String, usize)> = Vec::new();
+    let mut by_label: std::collections::HashMap<&str, Option<usize>> = std::collections::HashMap::new();
+    let mut group_of_cell = Vec::with_capacity(labels.len());
+    for (cell, label) in labels.iter().enumerate() {
+        if keep.as_ref().is_some_and(|keep| !keep[cell]) {
+            group_of_cell.push(None);
+            continue;
+        }
+        let group = *by_label.entry(label.as_str()).or_insert_with(|| match canonicalize(label, &options.rules) {
+            Canonical::Condition(condition) => {
+                Some(conditions.iter().position(|c| c.same_as(&condition)).unwrap_or_else(|| {
+                    conditions.push(condition);
+                    conditions.len() - 1
+                }))
+            }
+            Canonical::NotAPerturbation | Canonical::TooManyGenes(_) => None,
+        });
+        if group.is_none() {
+            match excluded.iter_mut().find(|(name, _)| name == label) {
+                Some((_, n)) => *n += 1,
+                None => excluded.push((label.clone(), 1)),
+            }
+        }
+        group_of_cell.push(group);
+    }
+    Ok(CellGroups { group_of_cell, conditions, excluded })
+}
+
+/// Makes the pseudobulk: per condition, the mean over its cells of the chosen matrix on the chosen scale.
+/// `on_progress(done, total)` is called between windows (cells, or genes for CSC); `false` cancels.
+pub fn pseudobulk(
+    h5ad: &H5ad,
+    options: &PseudobulkOptions,
+    on_progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<Pseudobulk, InputError> {
+    let layout = h5ad.matrix_layout(&options.matrix)?;
+    let genes = h5ad.gene_names(&options.gene_column)?;
+    if genes.len() != layout.n_genes {
+        return Err(h5ad.error(
+            &format!("var/{}", options.gene_column),
+            format!("has {} names for {} genes", genes.len(), layout.n_genes),
+        ));
+    }
+    let groups = cell_groups(h5ad, options)?;
+    if groups.group_of_cell.len() != layout.n_cells {
+        return Err(h5ad.error(
+            &format!("obs/{}", options.condition_column),
+            format!("has {} values for {} cells", groups.group_of_cell.len(), layout.n_cells),
+        ));
+    }
+    let n_genes = layout.n_genes;
+    // Sums are condition-major (each condition's genes contiguous), like the matrix that results.
+    let mut sums = vec![0f64; groups.conditions.len() * n_genes];
+    let normalize = options.scale == Scale::NormalizeCounts;
+    let cancelled = || InputError::new(&h5ad.name, Location::File, ErrorKind::H5ad, "cancelled");
+    match layout.encoding {
+        MatrixEncoding::Dense => {
+            let rows_per_window = (WINDOW_VALUES / n_genes.max(1)).max(1);
+            let mut start = 0;
+            while start < layout.n_cells {
+                if !on_progress(start, layout.n_cells) {
+                    return Err(cancelled());
+                }
+                let count = rows_per_window.min(layout.n_cells - start);
+                let values = h5ad.read_f64(&layout.path, start, count)?;
+                for (offset, row) in values.chunks(n_genes.max(1)).enumerate() {
+                    let Some(group) = groups.group_of_cell[start + offset] else { continue };
+                    let target = &mut sums[group * n_genes..(group + 1) * n_genes];
+                    let total: f64 = if normalize { row.iter().sum() } else { 1.0 };
+                    for (sum, &value) in target.iter_mut().zip(row) {
+                        *sum += transform(value, total, normalize);
+                    }
+                }
+                start += count;
+            }
+        }
+        MatrixEncoding::Csr => {
+            let indptr = h5ad.read_indptr(&layout, layout.n_cells + 1)?;
+            let (data_key, indices_key) = (format!("{}/data", layout.path), format!("{}/indices", layout.path));
+            let mut cell = 0;
+            while cell < layout.n_cells {
+                if !on_progress(cell, layout.n_cells) {
+                    return Err(cancelled());
+                }
+                // As many cells as fit in a window of stored values (at least one).
+                let mut end = cell + 1;
+                while end < layout.n_cells && indptr[end + 1] - indptr[cell] <= WINDOW_VALUES {
+                    end += 1;
+                }
+                let (first, last) = (indptr[cell], indptr[end]);
+                let data = h5ad.read_f64(&data_key, first, last - first)?;
+                let indices = h5ad.read_indices(&indices_key, first, last - first)?;
+                for row in cell..end {
+                    let Some(group) = groups.group_of_cell[row] else { continue };
+                    let range = indptr[row] - first..indptr[row + 1] - first;
+                    let total: f64 = if normalize { data[range.clone()].iter().sum() } else { 1.0 };
+                    for (&gene, &value) in indices[range.clone()].iter().zip(&data[range]) {
+                        let gene = usize::try_from(gene)
+                            .ok()
+                            .filter(|&gene| gene < n_genes)
+                            .ok_or_else(|| h5ad.error(&indices_key, format!("gene index {gene} is out of range")))?;
+                        sums[group * n_genes + gene] += transform(value, total, normalize);
+                    }
+                }
+                cell = end;
+            }
+        }
+        MatrixEncoding::Csc => {
+            let indptr = h5ad.read_indptr(&layout, n_genes + 1)?;
+            let (data_key, indices_key) = (format!("{}/data", layout.path), format!("{}/indices", layout.path));
+            // Counts are normalised by each cell's total over all genes: one pass for the totals first.
+            let passes = if normalize { 2 } else { 1 };
+            let mut totals = vec![0f64; if normalize { layout.n_cells } else { 0 }];
+            for pass in 0..passes {
+                let summing_totals = normalize && pass == 0;
+                let mut gene = 0;
+                while gene < n_genes {
+                    if !on_progress(pass * n_genes + gene, passes * n_genes) {
+                        return Err(cancelled());
+                    }
+                    let mut end = gene + 1;
+                    while end < n_genes && indptr[end + 1] - indptr[gene] <= WINDOW_VALUES {
+                        end += 1;
+                    }
+                    let (first, last) = (indptr[gene], indptr[end]);
+                    let data = h5ad.read_f64(&data_key, first, last - first)?;
+                    let indices = h5ad.read_indices(&indices_key, first, last - first)?;
+                    for column in gene..end {
+                        let range = indptr[column] - first..indptr[column + 1] - first;
+                        for (&cell, &value) in indices[range.clone()].iter().zip(&data[range]) {
+                            let cell =
+                                usize::try_from(cell).ok().filter(|&cell| cell < layout.n_cells).ok_or_else(|| {
+                                    h5ad.error(&indices_key, format!("cell index {cell} is out of range"))
+                                })?;
+                            if summing_totals {
+                                totals[cell] += value;
+                            } else if let Some(group) = groups.group_of_cell[cell] {
+                                let total = if normalize { totals[cell] } else { 1.0 };
+                                sums[group * n_genes + column] += transform(value, total, normalize);
+                            }
+                        }
+                    }
+                    gene = end;
+                }
+            }
+        }
+    }
+    on_progress(layout.n_cells, layout.n_cells);
+
+    let mut n_cells = vec![0usize; groups.conditions.len()];
+    for group in groups.group_of_cell.iter().flatten() {
+        n_cells[*group] += 1;
+    }
+    for (group, &n) in n_cells.iter().enumerate() {
+        sums[group * n_genes..(group + 1) * n_genes].iter_mut().for_each(|sum| *sum /= n.max(1) as f64);
+    }
+    let mut notices = Vec::new();
+    if !groups.excluded.is_empty() {
+        let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
+        notices.push(Notice::info(Some(&h5ad.name), format!("excluded (not perturbations): {}", listed.join(", "))));
+    }
+    let few: Vec<String> = groups
+        .conditions
+        .iter()
+        .zip(&n_cells)
+        .filter(|(_, &n)| n < options.min_cells)
+        .map(|(condition, n)| format!("{} ({n})", condition.name()))
+        .collect();
+    if !few.is_empty() {
+        notices.push(Notice::warning(
+            Some(&h5ad.name),
+            format!(
+                "{} condition(s) have fewer than {} cells, so their means are noisy: {}",
+                few.len(),
+                options.min_cells,
+                crate::expression::preview(&few)
+            ),
+        ));
+    }
+    if !groups.conditions.iter().any(|condition| *condition == Condition::Control) {
+        return Err(h5ad.error(
+            &format!("obs/{}", options.condition_column),
+            "no cell is a control (ctrl, control, non-targeting): the benchmark needs one",
+        ));
+    }
+    Ok(Pseudobulk {
+        matrix: ExpressionMatrix::new(genes, groups.conditions, sums),
+        n_cells,
+        excluded: groups.excluded,
+        notices,
+    })
+}
+
+/// A stored value on the pseudobulk's scale.
+fn transform(value: f64, total: f64, normalize: bool) -> f64 {
+    if normalize {
+        if total > 0.0 {
+            (1e4 * value / total).ln_1p()
+        } else {
+            0.0
+        }
+    } else {
+        value
+    }
+}
+
+/// `pseudobulk.csv`: first column `gene`, one row per gene, one column per condition.
+pub fn pseudobulk_csv(pseudobulk: &Pseudobulk) -> String {
+    let matrix = &pseudobulk.matrix;
+    let mut header = vec!["gene".to_string()];
+    header.extend(matrix.condition_names());
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    crate::results_table::write_csv(
+        &header,
+        matrix.genes().iter().enumerate().map(|(gene, name)| {
+            std::iter::once(name.clone())
+                .chain((0..matrix.n_conditions()).map(|c| matrix.column(c)[gene].to_string()))
+                .collect()
+        }),
+    )
+}
+
+/// `n_cells.csv`: `condition,n_cells`.
+pub fn n_cells_csv(pseudobulk: &Pseudobulk) -> String {
+    crate::results_table::write_csv(
+        &["condition", "n_cells"],
+        pseudobulk.matrix.conditions().iter().zip(&pseudobulk.n_cells).map(|(c, n)| vec![c.name(), n.to_string()]),
+    )
+}

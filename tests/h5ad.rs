@@ -1,0 +1,142 @@
+//! The h5ad reader and its streaming pseudobulk on real files (tests/fixtures/h5ad, copied from
+//! shared/data with provenance): Papalexi 2021 (CSR, gzip, 20,729 cells) and the GEARS Norman slice.
+
+mod common;
+
+use common::{load_data, read, read_records};
+use perturb_check::conditions::Condition;
+use perturb_check::expression::ExpressionMatrix;
+use perturb_check::readers::h5ad::{pseudobulk, H5ad, MatrixEncoding, Pseudobulk, PseudobulkOptions, Scale};
+
+fn open(name: &str) -> H5ad {
+    let path = format!("tests/fixtures/h5ad/{name}");
+    H5ad::from_bytes(name, read(&path)).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// Every value of `expected` (genes × conditions, any condition spelling) equals `actual` within `tolerance`.
+fn assert_same_matrix(actual: &ExpressionMatrix, expected: &ExpressionMatrix, tolerance: f64) {
+    assert_eq!(
+        actual.n_conditions(),
+        expected.n_conditions(),
+        "{:?} vs {:?}",
+        actual.condition_names(),
+        expected.condition_names()
+    );
+    assert_eq!(actual.genes(), expected.genes());
+    for condition in expected.conditions() {
+        let (ours, theirs) = (actual.column_of(condition).unwrap(), expected.column_of(condition).unwrap());
+        for (gene, (a, b)) in ours.iter().zip(theirs).enumerate() {
+            assert!((a - b).abs() <= tolerance, "{condition} {}: {a} vs {b}", expected.genes()[gene]);
+        }
+    }
+}
+
+fn assert_cell_counts(result: &Pseudobulk, n_cells_csv: &str) {
+    let expected = read_records(n_cells_csv);
+    assert_eq!(expected.len(), result.n_cells.len() + result.excluded.len());
+    for record in expected {
+        // Excluded labels (`unassigned`) are listed with their cells.
+        if let Some((_, n)) = result.excluded.iter().find(|(label, _)| *label == record["condition"]) {
+            assert_eq!(n.to_string(), record["n_cells"], "{}", record["condition"]);
+            continue;
+        }
+        let condition = match record["condition"].as_str() {
+            "ctrl" => Condition::Control,
+            name => {
+                let genes: Vec<&str> = name.split('+').filter(|g| *g != "ctrl").collect();
+                match genes[..] {
+                    [a] => Condition::Single(a.into()),
+                    [a, b] => Condition::Double(a.into(), b.into()),
+                    _ => unreachable!("{name}"),
+                }
+            }
+        };
+        let position = result.matrix.condition_position(&condition).unwrap_or_else(|| panic!("{condition}"));
+        assert_eq!(result.n_cells[position].to_string(), record["n_cells"], "{condition}");
+    }
+}
+
+#[test]
+fn papalexi_x_is_averaged_as_is_and_matches_the_shipped_pseudobulk() {
+    let h5ad = open("papalexi2021_thp1_lowmoi.h5ad");
+    let summary = h5ad.summary().unwrap();
+    assert_eq!((summary.n_cells, summary.n_genes), (20_729, 299));
+    assert_eq!(summary.condition_column.as_deref(), Some("condition"));
+    assert_eq!(summary.gene_column, "index");
+    let paths: Vec<(&str, MatrixEncoding, bool)> =
+        summary.matrices.iter().map(|m| (m.path.as_str(), m.encoding, m.looks_like_counts)).collect();
+    assert_eq!(paths, [("X", MatrixEncoding::Csr, false), ("layers/counts", MatrixEncoding::Csr, true)]);
+
+    let options = PseudobulkOptions::detected(&summary);
+    assert_eq!((options.matrix.as_str(), options.scale), ("X", Scale::AsIs), "X is log-normalised already");
+    let mut calls = 0;
+    let result = pseudobulk(&h5ad, &options, &mut |_, _| {
+        calls += 1;
+        true
+    })
+    .unwrap();
+    assert!(calls >= 2, "progress is reported");
+    let expected = load_data("public/demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv");
+    assert_same_matrix(&result.matrix, &expected, 1e-5);
+    assert_cell_counts(&result, "tests/fixtures/h5ad/papalexi_n_cells.csv");
+    let excluded: Vec<&str> = result.excluded.iter().map(|(label, _)| label.as_str()).collect();
+    assert_eq!(excluded, ["unassigned"]);
+    assert!(result.notices.iter().any(|notice| notice.message.contains("unassigned (")), "{:?}", result.notices);
+}
+
+#[test]
+fn papalexi_counts_are_normalised_per_cell_before_averaging() {
+    let h5ad = open("papalexi2021_thp1_lowmoi.h5ad");
+    let summary = h5ad.summary().unwrap();
+    let options = PseudobulkOptions {
+        matrix: "layers/counts".into(),
+        scale: Scale::NormalizeCounts,
+        ..PseudobulkOptions::detected(&summary)
+    };
+    let result = pseudobulk(&h5ad, &options, &mut |_, _| true).unwrap();
+    let expected = load_data("tests/fixtures/h5ad/papalexi_counts_pseudobulk.csv");
+    assert_same_matrix(&result.matrix, &expected, 1e-9);
+}
+
+#[test]
+fn norman_slice_matches_its_pseudobulk_once_names_are_canonical() {
+    let h5ad = open("norman_subset.h5ad");
+    let summary = h5ad.summary().unwrap();
+    assert_eq!(summary.gene_column, "feature_name", "the index holds Ensembl ids");
+    assert_eq!(summary.cell_type_column, None, "one cell type only");
+    let options = PseudobulkOptions::detected(&summary);
+    assert_eq!(options.scale, Scale::AsIs);
+    let result = pseudobulk(&h5ad, &options, &mut |_, _| true).unwrap();
+    // The CSV spells conditions ctrl+X and X+ctrl; the engine reads both as the single X.
+    let expected = load_data("tests/fixtures/h5ad/norman_gears_fixture_50x50_pseudobulk.csv");
+    assert_same_matrix(&result.matrix, &expected, 1e-5);
+    assert_cell_counts(&result, "tests/fixtures/h5ad/norman_n_cells.csv");
+    assert!(result.notices.iter().any(|notice| notice.message.contains("fewer than 10 cells")));
+}
+
+#[test]
+fn broken_inputs_say_what_is_wrong() {
+    let bytes = read("tests/fixtures/h5ad/norman_subset.h5ad");
+    let truncated = H5ad::from_bytes("cut.h5ad", bytes[..bytes.len() / 2].to_vec());
+    if let Ok(h5ad) = truncated {
+        // The superblock survived; the rest must fail with a message, not a panic.
+        assert!(h5ad
+            .summary()
+            .and_then(|s| pseudobulk(&h5ad, &PseudobulkOptions::detected(&s), &mut |_, _| true))
+            .is_err());
+    } else if let Err(error) = truncated {
+        assert!(error.to_string().starts_with("cut.h5ad: this is not a readable HDF5 / h5ad file"), "{error}");
+    }
+    let error = H5ad::from_bytes("table.h5ad", b"gene,ctrl\nA,1\n".to_vec()).err().unwrap();
+    assert!(error.to_string().contains("not a readable HDF5"), "{error}");
+
+    let h5ad = open("norman_subset.h5ad");
+    let summary = h5ad.summary().unwrap();
+    let missing_column =
+        PseudobulkOptions { condition_column: "guide".into(), ..PseudobulkOptions::detected(&summary) };
+    let error = pseudobulk(&h5ad, &missing_column, &mut |_, _| true).unwrap_err();
+    assert_eq!(error.to_string(), "norman_subset.h5ad, key 'obs/guide': no such column");
+    let missing_layer = PseudobulkOptions { matrix: "layers/spliced".into(), ..PseudobulkOptions::detected(&summary) };
+    let error = pseudobulk(&h5ad, &missing_layer, &mut |_, _| true).unwrap_err();
+    assert!(error.to_string().contains("layers/spliced"), "{error}");
+}
