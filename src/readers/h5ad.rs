@@ -604,7 +604,7 @@ pub fn pseudobulk(
             ),
         ));
     }
-    if !groups.conditions.iter().any(|condition| *condition == Condition::Control) {
+    if !groups.conditions.contains(&Condition::Control) {
         return Err(h5ad.error(
             &format!("obs/{}", options.condition_column),
             "no cell is a control (ctrl, control, non-targeting): the benchmark needs one",
