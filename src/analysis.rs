@@ -167,11 +167,11 @@ fn expect_table<'a>(
 ) -> Result<&'a crate::readers::table::RawTable, InputError> {
     match loaded {
         LoadedFile::Table(table) => Ok(table),
-        LoadedFile::Json(_) => Err(InputError::new(
+        LoadedFile::Json(_) | LoadedFile::Cells(_) => Err(InputError::new(
             &file.name,
             Location::File,
             ErrorKind::Unsupported,
-            format!("this JSON file cannot be used as {}: choose another role", file.role.label().to_lowercase()),
+            format!("this file cannot be used as {}: choose another role", file.role.label().to_lowercase()),
         )),
     }
 }
@@ -179,11 +179,11 @@ fn expect_table<'a>(
 fn expect_json<'a>(file: &InputFile, loaded: &'a LoadedFile) -> Result<&'a [u8], InputError> {
     match loaded {
         LoadedFile::Json(text) => Ok(text),
-        LoadedFile::Table(_) => Err(InputError::new(
+        LoadedFile::Table(_) | LoadedFile::Cells(_) => Err(InputError::new(
             &file.name,
             Location::File,
             ErrorKind::Unsupported,
-            format!("this table cannot be used as {}: choose another role", file.role.label().to_lowercase()),
+            format!("this file is not JSON, so it cannot be used as {}", file.role.label().to_lowercase()),
         )),
     }
 }
@@ -260,9 +260,15 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
                 )))
             }
         };
-    let loaded = data_from_table(&data_file.name, expect_table(data_file, data_loaded)?, rules, settings.orientation)?;
-    let data = loaded.matrix;
-    let mut notices = loaded.notices;
+    let (data, mut notices) = match data_loaded {
+        // Cells were pseudobulked when the file was read.
+        LoadedFile::Cells(cells) => (cells.pseudobulk.matrix.clone(), cells.pseudobulk.notices.clone()),
+        _ => {
+            let loaded =
+                data_from_table(&data_file.name, expect_table(data_file, data_loaded)?, rules, settings.orientation)?;
+            (loaded.matrix, loaded.notices)
+        }
+    };
 
     let mut predictions: Vec<Prediction> = Vec::new();
     let mut taken: Vec<MethodName> = Vec::new();
@@ -279,6 +285,14 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         };
         taken.push(name.clone());
         let prediction = match loaded_file {
+            // Predicted cells (cell-eval style), pseudobulked the same way as data.
+            LoadedFile::Cells(cells) => Prediction {
+                method: name.method,
+                seed: name.seed,
+                file: file.name.clone(),
+                matrix: cells.pseudobulk.matrix.clone(),
+                notices: vec![],
+            },
             LoadedFile::Table(table) => {
                 prediction_from_table(&file.name, table, name, rules, Orientation::Detect, &data)?
             }

@@ -13,6 +13,7 @@
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::error::{InputError, Notice};
 use crate::expression::{detect_orientation, Orientation};
+use crate::readers::h5ad::{pseudobulk, H5ad, H5adSummary, Pseudobulk, PseudobulkOptions, Scale};
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::readers::{decompress, strip_bom};
 use serde::{Deserialize, Serialize};
@@ -67,16 +68,42 @@ impl FileRole {
     }
 }
 
-/// A file read once and kept: a numeric table, or JSON text.
+/// A file read once and kept: a numeric table, JSON text, or cells already pseudobulked.
 #[derive(Clone, Debug)]
 pub enum LoadedFile {
     Table(RawTable),
     /// Decompressed JSON bytes.
     Json(Vec<u8>),
+    /// An h5ad file of cells, with what was read of it and its pseudobulk.
+    Cells(Box<CellData>),
 }
 
-/// Reads a file's bytes: JSON (by its first character) is kept as text; anything else is read as a table.
+/// An h5ad file's summary, the choices its pseudobulk was made with, and the pseudobulk.
+#[derive(Clone, Debug)]
+pub struct CellData {
+    pub summary: H5adSummary,
+    pub options: PseudobulkOptions,
+    pub pseudobulk: Pseudobulk,
+}
+
+/// The first bytes of every HDF5 file.
+pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
+
+/// Pseudobulks an opened h5ad file with the detected choices (`X` on its detected scale, the detected
+/// condition and gene columns). `on_progress(done, total)` returning `false` cancels.
+pub fn load_cells(h5ad: &H5ad, on_progress: &mut dyn FnMut(usize, usize) -> bool) -> Result<LoadedFile, InputError> {
+    let summary = h5ad.summary()?;
+    let options = PseudobulkOptions::detected(&summary);
+    let pseudobulk = pseudobulk(h5ad, &options, on_progress)?;
+    Ok(LoadedFile::Cells(Box::new(CellData { summary, options, pseudobulk })))
+}
+
+/// Reads a file's bytes: an HDF5 file as h5ad cells, JSON (by its first character) as text, anything else as
+/// a table.
 pub fn load_file(name: &str, bytes: &[u8]) -> Result<LoadedFile, InputError> {
+    if bytes.starts_with(HDF5_SIGNATURE) {
+        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, &mut |_, _| true);
+    }
     let decompressed = decompress(name, bytes)?;
     let text = strip_bom(&decompressed);
     match text.iter().find(|byte| !byte.is_ascii_whitespace()) {
@@ -102,6 +129,9 @@ pub struct FileSummary {
     /// The control label found, as written in the file.
     pub control_label: Option<String>,
     pub notices: Vec<Notice>,
+    /// Cells (h5ad) pseudobulked when read: the pseudobulk and cell counts can be exported.
+    #[serde(default)]
+    pub from_cells: bool,
 }
 
 fn is_dimension_label(name: &str) -> bool {
@@ -136,6 +166,54 @@ pub fn inspect(name: &str, loaded: &LoadedFile, rules: &ConditionRules) -> FileS
     match loaded {
         LoadedFile::Json(text) => inspect_json(text),
         LoadedFile::Table(table) => inspect_table(name, table, rules),
+        LoadedFile::Cells(cells) => inspect_cells(cells, rules),
+    }
+}
+
+fn inspect_cells(cells: &CellData, rules: &ConditionRules) -> FileSummary {
+    let CellData { summary, options, pseudobulk } = cells;
+    let matrix = &pseudobulk.matrix;
+    let scale = match options.scale {
+        Scale::AsIs => "averaged as stored (log-normalised values)",
+        Scale::NormalizeCounts => "raw counts → ln(1 + 1e4·counts/total) per cell",
+    };
+    let labels: Vec<String> = summary
+        .obs_columns
+        .iter()
+        .find(|column| column.name == options.condition_column)
+        .map(|column| column.values.clone())
+        .unwrap_or_default();
+    let (convention, control_label) = naming_convention(&labels, rules);
+    let mut notices = pseudobulk.notices.clone();
+    let per_condition: Vec<String> = matrix
+        .conditions()
+        .iter()
+        .zip(&pseudobulk.n_cells)
+        .map(|(condition, n)| format!("{} {n}", condition.name()))
+        .collect();
+    notices.push(Notice::info(None, format!("cells per condition: {}", per_condition.join(", "))));
+    let mut choices = format!(
+        "{}: {scale}; conditions from obs '{}', gene names from var '{}'",
+        options.matrix, options.condition_column, options.gene_column
+    );
+    if let Some(column) = &summary.cell_type_column {
+        choices.push_str(&format!("; obs '{column}' has several values (all cells are pooled)"));
+    }
+    notices.push(Notice::info(None, choices));
+    FileSummary {
+        role: FileRole::Data,
+        shape: format!(
+            "{} cells × {} genes → {} conditions (h5ad)",
+            summary.n_cells,
+            summary.n_genes,
+            matrix.n_conditions()
+        ),
+        n_genes: Some(matrix.n_genes()),
+        n_conditions: Some(matrix.n_conditions()),
+        convention,
+        control_label,
+        notices,
+        from_cells: true,
     }
 }
 
@@ -175,7 +253,7 @@ fn inspect_json(text: &[u8]) -> FileSummary {
         let (convention, control) = naming_convention(&keys, &ConditionRules::default());
         (convention, control.map(|label| if label.is_empty() { "\"\" (empty key)".into() } else { label }))
     };
-    FileSummary { role, shape, n_genes, n_conditions, convention, control_label, notices: vec![] }
+    FileSummary { role, shape, n_genes, n_conditions, convention, control_label, notices: vec![], from_cells: false }
 }
 
 fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSummary {
@@ -195,6 +273,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
             convention: conditions_like.then_some(convention).flatten(),
             control_label: control,
             notices,
+            from_cells: false,
         };
     }
     let orientation = detect_orientation(&table.row_names, &table.column_names, rules, None);
@@ -214,6 +293,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
         convention,
         control_label,
         notices,
+        from_cells: false,
     }
 }
 

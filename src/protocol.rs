@@ -25,6 +25,8 @@ pub enum Request {
     /// The interaction report of run `run_id` under other thresholds (`None`: the fitted ones), from what
     /// the worker kept of that run.
     Interactions { run_id: u32, thresholds: Option<ManualThresholds> },
+    /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
+    ExportPseudobulk { id: u32, n_cells: bool },
 }
 
 /// Worker → page.

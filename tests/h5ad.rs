@@ -140,3 +140,26 @@ fn broken_inputs_say_what_is_wrong() {
     let error = pseudobulk(&h5ad, &missing_layer, &mut |_, _| true).unwrap_err();
     assert!(error.to_string().contains("layers/spliced"), "{error}");
 }
+
+/// Dropping the h5ad gives the same benchmark as dropping its pseudobulk CSV.
+#[test]
+fn a_run_on_cells_equals_the_run_on_their_pseudobulk() {
+    use perturb_check::analysis::{analyze, AnalysisSettings, InputFile};
+    use perturb_check::inspect::{inspect, load_file, FileRole};
+    let run = |name: &str, path: &str| {
+        let loaded = load_file(name, &read(path)).unwrap();
+        let summary = inspect(name, &loaded, &Default::default());
+        assert_eq!(summary.role, FileRole::Data, "{name}");
+        let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None };
+        (summary, analyze(&[(file, &loaded)], &AnalysisSettings::default(), &mut |_| true).unwrap())
+    };
+    let (summary, cells) = run("papalexi.h5ad", "tests/fixtures/h5ad/papalexi2021_thp1_lowmoi.h5ad");
+    assert_eq!(summary.shape, "20729 cells × 299 genes → 26 conditions (h5ad)");
+    assert_eq!(summary.control_label.as_deref(), Some("ctrl"));
+    let (_, table) = run("papalexi.csv", "public/demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv");
+    assert_eq!(cells.rows.len(), table.rows.len());
+    for (a, b) in cells.rows.iter().zip(&table.rows) {
+        assert_eq!((&a.method, &a.perturbation, a.seed), (&b.method, &b.perturbation, b.seed));
+        assert!((a.l2 - b.l2).abs() < 1e-4, "{a:?} vs {b:?}");
+    }
+}

@@ -208,7 +208,7 @@ pub fn DropZone() -> impl IntoView {
             <p class="hint">
                 "A pseudobulk table (genes × conditions, log-normalised, with a control), predictions as tables or in the paper's "
                 <code>"all_predictions.json"</code> " + " <code>"gene_names.json"</code>
-                " format, optionally a split or embeddings. CSV, TSV, gzip."
+                " format, optionally a split or embeddings. CSV, TSV, gzip, or AnnData .h5ad cells (pseudobulked here)."
             </p>
             <div class="pickers">
                 <label class="button">
@@ -329,6 +329,14 @@ pub fn FileCard(id: u32) -> impl IntoView {
                 <ul class="notices">
                     {move || summary().map(|s| s.notices).unwrap_or_default().into_iter().map(|notice| view! { <li>{notice.message}</li> }).collect_view()}
                 </ul>
+                <Show when=move || summary().is_some_and(|s| s.from_cells)>
+                    <div class="exports">
+                        <button class="secondary small" data-testid="export-pseudobulk"
+                            on:click=move |_| super::worker_client::request_pseudobulk_export(state, id, false)>"pseudobulk.csv"</button>
+                        <button class="secondary small" data-testid="export-n-cells"
+                            on:click=move |_| super::worker_client::request_pseudobulk_export(state, id, true)>"n_cells.csv"</button>
+                    </div>
+                </Show>
             </Show>
         </article>
     }

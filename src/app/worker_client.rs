@@ -129,6 +129,12 @@ pub fn request_interactions(state: AppState, thresholds: Option<ManualThresholds
     send(state, &Request::Interactions { run_id: state.run_id.get_untracked(), thresholds }, vec![]);
 }
 
+/// Asks for the pseudobulk (or, with `n_cells`, the cells per condition) of the h5ad file with `id`.
+pub fn request_pseudobulk_export(state: AppState, id: u32, n_cells: bool) {
+    state.request_error.set(None);
+    send(state, &Request::ExportPseudobulk { id, n_cells }, vec![]);
+}
+
 pub fn cancel(state: AppState) {
     restart(state);
     state.run_state.set(RunState::Idle);
@@ -188,7 +194,8 @@ fn receive(state: AppState, response: Response) {
         }
         Response::Exported { files } => {
             for file in files {
-                download_text(&file.name, &file.text, "application/json");
+                let mime = if file.name.ends_with(".csv") { "text/csv" } else { "application/json" };
+                download_text(&file.name, &file.text, mime);
             }
         }
         Response::RequestFailed { error } => state.request_error.set(Some(error)),

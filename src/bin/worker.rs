@@ -2,10 +2,11 @@
 //! `perturb_check::protocol`; a run cannot be interrupted from inside, so the page cancels by terminating
 //! the worker and starting a new one.
 
-use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisError, InputFile};
-use perturb_check::inspect::{inspect, load_file, LoadedFile};
+use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisError, ExportedFile, InputFile};
+use perturb_check::inspect::{inspect, load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::interactions::{interaction_report, InteractionInputs};
 use perturb_check::protocol::{Request, Response};
+use perturb_check::readers::h5ad::{n_cells_csv, pseudobulk_csv, H5ad};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -15,9 +16,14 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 thread_local! {
     /// Files already read, by the page's file id, with the size and time they had (a replaced file re-reads).
     static CACHE: RefCell<HashMap<u32, (f64, f64, LoadedFile)>> = RefCell::new(HashMap::new());
+    /// Files being read on demand (h5ad), by file id, with the last block read from each.
+    static OPEN_FILES: RefCell<HashMap<u32, OpenFile>> = RefCell::new(HashMap::new());
     /// The last finished run's interaction inputs, by run id: new thresholds are scored from them.
     static INTERACTIONS: RefCell<Option<(u32, InteractionInputs)>> = const { RefCell::new(None) };
 }
+
+/// A file read on demand and the last block read from it (its offset and bytes).
+type OpenFile = (File, Option<(u64, Vec<u8>)>);
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -40,13 +46,80 @@ fn read_bytes(file: &File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// Bytes `[start, end)` of a file, through `Blob.slice` (the rest of the file is not read).
+fn read_range(file: &File, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let blob =
+        file.slice_with_f64_and_f64(start as f64, end as f64).map_err(|_| "the file cannot be sliced".to_string())?;
+    let reader = FileReaderSync::new().map_err(|_| "this browser cannot read files in a worker".to_string())?;
+    let buffer = reader
+        .read_as_array_buffer(&blob)
+        .map_err(|_| format!("{}: the file could not be read (was it moved or deleted?)", file.name()))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Reads of at least this many bytes: HDF5 asks for chunks a few hundred KB at a time, and each
+/// `FileReaderSync` call has a fixed cost, so neighbouring chunks are read in one go and served from memory.
+const READ_BLOCK: u64 = 8 << 20;
+
+/// An h5ad file in the worker, read on demand: the handle stays in `OPEN_FILES` (it cannot cross threads, so
+/// the source holds only its id).
+struct BlobSource {
+    id: u32,
+    len: u64,
+}
+
+impl hdf5_pure::Source for BlobSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), hdf5_pure::FormatError> {
+        let end = offset + buf.len() as u64;
+        if end > self.len {
+            return Err(hdf5_pure::FormatError::Source(format!(
+                "read past the end of the file ({end} > {})",
+                self.len
+            )));
+        }
+        OPEN_FILES.with(|open| {
+            let mut open = open.borrow_mut();
+            let (file, block) = open
+                .get_mut(&self.id)
+                .ok_or_else(|| hdf5_pure::FormatError::Source("the file is no longer open".into()))?;
+            let cached =
+                block.as_ref().is_some_and(|(start, bytes)| offset >= *start && end <= start + bytes.len() as u64);
+            if !cached {
+                let block_end = (offset + READ_BLOCK.max(buf.len() as u64)).min(self.len);
+                *block = Some((offset, read_range(file, offset, block_end).map_err(hdf5_pure::FormatError::Source)?));
+            }
+            let (start, bytes) = block.as_ref().ok_or_else(|| hdf5_pure::FormatError::Source("no block".into()))?;
+            let from = (offset - start) as usize;
+            buf.copy_from_slice(&bytes[from..from + buf.len()]);
+            Ok(())
+        })
+    }
+}
+
+/// Opens an h5ad file for reading on demand and pseudobulks it; only the parts it needs are read.
+fn load_h5ad(id: u32, name: &str, file: &File) -> Result<LoadedFile, String> {
+    OPEN_FILES.with(|open| open.borrow_mut().insert(id, (file.clone(), None)));
+    let outcome = H5ad::from_source(name, BlobSource { id, len: file.size() as u64 })
+        .and_then(|h5ad| load_cells(&h5ad, &mut |_, _| true))
+        .map_err(|error| error.to_string());
+    OPEN_FILES.with(|open| open.borrow_mut().remove(&id));
+    outcome
+}
+
 /// The loaded file for `id`, read now unless the cache holds this very file.
 fn loaded(id: u32, name: &str, file: &File) -> Result<(), String> {
     let stamp = (file.size(), file.last_modified());
     let cached = CACHE.with(|cache| cache.borrow().get(&id).is_some_and(|(size, time, _)| (*size, *time) == stamp));
     if !cached {
-        let bytes = read_bytes(file)?;
-        let loaded = load_file(name, &bytes).map_err(|error| error.to_string())?;
+        let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
+            load_h5ad(id, name, file)?
+        } else {
+            load_file(name, &read_bytes(file)?).map_err(|error| error.to_string())?
+        };
         CACHE.with(|cache| cache.borrow_mut().insert(id, (stamp.0, stamp.1, loaded)));
     }
     Ok(())
@@ -132,6 +205,21 @@ fn handle(request: Request, files: Vec<File>) {
                             run the benchmark again"
                         .into(),
                 },
+            });
+        }
+        Request::ExportPseudobulk { id, n_cells } => {
+            let files = CACHE.with(|cache| match cache.borrow().get(&id) {
+                Some((_, _, LoadedFile::Cells(cells))) if n_cells => {
+                    Some(vec![ExportedFile { name: "n_cells.csv".into(), text: n_cells_csv(&cells.pseudobulk) }])
+                }
+                Some((_, _, LoadedFile::Cells(cells))) => {
+                    Some(vec![ExportedFile { name: "pseudobulk.csv".into(), text: pseudobulk_csv(&cells.pseudobulk) }])
+                }
+                _ => None,
+            });
+            post(&match files {
+                Some(files) => Response::Exported { files },
+                None => Response::RequestFailed { error: "this file is not an h5ad file the worker has read".into() },
             });
         }
         Request::ExportBaselines { files: inputs, settings, seed } => {

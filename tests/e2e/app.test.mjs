@@ -305,6 +305,32 @@ test("no interactions panel without doubles", async ({ browser, origin }) => {
   assert(await page.$('[data-testid="interactions"]') === null, "Papalexi has no doubles");
 });
 
+test("an h5ad file of cells is read in the worker, pseudobulked, run and exported", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("h5ad/papalexi2021_thp1_lowmoi.h5ad")]);
+  const card = '[data-testid="file-card"][data-file-name="papalexi2021_thp1_lowmoi.h5ad"]';
+  await page.waitForSelector(`${card} [data-testid="role"]`, { timeout: 30000 });
+  const text = await page.textContent(card);
+  assert(text.includes("20729 cells × 299 genes → 26 conditions (h5ad)"), text);
+  assert(text.includes("unassigned (4537 cells)"), "unassigned cells are excluded and listed");
+  assert(text.includes("X: averaged as stored"), "the detected scale is shown");
+  await screenshot(page, "h5ad-card");
+  const counts = parseCsv((await download(page, "export-n-cells")).text);
+  const expected = (await csvRecords(fixture("h5ad/papalexi_n_cells.csv"))).filter((r) => r.condition !== "unassigned");
+  assert(counts.length === expected.length, `${counts.length} conditions`);
+  for (const record of expected) {
+    assert(counts.find((r) => r.condition === record.condition)?.n_cells === record.n_cells, record.condition);
+  }
+  const pseudobulk = await download(page, "export-pseudobulk");
+  assert(pseudobulk.name === "pseudobulk.csv" && pseudobulk.text.startsWith("gene,"), pseudobulk.name);
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run did not finish");
+  await checkAgainstReference(page, "reference/papalexi_results.csv");
+  assert(externalRequests(page).length === 0, `external requests: ${externalRequests(page)}`);
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
 test("files dropped on the drop zone are added", async ({ browser, origin }) => {
   const page = await openPage(browser, origin);
   await page.goto(origin);
