@@ -342,6 +342,9 @@ impl H5ad {
     fn read_indptr(&self, layout: &MatrixLayout, length: usize) -> Result<Vec<usize>, InputError> {
         let key = format!("{}/indptr", layout.path);
         let values = self.read_indices(&key, 0, length)?;
+        if values.len() != length {
+            return Err(self.error(&key, format!("has {} entries, the shape needs {length}", values.len())));
+        }
         let mut indptr = Vec::with_capacity(values.len());
         for (position, value) in values.into_iter().enumerate() {
             let value =
@@ -421,7 +424,16 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, I
     }
     let labels = h5ad.text_column("obs", &options.condition_column)?;
     let keep: Option<Vec<bool>> = match &options.cell_type {
-        Some((column, value)) => Some(h5ad.text_column("obs", column)?.iter().map(|v| v == value).collect()),
+        Some((column, value)) => {
+            let values = h5ad.text_column("obs", column)?;
+            if values.len() != labels.len() {
+                return Err(h5ad.error(
+                    &format!("obs/{column}"),
+                    format!("has {} values for {} cells", values.len(), labels.len()),
+                ));
+            }
+            Some(values.iter().map(|v| v == value).collect())
+        }
         None => None,
     };
     let mut conditions: Vec<Condition> = Vec::new();
