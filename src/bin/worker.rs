@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
 thread_local! {
     /// Files already read, by the page's file id, with the size and time they had (a replaced file re-reads).
@@ -38,23 +38,24 @@ fn post(response: &Response) {
     }
 }
 
-fn read_bytes(file: &File) -> Result<Vec<u8>, String> {
+/// The bytes of `blob` (the file itself or a slice of it), named after `file` in errors.
+fn read_blob(file: &File, blob: &Blob) -> Result<Vec<u8>, String> {
     let reader = FileReaderSync::new().map_err(|_| "this browser cannot read files in a worker".to_string())?;
     let buffer = reader
-        .read_as_array_buffer(file)
+        .read_as_array_buffer(blob)
         .map_err(|_| format!("{}: the file could not be read (was it moved or deleted?)", file.name()))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+fn read_bytes(file: &File) -> Result<Vec<u8>, String> {
+    read_blob(file, file)
 }
 
 /// Bytes `[start, end)` of a file, through `Blob.slice` (the rest of the file is not read).
 fn read_range(file: &File, start: u64, end: u64) -> Result<Vec<u8>, String> {
     let blob =
         file.slice_with_f64_and_f64(start as f64, end as f64).map_err(|_| "the file cannot be sliced".to_string())?;
-    let reader = FileReaderSync::new().map_err(|_| "this browser cannot read files in a worker".to_string())?;
-    let buffer = reader
-        .read_as_array_buffer(&blob)
-        .map_err(|_| format!("{}: the file could not be read (was it moved or deleted?)", file.name()))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    read_blob(file, &blob)
 }
 
 /// Reads of at least this many bytes: HDF5 asks for chunks a few hundred KB at a time, and each
