@@ -440,7 +440,12 @@ fn tpr_at_fdp_grid(steps: &[Step], by_fdp: &[usize], n_true: usize) -> Vec<f64> 
     if let Some((x, sum, count)) = group {
         points.push((x, sum / count as f64));
     }
-    (0..FDP_GRID_POINTS).map(|i| approx_outside(&points, i as f64 / (FDP_GRID_POINTS - 1) as f64, 0.0, 1.0)).collect()
+    fdp_grid().map(|fdp| approx_outside(&points, fdp, 0.0, 1.0)).collect()
+}
+
+/// The FDP grid: 0, 0.01, …, 1.
+fn fdp_grid() -> impl Iterator<Item = f64> {
+    (0..FDP_GRID_POINTS).map(|i| i as f64 / (FDP_GRID_POINTS - 1) as f64)
 }
 
 /// R's `approx(x, y, value, yleft, yright)` over points with distinct increasing `x`.
@@ -594,7 +599,7 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
             let n = scored.len();
             let tpr =
                 (0..FDP_GRID_POINTS).map(|i| scored.iter().map(|seed| seed.tpr[i]).sum::<f64>() / n as f64).collect();
-            let fdp = (0..FDP_GRID_POINTS).map(|i| i as f64 / (FDP_GRID_POINTS - 1) as f64).collect();
+            let fdp = fdp_grid().collect();
             report.tpr_fdp.push(TprFdpCurve { method: name.to_string(), fdp, tpr, n_seeds: n });
             for (metric, values) in [
                 ("auprc", scored.iter().map(|seed| seed.auprc).collect::<Vec<_>>()),

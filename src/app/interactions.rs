@@ -187,24 +187,18 @@ fn ClassCounts(report: Memo<Option<InteractionReport>>) -> impl IntoView {
 fn AucTable(report: Memo<Option<InteractionReport>>) -> impl IntoView {
     let rows = move || {
         let report = report.get().unwrap_or_default();
-        let mut methods: Vec<String> = Vec::new();
-        for auc in &report.auc {
-            if !methods.contains(&auc.method) {
-                methods.push(auc.method.clone());
-            }
-        }
         let best = |metric: &str| {
             report.auc.iter().filter(|a| a.metric == metric).map(|a| a.mean).fold(f64::NEG_INFINITY, f64::max)
         };
         let (best_auprc, best_auroc) = (best("auprc"), best("auroc"));
-        let tpr_at_half = |method: &str| {
-            report.tpr_fdp.iter().find(|curve| curve.method == method).and_then(|curve| curve.tpr.get(50).copied())
-        };
-        methods
-            .into_iter()
-            .map(|method| {
+        // One curve per scored method, in method order; its areas are in `auc`.
+        report
+            .tpr_fdp
+            .iter()
+            .map(|curve| {
+                let method = &curve.method;
                 let cell = |metric: &str, best: f64| {
-                    let auc = report.auc.iter().find(|a| a.method == method && a.metric == metric);
+                    let auc = report.auc.iter().find(|a| &a.method == method && a.metric == metric);
                     let text = auc
                         .map(|a| match a.se {
                             Some(se) => format!("{:.3} ± {:.3}", a.mean, se),
@@ -214,14 +208,13 @@ fn AucTable(report: Memo<Option<InteractionReport>>) -> impl IntoView {
                     let is_best = auc.is_some_and(|a| a.mean == best);
                     view! { <td class="number" class:best=is_best>{text}</td> }
                 };
-                let seeds = report.auc.iter().find(|a| a.method == method).map(|a| a.n_seeds).unwrap_or(0);
                 view! {
                     <tr data-method=method.clone()>
                         <th scope="row">{method.clone()}</th>
                         {cell("auprc", best_auprc)}
                         {cell("auroc", best_auroc)}
-                        <td class="number">{format_number(tpr_at_half(&method))}</td>
-                        <td class="number">{seeds}</td>
+                        <td class="number">{format_number(curve.tpr.get(50).copied())}</td>
+                        <td class="number">{curve.n_seeds}</td>
                     </tr>
                 }
             })
