@@ -177,7 +177,9 @@ impl H5ad {
         }
         let obs = self.file.group("obs").map_err(|error| self.hdf5_error("obs", error))?;
         let mut obs_columns = Vec::new();
-        for name in group_members(&obs) {
+        // The index names each cell: never a condition, and reading it would cost a string per cell.
+        let obs_index = index_name(&obs);
+        for name in group_members(&obs).into_iter().filter(|name| *name != obs_index) {
             if let Ok(values) = self.text_column("obs", &name) {
                 if values.len() == n_cells {
                     let mut distinct: Vec<String> = Vec::new();
@@ -521,11 +523,7 @@ pub fn pseudobulk(
                 if !on_progress(cell, layout.n_cells) {
                     return Err(cancelled());
                 }
-                // As many cells as fit in a window of stored values (at least one).
-                let mut end = cell + 1;
-                while end < layout.n_cells && indptr[end + 1] - indptr[cell] <= WINDOW_VALUES {
-                    end += 1;
-                }
+                let end = window_end(&indptr, cell);
                 let (first, last) = (indptr[cell], indptr[end]);
                 let data = h5ad.read_f64(&data_key, first, last - first)?;
                 let indices = h5ad.read_indices(&indices_key, first, last - first)?;
@@ -557,10 +555,7 @@ pub fn pseudobulk(
                     if !on_progress(pass * n_genes + gene, passes * n_genes) {
                         return Err(cancelled());
                     }
-                    let mut end = gene + 1;
-                    while end < n_genes && indptr[end + 1] - indptr[gene] <= WINDOW_VALUES {
-                        end += 1;
-                    }
+                    let end = window_end(&indptr, gene);
                     let (first, last) = (indptr[gene], indptr[end]);
                     let data = h5ad.read_f64(&data_key, first, last - first)?;
                     let indices = h5ad.read_indices(&indices_key, first, last - first)?;
@@ -628,6 +623,17 @@ pub fn pseudobulk(
         excluded: groups.excluded,
         notices,
     })
+}
+
+/// The end of the window of compressed rows (cells for CSR, genes for CSC) starting at `start`: as many as
+/// fit in [`WINDOW_VALUES`] stored values, at least one.
+fn window_end(indptr: &[usize], start: usize) -> usize {
+    let rows = indptr.len() - 1;
+    let mut end = start + 1;
+    while end < rows && indptr[end + 1] - indptr[start] <= WINDOW_VALUES {
+        end += 1;
+    }
+    end
 }
 
 /// A stored value on the pseudobulk's scale.
