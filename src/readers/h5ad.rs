@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 
 /// Stored values read per window: about 8 MB of f64.
 const WINDOW_VALUES: usize = 1 << 20;
+/// Distinct values of an `obs` column listed in the summary (a column with more is no cell type).
+const MAX_LISTED_VALUES: usize = 200;
 /// Values looked at to tell counts from log-normalised data.
 const SCALE_SAMPLE: usize = 100_000;
 /// `obs` columns that hold conditions, in order of preference.
@@ -65,9 +67,17 @@ pub struct MatrixInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnInfo {
     pub name: String,
-    /// Distinct values (at most 50 kept) and how many there are.
+    /// Distinct values (those of at least one row; the first 200) and how many rows hold each.
     pub values: Vec<String>,
+    pub counts: Vec<usize>,
     pub n_values: usize,
+}
+
+/// A text column as its distinct values and, per row, the position of its value (`None`: missing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodedColumn {
+    pub categories: Vec<String>,
+    pub codes: Vec<Option<usize>>,
 }
 
 /// What the file holds, for the file card.
@@ -175,23 +185,23 @@ impl H5ad {
                 }
             }
         }
-        let obs = self.file.group("obs").map_err(|error| self.hdf5_error("obs", error))?;
+        let obs = self.frame("obs")?;
         let mut obs_columns = Vec::new();
         // The index names each cell: never a condition, and reading it would cost a string per cell.
         let obs_index = index_name(&obs);
         for name in group_members(&obs).into_iter().filter(|name| *name != obs_index) {
-            if let Ok(values) = self.text_column("obs", &name) {
-                if values.len() == n_cells {
-                    let mut distinct: Vec<String> = Vec::new();
-                    let mut seen = std::collections::HashSet::new();
-                    for value in &values {
-                        if seen.insert(value.as_str()) {
-                            distinct.push(value.clone());
-                        }
+            if let Ok(coded) = self.coded_column("obs", &name) {
+                if coded.codes.len() == n_cells {
+                    let mut counts = vec![0usize; coded.categories.len()];
+                    for code in coded.codes.iter().flatten() {
+                        counts[*code] += 1;
                     }
-                    let n_values = distinct.len();
-                    distinct.truncate(50);
-                    obs_columns.push(ColumnInfo { name, values: distinct, n_values });
+                    let (mut values, mut counts): (Vec<String>, Vec<usize>) =
+                        coded.categories.into_iter().zip(counts).filter(|(_, n)| *n > 0).unzip();
+                    let n_values = values.len();
+                    values.truncate(MAX_LISTED_VALUES);
+                    counts.truncate(MAX_LISTED_VALUES);
+                    obs_columns.push(ColumnInfo { name, values, counts, n_values });
                 }
             }
         }
@@ -204,7 +214,7 @@ impl H5ad {
             .find(|candidate| obs_columns.iter().any(|column| column.name == **candidate && column.n_values > 1))
             .map(|name| name.to_string());
         let mut gene_columns = vec!["index".to_string()];
-        let var = self.file.group("var").map_err(|error| self.hdf5_error("var", error))?;
+        let var = self.frame("var")?;
         for name in group_members(&var) {
             if name != index_name(&var) && self.text_column("var", &name).is_ok_and(|values| values.len() == n_genes) {
                 gene_columns.push(name);
@@ -238,47 +248,96 @@ impl H5ad {
     /// The gene names in `column` (`index` for the `var` index).
     pub fn gene_names(&self, column: &str) -> Result<Vec<String>, InputError> {
         if column == "index" {
-            let var = self.file.group("var").map_err(|error| self.hdf5_error("var", error))?;
+            let var = self.frame("var")?;
             let index = index_name(&var);
             return self.text_column("var", &index);
         }
         self.text_column("var", column)
     }
 
-    /// The text values of an `obs` or `var` column: a categorical group (`codes` into `categories`) or a
-    /// string array.
+    /// The text values of an `obs` or `var` column, one per row.
     pub fn text_column(&self, frame: &str, column: &str) -> Result<Vec<String>, InputError> {
+        let coded = self.coded_column(frame, column)?;
+        Ok(coded
+            .codes
+            .iter()
+            .map(|&code| code.map(|code| coded.categories[code].clone()).unwrap_or_default())
+            .collect())
+    }
+
+    /// An `obs` or `var` column as distinct values and one code per row, without a string per row: a
+    /// categorical group (`codes` into `categories`, anndata ≥ 0.8), codes with their categories under
+    /// `<frame>/__categories/<column>` (anndata 0.7), or a string array (its distinct values gathered here).
+    pub fn coded_column(&self, frame: &str, column: &str) -> Result<CodedColumn, InputError> {
         let key = format!("{frame}/{column}");
-        if let Ok(group) = self.file.group(&key) {
-            let categories = group
-                .dataset("categories")
+        self.frame(frame)?;
+        let categorical = |categories_key: String, codes_key: String| -> Result<CodedColumn, InputError> {
+            let categories = self
+                .file
+                .dataset(&categories_key)
                 .and_then(|dataset| dataset.read_string())
-                .map_err(|error| self.hdf5_error(&format!("{key}/categories"), error))?;
-            let codes = group
-                .dataset("codes")
+                .map_err(|error| self.hdf5_error(&categories_key, error))?;
+            let codes = self
+                .file
+                .dataset(&codes_key)
                 .and_then(|dataset| dataset.read_i64())
-                .map_err(|error| self.hdf5_error(&format!("{key}/codes"), error))?;
-            return codes
+                .map_err(|error| self.hdf5_error(&codes_key, error))?;
+            let codes = codes
                 .into_iter()
                 .map(|code| match code {
-                    -1 => Ok(String::new()),
+                    -1 => Ok(None),
                     code => usize::try_from(code)
                         .ok()
-                        .and_then(|code| categories.get(code).cloned())
-                        .ok_or_else(|| self.error(&key, format!("code {code} has no category"))),
+                        .filter(|&code| code < categories.len())
+                        .map(Some)
+                        .ok_or_else(|| self.error(&codes_key, format!("code {code} has no category"))),
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
+            Ok(CodedColumn { categories, codes })
+        };
+        if self.file.group(&key).is_ok() {
+            return categorical(format!("{key}/categories"), format!("{key}/codes"));
         }
         let dataset = self.file.dataset(&key).map_err(|_| self.error(&key, "no such column"))?;
-        dataset.read_string().map_err(|_| self.error(&key, "is not a text column"))
+        let legacy_categories = format!("{frame}/__categories/{column}");
+        if self.file.dataset(&legacy_categories).is_ok() {
+            return categorical(legacy_categories, key);
+        }
+        let values = dataset.read_string().map_err(|_| self.error(&key, "is not a text column"))?;
+        let mut categories: Vec<String> = Vec::new();
+        let mut position: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let codes = values
+            .into_iter()
+            .map(|value| {
+                Some(*position.entry(value).or_insert_with_key(|value| {
+                    categories.push(value.clone());
+                    categories.len() - 1
+                }))
+            })
+            .collect();
+        Ok(CodedColumn { categories, codes })
+    }
+
+    /// The `obs` or `var` dataframe group.
+    fn frame(&self, frame: &str) -> Result<hdf5_pure::Group, InputError> {
+        if self.file.dataset(frame).is_ok() {
+            return Err(self.error(
+                frame,
+                "is a table of records, the layout of anndata before 0.7: open the file in Python and write it \
+                 again with a current anndata (`anndata.read_h5ad(path).write_h5ad(new_path)`)",
+            ));
+        }
+        self.file.group(frame).map_err(|_| self.error(frame, "is missing: this is not an AnnData file"))
     }
 
     fn matrix_layout(&self, path: &str) -> Result<MatrixLayout, InputError> {
         if let Ok(group) = self.file.group(path) {
             let attributes = group.attrs().map_err(|error| self.hdf5_error(path, error))?;
-            let encoding = match attributes.get("encoding-type").and_then(attr_text).as_deref() {
-                Some("csr_matrix") => MatrixEncoding::Csr,
-                Some("csc_matrix") => MatrixEncoding::Csc,
+            // `h5sparse_format` is how anndata before 0.7 said it.
+            let format = attributes.get("encoding-type").or_else(|| attributes.get("h5sparse_format"));
+            let encoding = match format.and_then(attr_text).as_deref() {
+                Some("csr_matrix" | "csr") => MatrixEncoding::Csr,
+                Some("csc_matrix" | "csc") => MatrixEncoding::Csc,
                 other => {
                     return Err(
                         self.error(path, format!("is a group of encoding {other:?}, not a csr_matrix or csc_matrix"))
@@ -424,30 +483,45 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, I
     if options.condition_column.is_empty() {
         return Err(h5ad.error("obs", "no column holds conditions: choose one"));
     }
-    let labels = h5ad.text_column("obs", &options.condition_column)?;
+    let labels = h5ad.coded_column("obs", &options.condition_column)?;
+    let n_cells = labels.codes.len();
     let keep: Option<Vec<bool>> = match &options.cell_type {
         Some((column, value)) => {
-            let values = h5ad.text_column("obs", column)?;
-            if values.len() != labels.len() {
-                return Err(h5ad.error(
-                    &format!("obs/{column}"),
-                    format!("has {} values for {} cells", values.len(), labels.len()),
-                ));
+            let types = h5ad.coded_column("obs", column)?;
+            if types.codes.len() != n_cells {
+                return Err(h5ad
+                    .error(&format!("obs/{column}"), format!("has {} values for {n_cells} cells", types.codes.len())));
             }
-            Some(values.iter().map(|v| v == value).collect())
+            let wanted = types
+                .categories
+                .iter()
+                .position(|category| category == value)
+                .ok_or_else(|| h5ad.error(&format!("obs/{column}"), format!("no cell has the value '{value}'")))?;
+            Some(types.codes.iter().map(|code| *code == Some(wanted)).collect())
         }
         None => None,
     };
+    // Each label's group, decided when the label is first met (so conditions keep the order of the cells).
+    let mut group_of_label: Vec<Option<Option<usize>>> = vec![None; labels.categories.len()];
     let mut conditions: Vec<Condition> = Vec::new();
     let mut excluded: Vec<(String, usize)> = Vec::new();
-    let mut by_label: std::collections::HashMap<&str, Option<usize>> = std::collections::HashMap::new();
-    let mut group_of_cell = Vec::with_capacity(labels.len());
-    for (cell, label) in labels.iter().enumerate() {
+    let mut note_excluded = |label: &str| match excluded.iter_mut().find(|(name, _)| name == label) {
+        Some((_, n)) => *n += 1,
+        None => excluded.push((label.to_string(), 1)),
+    };
+    let mut group_of_cell = Vec::with_capacity(n_cells);
+    for (cell, code) in labels.codes.iter().enumerate() {
         if keep.as_ref().is_some_and(|keep| !keep[cell]) {
             group_of_cell.push(None);
             continue;
         }
-        let group = *by_label.entry(label.as_str()).or_insert_with(|| match canonicalize(label, &options.rules) {
+        let Some(code) = *code else {
+            note_excluded("(missing)");
+            group_of_cell.push(None);
+            continue;
+        };
+        let label = &labels.categories[code];
+        let group = *group_of_label[code].get_or_insert_with(|| match canonicalize(label, &options.rules) {
             Canonical::Condition(condition) => {
                 Some(conditions.iter().position(|c| c.same_as(&condition)).unwrap_or_else(|| {
                     conditions.push(condition);
@@ -457,10 +531,7 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, I
             Canonical::NotAPerturbation | Canonical::TooManyGenes(_) => None,
         });
         if group.is_none() {
-            match excluded.iter_mut().find(|(name, _)| name == label) {
-                Some((_, n)) => *n += 1,
-                None => excluded.push((label.clone(), 1)),
-            }
+            note_excluded(label);
         }
         group_of_cell.push(group);
     }
