@@ -21,6 +21,7 @@ use crate::predictions::{
 };
 use crate::readers::base_name;
 use crate::readers::embedding::Embedding;
+use crate::readers::h5ad::PseudobulkOptions;
 use crate::readers::prediction_json::write_paper_format;
 use crate::readers::split_json::read_split;
 use crate::results_table::ResultRow;
@@ -40,6 +41,9 @@ pub struct InputFile {
     pub method: Option<String>,
     /// For predictions: the seed the file belongs to; `None` scores it under every seed.
     pub seed: Option<u32>,
+    /// For cells (h5ad): the choices its pseudobulk is made with; `None` takes those detected.
+    #[serde(default)]
+    pub cells: Option<PseudobulkOptions>,
 }
 
 impl InputFile {

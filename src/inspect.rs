@@ -13,7 +13,7 @@
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::error::{InputError, Notice};
 use crate::expression::{detect_orientation, Orientation};
-use crate::readers::h5ad::{pseudobulk, H5ad, H5adSummary, Pseudobulk, PseudobulkOptions, Scale};
+use crate::readers::h5ad::{pseudobulk, H5ad, H5adSummary, Pseudobulk, PseudobulkOptions};
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::readers::{decompress, strip_bom};
 use serde::{Deserialize, Serialize};
@@ -89,11 +89,16 @@ pub struct CellData {
 /// The first bytes of every HDF5 file.
 pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
 
-/// Pseudobulks an opened h5ad file with the detected choices (`X` on its detected scale, the detected
-/// condition and gene columns). `on_progress(done, total)` returning `false` cancels.
-pub fn load_cells(h5ad: &H5ad, on_progress: &mut dyn FnMut(usize, usize) -> bool) -> Result<LoadedFile, InputError> {
+/// Pseudobulks an opened h5ad file with `options`, or with the detected choices (`X` on its detected scale,
+/// the detected condition and gene columns) when there are none. `on_progress(done, total)` returning `false`
+/// cancels.
+pub fn load_cells(
+    h5ad: &H5ad,
+    options: Option<&PseudobulkOptions>,
+    on_progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<LoadedFile, InputError> {
     let summary = h5ad.summary()?;
-    let options = PseudobulkOptions::detected(&summary);
+    let options = options.cloned().unwrap_or_else(|| PseudobulkOptions::detected(&summary));
     let pseudobulk = pseudobulk(h5ad, &options, on_progress)?;
     Ok(LoadedFile::Cells(Box::new(CellData { summary, options, pseudobulk })))
 }
@@ -102,7 +107,7 @@ pub fn load_cells(h5ad: &H5ad, on_progress: &mut dyn FnMut(usize, usize) -> bool
 /// a table.
 pub fn load_file(name: &str, bytes: &[u8]) -> Result<LoadedFile, InputError> {
     if bytes.starts_with(HDF5_SIGNATURE) {
-        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, &mut |_, _| true);
+        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, None, &mut |_, _| true);
     }
     let decompressed = decompress(name, bytes)?;
     let text = strip_bom(&decompressed);
@@ -129,9 +134,28 @@ pub struct FileSummary {
     /// The control label found, as written in the file.
     pub control_label: Option<String>,
     pub notices: Vec<Notice>,
-    /// Cells (h5ad) pseudobulked when read: the pseudobulk and cell counts can be exported.
+    /// For cells (h5ad), pseudobulked when read: what the file holds and how the pseudobulk was made.
     #[serde(default)]
-    pub from_cells: bool,
+    pub cells: Option<CellsSummary>,
+}
+
+/// The h5ad part of a file card: the file's matrices and columns to choose from, the choices made, and the
+/// conditions found with their cells.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CellsSummary {
+    pub file: H5adSummary,
+    pub options: PseudobulkOptions,
+    /// Canonical condition names with their cells, in the pseudobulk's order.
+    pub conditions: Vec<(String, usize)>,
+    /// Labels left out (not perturbations, three genes or more) with their cells.
+    pub excluded: Vec<(String, usize)>,
+}
+
+impl CellsSummary {
+    /// The conditions with fewer than `min_cells` cells (their means are noisy).
+    pub fn few_cells(&self, min_cells: usize) -> Vec<&(String, usize)> {
+        self.conditions.iter().filter(|(_, n)| *n < min_cells).collect()
+    }
 }
 
 fn is_dimension_label(name: &str) -> bool {
@@ -173,10 +197,6 @@ pub fn inspect(name: &str, loaded: &LoadedFile, rules: &ConditionRules) -> FileS
 fn inspect_cells(cells: &CellData, rules: &ConditionRules) -> FileSummary {
     let CellData { summary, options, pseudobulk } = cells;
     let matrix = &pseudobulk.matrix;
-    let scale = match options.scale {
-        Scale::AsIs => "averaged as stored (log-normalised values)",
-        Scale::NormalizeCounts => "raw counts → ln(1 + 1e4·counts/total) per cell",
-    };
     let labels: Vec<String> = summary
         .obs_columns
         .iter()
@@ -184,22 +204,7 @@ fn inspect_cells(cells: &CellData, rules: &ConditionRules) -> FileSummary {
         .map(|column| column.values.clone())
         .unwrap_or_default();
     let (convention, control_label) = naming_convention(&labels, rules);
-    let mut notices = pseudobulk.notices.clone();
-    let per_condition: Vec<String> = matrix
-        .conditions()
-        .iter()
-        .zip(&pseudobulk.n_cells)
-        .map(|(condition, n)| format!("{} {n}", condition.name()))
-        .collect();
-    notices.push(Notice::info(None, format!("cells per condition: {}", per_condition.join(", "))));
-    let mut choices = format!(
-        "{}: {scale}; conditions from obs '{}', gene names from var '{}'",
-        options.matrix, options.condition_column, options.gene_column
-    );
-    if let Some(column) = &summary.cell_type_column {
-        choices.push_str(&format!("; obs '{column}' has several values (all cells are pooled)"));
-    }
-    notices.push(Notice::info(None, choices));
+    let conditions = matrix.conditions().iter().map(|c| c.name()).zip(pseudobulk.n_cells.iter().copied()).collect();
     FileSummary {
         role: FileRole::Data,
         shape: format!(
@@ -212,8 +217,13 @@ fn inspect_cells(cells: &CellData, rules: &ConditionRules) -> FileSummary {
         n_conditions: Some(matrix.n_conditions()),
         convention,
         control_label,
-        notices,
-        from_cells: true,
+        notices: pseudobulk.notices.clone(),
+        cells: Some(CellsSummary {
+            file: summary.clone(),
+            options: options.clone(),
+            conditions,
+            excluded: pseudobulk.excluded.clone(),
+        }),
     }
 }
 
@@ -253,7 +263,7 @@ fn inspect_json(text: &[u8]) -> FileSummary {
         let (convention, control) = naming_convention(&keys, &ConditionRules::default());
         (convention, control.map(|label| if label.is_empty() { "\"\" (empty key)".into() } else { label }))
     };
-    FileSummary { role, shape, n_genes, n_conditions, convention, control_label, notices: vec![], from_cells: false }
+    FileSummary { role, shape, n_genes, n_conditions, convention, control_label, notices: vec![], cells: None }
 }
 
 fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSummary {
@@ -273,7 +283,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
             convention: conditions_like.then_some(convention).flatten(),
             control_label: control,
             notices,
-            from_cells: false,
+            cells: None,
         };
     }
     let orientation = detect_orientation(&table.row_names, &table.column_names, rules, None);
@@ -293,7 +303,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
         convention,
         control_label,
         notices,
-        from_cells: false,
+        cells: None,
     }
 }
 

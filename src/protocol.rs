@@ -6,14 +6,21 @@ use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
+use crate::readers::h5ad::PseudobulkOptions;
 use serde::{Deserialize, Serialize};
 
 /// Page → worker.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Request {
-    /// Read and describe a file (the file handle is the first of the message's files).
-    Inspect { id: u32, name: String },
+    /// Read and describe a file (the file handle is the first of the message's files); an h5ad file is
+    /// pseudobulked with `cells` (`None`: the detected choices).
+    Inspect {
+        id: u32,
+        name: String,
+        #[serde(default)]
+        cells: Option<PseudobulkOptions>,
+    },
     /// Run the benchmark; the message's files are in the order of `files`.
     Run { run_id: u32, files: Vec<InputFile>, settings: AnalysisSettings },
     /// Drop a removed file from the worker's cache.
@@ -37,11 +44,19 @@ pub enum Response {
     Ready,
     Inspected {
         id: u32,
-        summary: FileSummary,
+        summary: Box<FileSummary>,
     },
     InspectFailed {
         id: u32,
         error: String,
+    },
+    /// How far the reading of an h5ad file has come: `done` of `total` cells (genes for CSC matrices), and
+    /// the size of the worker's wasm memory.
+    Reading {
+        id: u32,
+        done: usize,
+        total: usize,
+        memory_bytes: f64,
     },
     Progress {
         run_id: u32,

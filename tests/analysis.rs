@@ -8,7 +8,7 @@ use perturb_check::analysis::{analyze, detail, export_baselines, AnalysisSetting
 use perturb_check::inspect::{inspect, load_file, FileRole, LoadedFile};
 
 fn input(id: u32, name: &str, role: FileRole) -> InputFile {
-    InputFile { id, name: name.to_string(), role, method: None, seed: None }
+    InputFile { id, name: name.to_string(), role, method: None, seed: None, cells: None }
 }
 
 fn simulated_files() -> Vec<(InputFile, LoadedFile)> {

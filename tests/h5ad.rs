@@ -111,22 +111,36 @@ fn norman_slice_matches_its_pseudobulk_once_names_are_canonical() {
     let expected = load_data("tests/fixtures/h5ad/norman_gears_fixture_50x50_pseudobulk.csv");
     assert_same_matrix(&result.matrix, &expected, 1e-5);
     assert_cell_counts(&result, "tests/fixtures/h5ad/norman_n_cells.csv");
-    assert!(result.notices.iter().any(|notice| notice.message.contains("fewer than 10 cells")));
+
+    // The card flags conditions with fewer cells than the chosen minimum.
+    use perturb_check::inspect::{inspect, load_cells};
+    let loaded = load_cells(&h5ad, None, &mut |_, _| true).unwrap();
+    let cells = inspect("norman_subset.h5ad", &loaded, &Default::default()).cells.unwrap();
+    let expected_few: Vec<(String, usize)> = result
+        .matrix
+        .condition_names()
+        .into_iter()
+        .zip(result.n_cells.iter().copied())
+        .filter(|(_, n)| *n < 10)
+        .collect();
+    assert!(!expected_few.is_empty(), "the slice has small conditions");
+    assert_eq!(cells.few_cells(10).into_iter().cloned().collect::<Vec<_>>(), expected_few);
+    assert!(cells.few_cells(1).is_empty());
 }
 
 #[test]
 fn broken_inputs_say_what_is_wrong() {
     let bytes = read("tests/fixtures/h5ad/norman_subset.h5ad");
-    let truncated = H5ad::from_bytes("cut.h5ad", bytes[..bytes.len() / 2].to_vec());
-    if let Ok(h5ad) = truncated {
-        // The superblock survived; the rest must fail with a message, not a panic.
-        assert!(h5ad
-            .summary()
-            .and_then(|s| pseudobulk(&h5ad, &PseudobulkOptions::detected(&s), &mut |_, _| true))
-            .is_err());
-    } else if let Err(error) = truncated {
-        assert!(error.to_string().starts_with("cut.h5ad: this is not a readable HDF5 / h5ad file"), "{error}");
-    }
+    let error = H5ad::from_bytes("cut.h5ad", bytes[..bytes.len() / 2].to_vec()).err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cut.h5ad: the file is cut short: it holds {} bytes of the {} its header announces; was the download \
+             or copy interrupted?",
+            bytes.len() / 2,
+            bytes.len()
+        )
+    );
     let error = H5ad::from_bytes("table.h5ad", b"gene,ctrl\nA,1\n".to_vec()).err().unwrap();
     assert!(error.to_string().contains("not a readable HDF5"), "{error}");
 
@@ -161,7 +175,7 @@ fn a_run_on_cells_equals_the_run_on_their_pseudobulk() {
         let loaded = load_file(name, &read(path)).unwrap();
         let summary = inspect(name, &loaded, &Default::default());
         assert_eq!(summary.role, FileRole::Data, "{name}");
-        let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None };
+        let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
         (summary, analyze(&[(file, &loaded)], &AnalysisSettings::default(), &mut |_| true).unwrap())
     };
     let (summary, cells) = run("papalexi.h5ad", "tests/fixtures/h5ad/papalexi2021_thp1_lowmoi.h5ad");
@@ -182,6 +196,7 @@ fn a_run_on_cells_equals_the_run_on_their_pseudobulk() {
 fn every_storage_choice_anndata_writes_reads_identically() {
     let counts = load_data("tests/fixtures/h5ad/formats/expected_counts.csv");
     let as_is = load_data("tests/fixtures/h5ad/formats/expected_as_is.csv");
+    let counts_k562 = load_data("tests/fixtures/h5ad/formats/expected_counts_k562.csv");
     let names = [
         "dense_float32_gzip_categorical.h5ad",
         "dense_int32_lzf_string.h5ad",
@@ -207,11 +222,32 @@ fn every_storage_choice_anndata_writes_reads_identically() {
         assert_eq!(column.counts.iter().sum::<usize>(), 64, "{name}");
         let detected = PseudobulkOptions::detected(&summary);
         assert_eq!(detected.scale, Scale::NormalizeCounts, "{name}: integers are counts");
+        // Two cell lines: by default the cells of the more common one.
+        assert_eq!(summary.cell_type_column.as_deref(), Some("cell_line"), "{name}");
+        assert_eq!(detected.cell_type, Some(("cell_line".into(), "K562".into())), "{name}");
+        let result = pseudobulk(&h5ad, &detected, &mut |_, _| true).unwrap();
+        assert_same_matrix(&result.matrix, &counts_k562, 1e-12);
+        let detected = PseudobulkOptions { cell_type: None, ..detected };
         let result = pseudobulk(&h5ad, &detected, &mut |_, _| true).unwrap();
         assert_same_matrix(&result.matrix, &counts, 1e-12);
         assert_cell_counts(&result, "tests/fixtures/h5ad/formats/expected_n_cells.csv");
         let result =
             pseudobulk(&h5ad, &PseudobulkOptions { scale: Scale::AsIs, ..detected }, &mut |_, _| true).unwrap();
         assert_same_matrix(&result.matrix, &as_is, 1e-12);
+    }
+}
+
+/// A file cut short anywhere says so, never panics.
+#[test]
+fn a_file_cut_anywhere_gives_a_message() {
+    let bytes = read("tests/fixtures/h5ad/formats/csr_int32_gzip_categorical.h5ad");
+    for length in (0..bytes.len()).step_by(977).chain([4096]) {
+        let outcome = H5ad::from_bytes("cut.h5ad", bytes[..length].to_vec()).and_then(|h5ad| {
+            let summary = h5ad.summary()?;
+            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &mut |_, _| true)
+        });
+        let error = outcome.expect_err("a cut file cannot be read whole").to_string();
+        assert!(error.starts_with("cut.h5ad"), "{length}: {error}");
+        assert!(error.contains("cut short"), "{length}: {error}");
     }
 }

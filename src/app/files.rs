@@ -1,5 +1,6 @@
 //! Adding files (picker, folder picker, drag and drop), their cards, and the role each plays.
 
+use super::cells::{CellsPanel, ReadingProgress};
 use super::state::{use_state, AppState, FileEntry};
 use super::worker_client::send;
 use leptos::prelude::*;
@@ -101,12 +102,15 @@ fn add_named_files(state: AppState, files: Vec<(String, File)>) {
             role: None,
             method: String::new(),
             seed: None,
+            cells: None,
+            reading: None,
+            peak_memory: 0.0,
         };
         state.files.update(|entries| match entries.iter_mut().find(|other| other.id == id) {
             Some(slot) => *slot = entry,
             None => entries.push(entry),
         });
-        send(state, &Request::Inspect { id, name }, vec![file]);
+        send(state, &Request::Inspect { id, name, cells: None }, vec![file]);
     }
 }
 
@@ -133,17 +137,24 @@ pub fn assign_role(entries: &mut [FileEntry], id: u32, outcome: Result<FileSumma
         .map(|entry| MethodName { method: entry.method.clone(), seed: entry.seed })
         .collect();
     let Some(entry) = entries.iter_mut().find(|entry| entry.id == id) else { return };
+    entry.reading = None;
     match outcome {
         Err(error) => entry.error = Some(error),
         Ok(summary) => {
-            let role = if summary.role == FileRole::Data && has_data { FileRole::Predictions } else { summary.role };
-            entry.role = Some(role);
-            if role == FileRole::Predictions {
+            // A file read again (new pseudobulk choices) keeps the role and method the user gave it.
+            let role = match entry.role {
+                Some(role) => role,
+                None if summary.role == FileRole::Data && has_data => FileRole::Predictions,
+                None => summary.role,
+            };
+            entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
+            if role == FileRole::Predictions && (entry.role.is_none() || entry.method.is_empty()) {
                 let folder = entry.name.rsplit('/').nth(1);
                 let name = method_name_from_file(&entry.name, folder, &taken);
                 entry.method = name.method;
                 entry.seed = name.seed;
             }
+            entry.role = Some(role);
             entry.summary = Some(summary);
         }
     }
@@ -257,6 +268,7 @@ pub fn FileCard(id: u32) -> impl IntoView {
     let is_predictions = move || entry.with(|entry| entry.as_ref().and_then(|e| e.role) == Some(FileRole::Predictions));
     let summary = move || entry.with(|entry| entry.as_ref().and_then(|e| e.summary.clone()));
     let error = move || entry.with(|entry| entry.as_ref().and_then(|e| e.error.clone()));
+    let reading = move || entry.with(|entry| entry.as_ref().is_some_and(|e| e.reading.is_some()));
     // After a run: how this prediction's genes met the data's.
     let overlap = move || {
         let name = entry.with(|entry| entry.as_ref().map(|e| e.name.clone()))?;
@@ -273,7 +285,8 @@ pub fn FileCard(id: u32) -> impl IntoView {
         })
     };
     view! {
-        <article class="file-card" data-testid="file-card" data-file-name=field(|e| e.name.clone())>
+        <article class="file-card" data-testid="file-card" data-file-name=field(|e| e.name.clone())
+            data-wasm-memory=field(|e| e.peak_memory.to_string())>
             <header>
                 <h3 class="file-name">{field(|e| e.name.clone())}</h3>
                 <span class="file-size">{field(|e| human_size(e.size))}</span>
@@ -283,9 +296,10 @@ pub fn FileCard(id: u32) -> impl IntoView {
             <Show when=move || error().is_some()>
                 <p role="alert" class="error">{move || error().unwrap_or_default()}</p>
             </Show>
-            <Show when=move || summary().is_none() && error().is_none()>
+            <Show when=move || summary().is_none() && error().is_none() && !reading()>
                 <p class="hint">"Reading…"</p>
             </Show>
+            <ReadingProgress id=id />
             <Show when=move || summary().is_some()>
                 <label class="field">
                     <span>"Role"</span>
@@ -329,14 +343,7 @@ pub fn FileCard(id: u32) -> impl IntoView {
                 <ul class="notices">
                     {move || summary().map(|s| s.notices).unwrap_or_default().into_iter().map(|notice| view! { <li>{notice.message}</li> }).collect_view()}
                 </ul>
-                <Show when=move || summary().is_some_and(|s| s.from_cells)>
-                    <div class="exports">
-                        <button class="secondary small" data-testid="export-pseudobulk"
-                            on:click=move |_| super::worker_client::request_pseudobulk_export(state, id, false)>"pseudobulk.csv"</button>
-                        <button class="secondary small" data-testid="export-n-cells"
-                            on:click=move |_| super::worker_client::request_pseudobulk_export(state, id, true)>"n_cells.csv"</button>
-                    </div>
-                </Show>
+                <CellsPanel id=id />
             </Show>
         </article>
     }

@@ -1,5 +1,6 @@
 //! The page: a component per thing the user sees, state in signals shared through context.
 
+mod cells;
 mod demos;
 mod download;
 mod files;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use perturb_check::analysis::{AnalysisSettings, RunReport};
 use perturb_check::benchmark::ConditionDetail;
 use perturb_check::inspect::{FileRole, FileSummary};
+use perturb_check::readers::h5ad::PseudobulkOptions;
 use perturb_check::summary::Comparison;
 
 /// A file the user added, as its card shows it.
@@ -22,6 +23,12 @@ pub struct FileEntry {
     /// For predictions: the method name shown in results.
     pub method: String,
     pub seed: Option<u32>,
+    /// For h5ad: the pseudobulk choices asked for (`None`: the detected ones, until the worker says which).
+    pub cells: Option<PseudobulkOptions>,
+    /// For h5ad: how far its reading has come (done, total), while the worker reads it.
+    pub reading: Option<(usize, usize)>,
+    /// The largest wasm memory of the worker seen while this file was read, in bytes.
+    pub peak_memory: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -87,6 +87,7 @@ fn current_inputs(state: AppState) -> (Vec<InputFile>, Vec<File>) {
                 role: entry.role?,
                 method: (!entry.method.trim().is_empty()).then(|| entry.method.trim().to_string()),
                 seed: entry.seed,
+                cells: entry.cells.clone(),
             })
         })
         .collect();
@@ -160,9 +161,16 @@ fn receive(state: AppState, response: Response) {
                 }
                 _ => {}
             }
-            state.files.update(|files| assign_role(files, id, Ok(summary)));
+            state.files.update(|files| assign_role(files, id, Ok(*summary)));
             maybe_run(state);
         }
+        Response::Reading { id, done, total, memory_bytes } => state.files.update(|files| {
+            if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
+                // The last report (all read) ends the bar; a run reading the file gets no other answer.
+                entry.reading = (done < total).then_some((done, total));
+                entry.peak_memory = entry.peak_memory.max(memory_bytes);
+            }
+        }),
         Response::InspectFailed { id, error } => {
             state.files.update(|files| assign_role(files, id, Err(error)));
             maybe_run(state);

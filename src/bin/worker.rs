@@ -6,7 +6,7 @@ use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisEr
 use perturb_check::inspect::{inspect, load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::interactions::{interaction_report, InteractionInputs};
 use perturb_check::protocol::{Request, Response};
-use perturb_check::readers::h5ad::{n_cells_csv, pseudobulk_csv, H5ad};
+use perturb_check::readers::h5ad::{n_cells_csv, pseudobulk_csv, H5ad, PseudobulkOptions};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -14,16 +14,29 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 
 thread_local! {
-    /// Files already read, by the page's file id, with the size and time they had (a replaced file re-reads).
-    static CACHE: RefCell<HashMap<u32, (f64, f64, LoadedFile)>> = RefCell::new(HashMap::new());
-    /// Files being read on demand (h5ad), by file id, with the last block read from each.
+    /// Files already read, by the page's file id.
+    static CACHE: RefCell<HashMap<u32, Cached>> = RefCell::new(HashMap::new());
+    /// Files being read on demand (h5ad), by file id, with the last blocks read from each.
     static OPEN_FILES: RefCell<HashMap<u32, OpenFile>> = RefCell::new(HashMap::new());
     /// The last finished run's interaction inputs, by run id: new thresholds are scored from them.
     static INTERACTIONS: RefCell<Option<(u32, InteractionInputs)>> = const { RefCell::new(None) };
 }
 
-/// A file read on demand and the last block read from it (its offset and bytes).
-type OpenFile = (File, Option<(u64, Vec<u8>)>);
+/// A file read, with what identifies that reading: the file's size and time (a replaced file re-reads) and, for
+/// h5ad, the pseudobulk choices asked for.
+struct Cached {
+    size: f64,
+    time: f64,
+    cells: Option<PseudobulkOptions>,
+    loaded: LoadedFile,
+}
+
+/// A file read on demand and the blocks last read from it (offset and bytes), the most recent first.
+type OpenFile = (File, Vec<(u64, Vec<u8>)>);
+
+/// Blocks kept per open file: a CSR window reads `data` and `indices`, which lie apart in the file, so one
+/// block would be read again and again.
+const KEPT_BLOCKS: usize = 4;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -84,44 +97,62 @@ impl hdf5_pure::Source for BlobSource {
         }
         OPEN_FILES.with(|open| {
             let mut open = open.borrow_mut();
-            let (file, block) = open
+            let (file, blocks) = open
                 .get_mut(&self.id)
                 .ok_or_else(|| hdf5_pure::FormatError::Source("the file is no longer open".into()))?;
-            let cached =
-                block.as_ref().is_some_and(|(start, bytes)| offset >= *start && end <= start + bytes.len() as u64);
-            if !cached {
-                let block_end = (offset + READ_BLOCK.max(buf.len() as u64)).min(self.len);
-                *block = Some((offset, read_range(file, offset, block_end).map_err(hdf5_pure::FormatError::Source)?));
-            }
-            let (start, bytes) = block.as_ref().ok_or_else(|| hdf5_pure::FormatError::Source("no block".into()))?;
-            let from = (offset - start) as usize;
-            buf.copy_from_slice(&bytes[from..from + buf.len()]);
+            let found = blocks.iter().position(|(start, bytes)| offset >= *start && end <= start + bytes.len() as u64);
+            let block = match found {
+                Some(position) => blocks.remove(position),
+                None => {
+                    let block_end = (offset + READ_BLOCK.max(buf.len() as u64)).min(self.len);
+                    (offset, read_range(file, offset, block_end).map_err(hdf5_pure::FormatError::Source)?)
+                }
+            };
+            let from = (offset - block.0) as usize;
+            buf.copy_from_slice(&block.1[from..from + buf.len()]);
+            blocks.insert(0, block);
+            blocks.truncate(KEPT_BLOCKS);
             Ok(())
         })
     }
 }
 
-/// Opens an h5ad file for reading on demand and pseudobulks it; only the parts it needs are read.
-fn load_h5ad(id: u32, name: &str, file: &File) -> Result<LoadedFile, String> {
-    OPEN_FILES.with(|open| open.borrow_mut().insert(id, (file.clone(), None)));
+/// The bytes of wasm memory the worker holds (it grows and never shrinks: this is the peak).
+fn memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|memory| memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
+        .unwrap_or(0.0)
+}
+
+/// Opens an h5ad file for reading on demand and pseudobulks it with `cells` (`None`: the detected choices),
+/// reporting progress; only the parts it needs are read.
+fn load_h5ad(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -> Result<LoadedFile, String> {
+    OPEN_FILES.with(|open| open.borrow_mut().insert(id, (file.clone(), Vec::new())));
+    let mut on_progress = |done: usize, total: usize| {
+        post(&Response::Reading { id, done, total, memory_bytes: memory_bytes() });
+        true
+    };
     let outcome = H5ad::from_source(name, BlobSource { id, len: file.size() as u64 })
-        .and_then(|h5ad| load_cells(&h5ad, &mut |_, _| true))
+        .and_then(|h5ad| load_cells(&h5ad, cells, &mut on_progress))
         .map_err(|error| error.to_string());
     OPEN_FILES.with(|open| open.borrow_mut().remove(&id));
     outcome
 }
 
-/// The loaded file for `id`, read now unless the cache holds this very file.
-fn loaded(id: u32, name: &str, file: &File) -> Result<(), String> {
-    let stamp = (file.size(), file.last_modified());
-    let cached = CACHE.with(|cache| cache.borrow().get(&id).is_some_and(|(size, time, _)| (*size, *time) == stamp));
+/// The loaded file for `id`, read now unless the cache holds this very file read the same way.
+fn loaded(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -> Result<(), String> {
+    let (size, time) = (file.size(), file.last_modified());
+    let cached = CACHE.with(|cache| {
+        cache.borrow().get(&id).is_some_and(|c| (c.size, c.time, c.cells.as_ref()) == (size, time, cells))
+    });
     if !cached {
         let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
-            load_h5ad(id, name, file)?
+            load_h5ad(id, name, file, cells)?
         } else {
             load_file(name, &read_bytes(file)?).map_err(|error| error.to_string())?
         };
-        CACHE.with(|cache| cache.borrow_mut().insert(id, (stamp.0, stamp.1, loaded)));
+        CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, cells: cells.cloned(), loaded }));
     }
     Ok(())
 }
@@ -136,24 +167,27 @@ fn with_files<T>(
         return Err("the page sent a request without its files".into());
     }
     for (input, file) in inputs.iter().zip(files) {
-        loaded(input.id, &input.name, file)?;
+        loaded(input.id, &input.name, file, input.cells.as_ref())?;
     }
     CACHE.with(|cache| {
         let cache = cache.borrow();
-        let pairs: Vec<_> = inputs.iter().map(|input| (input.clone(), &cache[&input.id].2)).collect();
+        let pairs: Vec<_> = inputs.iter().map(|input| (input.clone(), &cache[&input.id].loaded)).collect();
         work(&pairs).map_err(|error| error.to_string())
     })
 }
 
 fn handle(request: Request, files: Vec<File>) {
     match request {
-        Request::Inspect { id, name } => {
-            let outcome = files.first().ok_or("no file was sent".to_string()).and_then(|file| loaded(id, &name, file));
+        Request::Inspect { id, name, cells } => {
+            let outcome = files
+                .first()
+                .ok_or("no file was sent".to_string())
+                .and_then(|file| loaded(id, &name, file, cells.as_ref()));
             let response = match outcome {
                 Ok(()) => CACHE.with(|cache| {
                     let cache = cache.borrow();
-                    let loaded = &cache[&id].2;
-                    Response::Inspected { id, summary: inspect(&name, loaded, &Default::default()) }
+                    let loaded = &cache[&id].loaded;
+                    Response::Inspected { id, summary: Box::new(inspect(&name, loaded, &Default::default())) }
                 }),
                 Err(error) => Response::InspectFailed { id, error },
             };
@@ -210,10 +244,10 @@ fn handle(request: Request, files: Vec<File>) {
         }
         Request::ExportPseudobulk { id, n_cells } => {
             let files = CACHE.with(|cache| match cache.borrow().get(&id) {
-                Some((_, _, LoadedFile::Cells(cells))) if n_cells => {
+                Some(Cached { loaded: LoadedFile::Cells(cells), .. }) if n_cells => {
                     Some(vec![ExportedFile { name: "n_cells.csv".into(), text: n_cells_csv(&cells.pseudobulk) }])
                 }
-                Some((_, _, LoadedFile::Cells(cells))) => {
+                Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => {
                     Some(vec![ExportedFile { name: "pseudobulk.csv".into(), text: pseudobulk_csv(&cells.pseudobulk) }])
                 }
                 _ => None,

@@ -121,15 +121,22 @@ pub struct PseudobulkOptions {
 }
 
 impl PseudobulkOptions {
-    /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns.
+    /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns and, when a
+    /// cell-type / cell-line column has several values, the cells of its most common value (cells of
+    /// different types are not pooled).
     pub fn detected(summary: &H5adSummary) -> PseudobulkOptions {
         let x = summary.matrices.iter().find(|m| m.path == "X");
+        let cell_type = summary.cell_type_column.as_ref().and_then(|name| {
+            let column = summary.obs_columns.iter().find(|c| c.name == *name)?;
+            let largest = column.counts.iter().enumerate().max_by_key(|(position, n)| (**n, usize::MAX - position))?;
+            Some((name.clone(), column.values[largest.0].clone()))
+        });
         PseudobulkOptions {
             matrix: "X".into(),
             scale: if x.is_some_and(|m| m.looks_like_counts) { Scale::NormalizeCounts } else { Scale::AsIs },
             condition_column: summary.condition_column.clone().unwrap_or_default(),
             gene_column: summary.gene_column.clone(),
-            cell_type: None,
+            cell_type,
             min_cells: 10,
             rules: ConditionRules::default(),
         }
@@ -151,13 +158,32 @@ pub struct Pseudobulk {
 impl H5ad {
     /// Opens a file held in memory.
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<H5ad, InputError> {
+        let length = bytes.len() as u64;
         let file = File::from_bytes(bytes).map_err(|error| open_error(name, error))?;
-        Ok(H5ad { name: name.to_string(), file })
+        H5ad::checked(name, file, length)
     }
 
     /// Opens a file read on demand from `source`.
     pub fn from_source<S: Source + Send + Sync + 'static>(name: &str, source: S) -> Result<H5ad, InputError> {
+        let length = source.len();
         let file = File::from_source(source).map_err(|error| open_error(name, error))?;
+        H5ad::checked(name, file, length)
+    }
+
+    /// The file, unless it is shorter than its superblock says (a download cut short).
+    fn checked(name: &str, file: File, length: u64) -> Result<H5ad, InputError> {
+        let expected = file.superblock().eof_address;
+        if expected > length {
+            return Err(InputError::new(
+                name,
+                Location::File,
+                ErrorKind::H5ad,
+                format!(
+                    "the file is cut short: it holds {length} bytes of the {expected} its header announces; \
+                     was the download or copy interrupted?"
+                ),
+            ));
+        }
         Ok(H5ad { name: name.to_string(), file })
     }
 
@@ -166,7 +192,15 @@ impl H5ad {
     }
 
     fn hdf5_error(&self, key: &str, error: hdf5_pure::Error) -> InputError {
-        self.error(key, format!("cannot be read: {error}"))
+        self.error(key, format!("cannot be read ({error}); is the file complete, or was the download cut short?"))
+    }
+
+    /// The error of looking up `key`: missing (with `missing` saying what that means), or unreadable.
+    fn lookup_error(&self, key: &str, error: hdf5_pure::Error, missing: &str) -> InputError {
+        match error {
+            hdf5_pure::Error::Format(hdf5_pure::FormatError::PathNotFound(_)) => self.error(key, missing),
+            error => self.hdf5_error(key, error),
+        }
     }
 
     /// What the file holds and the columns chosen by default.
@@ -298,7 +332,7 @@ impl H5ad {
         if self.file.group(&key).is_ok() {
             return categorical(format!("{key}/categories"), format!("{key}/codes"));
         }
-        let dataset = self.file.dataset(&key).map_err(|_| self.error(&key, "no such column"))?;
+        let dataset = self.file.dataset(&key).map_err(|error| self.lookup_error(&key, error, "no such column"))?;
         let legacy_categories = format!("{frame}/__categories/{column}");
         if self.file.dataset(&legacy_categories).is_ok() {
             return categorical(legacy_categories, key);
@@ -327,7 +361,9 @@ impl H5ad {
                  again with a current anndata (`anndata.read_h5ad(path).write_h5ad(new_path)`)",
             ));
         }
-        self.file.group(frame).map_err(|_| self.error(frame, "is missing: this is not an AnnData file"))
+        self.file
+            .group(frame)
+            .map_err(|error| self.lookup_error(frame, error, "is missing: this is not an AnnData file"))
     }
 
     fn matrix_layout(&self, path: &str) -> Result<MatrixLayout, InputError> {
@@ -358,8 +394,10 @@ impl H5ad {
                 n_genes: n_genes as usize,
             });
         }
-        let dataset =
-            self.file.dataset(path).map_err(|_| self.error(path, "is missing: the file has no such matrix"))?;
+        let dataset = self
+            .file
+            .dataset(path)
+            .map_err(|error| self.lookup_error(path, error, "is missing: the file has no such matrix"))?;
         let shape = dataset.shape().map_err(|error| self.hdf5_error(path, error))?;
         let [n_cells, n_genes] = shape[..] else {
             return Err(self.error(path, format!("has {} dimensions, not 2", shape.len())));
@@ -663,24 +701,6 @@ pub fn pseudobulk(
     if !groups.excluded.is_empty() {
         let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
         notices.push(Notice::info(Some(&h5ad.name), format!("excluded (not perturbations): {}", listed.join(", "))));
-    }
-    let few: Vec<String> = groups
-        .conditions
-        .iter()
-        .zip(&n_cells)
-        .filter(|(_, &n)| n < options.min_cells)
-        .map(|(condition, n)| format!("{} ({n})", condition.name()))
-        .collect();
-    if !few.is_empty() {
-        notices.push(Notice::warning(
-            Some(&h5ad.name),
-            format!(
-                "{} condition(s) have fewer than {} cells, so their means are noisy: {}",
-                few.len(),
-                options.min_cells,
-                crate::expression::preview(&few)
-            ),
-        ));
     }
     if !groups.conditions.contains(&Condition::Control) {
         return Err(h5ad.error(

@@ -314,7 +314,9 @@ test("an h5ad file of cells is read in the worker, pseudobulked, run and exporte
   const text = await page.textContent(card);
   assert(text.includes("20729 cells × 299 genes → 26 conditions (h5ad)"), text);
   assert(text.includes("unassigned (4537 cells)"), "unassigned cells are excluded and listed");
-  assert(text.includes("X: averaged as stored"), "the detected scale is shown");
+  assert(await page.inputValue(`${card} [data-testid="cells-matrix"]`) === "X", "X by default");
+  assert(await page.inputValue(`${card} [data-testid="cells-scale"]`) === "as-is", "X is log-normalised: as stored");
+  assert(text.includes("detected: not integer counts"), "the detected scale is shown");
   await screenshot(page, "h5ad-card");
   const counts = parseCsv((await download(page, "export-n-cells")).text);
   const expected = (await csvRecords(fixture("h5ad/papalexi_n_cells.csv"))).filter((r) => r.condition !== "unassigned");
@@ -328,6 +330,72 @@ test("an h5ad file of cells is read in the worker, pseudobulked, run and exporte
   assert(await waitForState(page) === "done", "the run did not finish");
   await checkAgainstReference(page, "reference/papalexi_results.csv");
   assert(externalRequests(page).length === 0, `external requests: ${externalRequests(page)}`);
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
+test("h5ad choices: another matrix is pseudobulked again with progress, can be cancelled, and bad h5ad files say why", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("h5ad/papalexi2021_thp1_lowmoi.h5ad")]);
+  const card = '[data-testid="file-card"][data-file-name="papalexi2021_thp1_lowmoi.h5ad"]';
+  await page.waitForSelector(`${card} [data-testid="cells-matrix"]`, { timeout: 30000 });
+  assert(Number(await page.getAttribute(card, "data-wasm-memory")) > 0, "the worker's memory is reported");
+
+  // layers/counts: its detected scale (counts) comes with it, and the pseudobulk is numpy's.
+  await page.selectOption(`${card} [data-testid="cells-matrix"]`, "layers/counts");
+  await page.waitForFunction((card) => !document.querySelector(`${card} [data-testid="reading-progress"]`)
+    && document.querySelector(`${card} [data-testid="cells-scale"]`)?.value === "counts", card, { timeout: 30000 });
+  const exported = parseCsv((await download(page, "export-pseudobulk")).text);
+  const expected = await csvRecords(fixture("h5ad/papalexi_counts_pseudobulk.csv"));
+  assert(exported.length === expected.length, `${exported.length} genes`);
+  for (const [row, record] of expected.entries()) {
+    for (const [column, value] of Object.entries(record)) {
+      if (column === "gene") assert(exported[row].gene === value, value);
+      else close(Number(exported[row][column]), Number(value), 1e-9, `${record.gene} ${column}`);
+    }
+  }
+  await screenshot(page, "h5ad-counts");
+
+  // The minimum of cells only changes the flags: no new reading.
+  await page.fill(`${card} [data-testid="cells-min-cells"]`, "700");
+  await page.press(`${card} [data-testid="cells-min-cells"]`, "Enter");
+  await page.waitForFunction((card) => document.querySelector(`${card} [data-testid="cells-conditions"] summary`)?.textContent.includes("fewer than 700"), card);
+  const flagged = await page.$$eval(`${card} [data-testid="cells-conditions"] li[data-few="true"]`, (items) => items.map((i) => i.textContent));
+  const small = expected.length && (await csvRecords(fixture("h5ad/papalexi_n_cells.csv"))).filter((r) => r.condition !== "unassigned" && Number(r.n_cells) < 700);
+  assert(flagged.length === small.length && small.length > 0, `flagged ${flagged} vs ${small.map((r) => r.condition)}`);
+
+  // Back to X, cancelled at once: the card keeps the counts pseudobulk and the page keeps working.
+  const cancelled = await page.evaluate(async (card) => {
+    const select = document.querySelector(`${card} [data-testid="cells-matrix"]`);
+    select.value = "X";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    // The progress and its button render within microtasks; the worker cannot answer before a task runs.
+    for (let i = 0; i < 1000; i++) {
+      const button = document.querySelector(`${card} [data-testid="cancel-reading"]`);
+      if (button) { button.click(); return true; }
+      await Promise.resolve();
+    }
+    return false;
+  }, card);
+  assert(cancelled, "the cancel button showed while reading");
+  await page.waitForFunction((card) => !document.querySelector(`${card} [data-testid="reading-progress"]`), card);
+  assert(await page.inputValue(`${card} [data-testid="cells-matrix"]`) === "layers/counts", "the last pseudobulk stays");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "a run after a cancel works");
+  assert(!await page.$(`${card} [data-testid="reading-progress"]`), "the run's reading of the file ended its bar");
+
+  // Broken h5ad files: a message on the card, the page goes on.
+  const bytes = await readFile(fixture("h5ad/norman_subset.h5ad"));
+  await page.setInputFiles('[data-testid="file-input"]', [
+    { name: "cut.h5ad", mimeType: "application/octet-stream", buffer: bytes.subarray(0, 4096) },
+    { name: "records.h5ad", mimeType: "application/octet-stream", buffer: await readFile(fixture("h5ad/formats/records_anndata06.h5ad")) }]);
+  for (const [name, message] of [["cut.h5ad", "the file is cut short"], ["records.h5ad", "is a table of records"]]) {
+    const alert = `[data-file-name="${name}"] [role="alert"]`;
+    await page.waitForSelector(alert, { timeout: 30000 });
+    const text = await page.textContent(alert);
+    assert(text.includes(message), `${name}: ${text}`);
+  }
+  await screenshot(page, "h5ad-broken");
   assert(page.errors.length === 0, `page errors: ${page.errors}`);
 });
 
