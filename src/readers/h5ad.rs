@@ -428,14 +428,15 @@ impl H5ad {
         Ok(values.iter().all(|&value| value >= 0.0 && value.fract() == 0.0))
     }
 
-    fn read_f64(&self, key: &str, start: usize, count: usize) -> Result<Vec<f64>, InputError> {
-        let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
-        dataset.read_f64_rows(start as u64, count as u64).map_err(|error| self.hdf5_error(key, error))
+    /// A dataset kept open while it is read window by window (its chunk cache keeps the chunk two windows
+    /// share, so it is decompressed once).
+    fn stored(&self, key: String) -> Result<Stored<'_>, InputError> {
+        let dataset = self.file.dataset(&key).map_err(|error| self.hdf5_error(&key, error))?;
+        Ok(Stored { h5ad: self, key, dataset })
     }
 
     fn read_indices(&self, key: &str, start: usize, count: usize) -> Result<Vec<i64>, InputError> {
-        let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
-        dataset.read_i64_rows(start as u64, count as u64).map_err(|error| self.hdf5_error(key, error))
+        self.stored(key.to_string())?.indices(start, count)
     }
 
     fn read_indptr(&self, layout: &MatrixLayout, length: usize) -> Result<Vec<usize>, InputError> {
@@ -454,6 +455,23 @@ impl H5ad {
             indptr.push(value);
         }
         Ok(indptr)
+    }
+}
+
+/// An open dataset of a matrix, read a window of rows at a time.
+struct Stored<'a> {
+    h5ad: &'a H5ad,
+    key: String,
+    dataset: hdf5_pure::Dataset,
+}
+
+impl Stored<'_> {
+    fn values(&self, start: usize, count: usize) -> Result<Vec<f64>, InputError> {
+        self.dataset.read_f64_rows(start as u64, count as u64).map_err(|error| self.h5ad.hdf5_error(&self.key, error))
+    }
+
+    fn indices(&self, start: usize, count: usize) -> Result<Vec<i64>, InputError> {
+        self.dataset.read_i64_rows(start as u64, count as u64).map_err(|error| self.h5ad.hdf5_error(&self.key, error))
     }
 }
 
@@ -606,19 +624,20 @@ pub fn pseudobulk(
     match layout.encoding {
         MatrixEncoding::Dense => {
             let rows_per_window = (WINDOW_VALUES / n_genes.max(1)).max(1);
+            let stored = h5ad.stored(layout.path.clone())?;
             let mut start = 0;
             while start < layout.n_cells {
                 if !on_progress(start, layout.n_cells) {
                     return Err(cancelled());
                 }
                 let count = rows_per_window.min(layout.n_cells - start);
-                let values = h5ad.read_f64(&layout.path, start, count)?;
+                let values = stored.values(start, count)?;
                 for (offset, row) in values.chunks(n_genes.max(1)).enumerate() {
                     let Some(group) = groups.group_of_cell[start + offset] else { continue };
                     let target = &mut sums[group * n_genes..(group + 1) * n_genes];
-                    let total: f64 = if normalize { row.iter().sum() } else { 1.0 };
+                    let mut scale = CellScale::new(if normalize { row.iter().sum() } else { 1.0 }, normalize);
                     for (sum, &value) in target.iter_mut().zip(row) {
-                        *sum += transform(value, total, normalize);
+                        *sum += scale.apply(value);
                     }
                 }
                 start += count;
@@ -626,7 +645,8 @@ pub fn pseudobulk(
         }
         MatrixEncoding::Csr => {
             let indptr = h5ad.read_indptr(&layout, layout.n_cells + 1)?;
-            let (data_key, indices_key) = (format!("{}/data", layout.path), format!("{}/indices", layout.path));
+            let data_set = h5ad.stored(format!("{}/data", layout.path))?;
+            let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
             let mut cell = 0;
             while cell < layout.n_cells {
                 if !on_progress(cell, layout.n_cells) {
@@ -634,18 +654,19 @@ pub fn pseudobulk(
                 }
                 let end = window_end(&indptr, cell);
                 let (first, last) = (indptr[cell], indptr[end]);
-                let data = h5ad.read_f64(&data_key, first, last - first)?;
-                let indices = h5ad.read_indices(&indices_key, first, last - first)?;
+                let data = data_set.values(first, last - first)?;
+                let indices = indices_set.indices(first, last - first)?;
                 for row in cell..end {
                     let Some(group) = groups.group_of_cell[row] else { continue };
                     let range = indptr[row] - first..indptr[row + 1] - first;
-                    let total: f64 = if normalize { data[range.clone()].iter().sum() } else { 1.0 };
+                    let target = &mut sums[group * n_genes..(group + 1) * n_genes];
+                    let mut scale =
+                        CellScale::new(if normalize { data[range.clone()].iter().sum() } else { 1.0 }, normalize);
                     for (&gene, &value) in indices[range.clone()].iter().zip(&data[range]) {
-                        let gene = usize::try_from(gene)
-                            .ok()
-                            .filter(|&gene| gene < n_genes)
-                            .ok_or_else(|| h5ad.error(&indices_key, format!("gene index {gene} is out of range")))?;
-                        sums[group * n_genes + gene] += transform(value, total, normalize);
+                        let sum = usize::try_from(gene).ok().and_then(|gene| target.get_mut(gene)).ok_or_else(|| {
+                            h5ad.error(&indices_set.key, format!("gene index {gene} is out of range"))
+                        })?;
+                        *sum += scale.apply(value);
                     }
                 }
                 cell = end;
@@ -653,7 +674,8 @@ pub fn pseudobulk(
         }
         MatrixEncoding::Csc => {
             let indptr = h5ad.read_indptr(&layout, n_genes + 1)?;
-            let (data_key, indices_key) = (format!("{}/data", layout.path), format!("{}/indices", layout.path));
+            let data_set = h5ad.stored(format!("{}/data", layout.path))?;
+            let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
             // Counts are normalised by each cell's total over all genes: one pass for the totals first.
             let passes = if normalize { 2 } else { 1 };
             let mut totals = vec![0f64; if normalize { layout.n_cells } else { 0 }];
@@ -666,14 +688,14 @@ pub fn pseudobulk(
                     }
                     let end = window_end(&indptr, gene);
                     let (first, last) = (indptr[gene], indptr[end]);
-                    let data = h5ad.read_f64(&data_key, first, last - first)?;
-                    let indices = h5ad.read_indices(&indices_key, first, last - first)?;
+                    let data = data_set.values(first, last - first)?;
+                    let indices = indices_set.indices(first, last - first)?;
                     for column in gene..end {
                         let range = indptr[column] - first..indptr[column + 1] - first;
                         for (&cell, &value) in indices[range.clone()].iter().zip(&data[range]) {
                             let cell =
                                 usize::try_from(cell).ok().filter(|&cell| cell < layout.n_cells).ok_or_else(|| {
-                                    h5ad.error(&indices_key, format!("cell index {cell} is out of range"))
+                                    h5ad.error(&indices_set.key, format!("cell index {cell} is out of range"))
                                 })?;
                             if summing_totals {
                                 totals[cell] += value;
@@ -725,6 +747,43 @@ fn window_end(indptr: &[usize], start: usize) -> usize {
         end += 1;
     }
     end
+}
+
+/// Integer counts below this have their logarithm kept per cell.
+const SMALL_COUNTS: usize = 64;
+
+/// One cell's values on the pseudobulk's scale. Counts become `ln(1 + 1e4·count/total)`; most of a cell's
+/// counts are small integers, so each of those logarithms is computed once per cell (the same expression,
+/// so the same number).
+struct CellScale {
+    total: f64,
+    normalize: bool,
+    /// `ln(1 + 1e4·k/total)` for count `k`, NaN until needed.
+    small: [f64; SMALL_COUNTS],
+}
+
+impl CellScale {
+    fn new(total: f64, normalize: bool) -> CellScale {
+        CellScale { total, normalize, small: [f64::NAN; SMALL_COUNTS] }
+    }
+
+    #[inline]
+    fn apply(&mut self, value: f64) -> f64 {
+        if !self.normalize {
+            return value;
+        }
+        // `as` saturates (and maps NaN to 0), so only whole numbers in range pass the comparison.
+        let count = value as usize;
+        if count < SMALL_COUNTS && count as f64 == value {
+            let slot = &mut self.small[count];
+            if slot.is_nan() {
+                *slot = transform(value, self.total, true);
+            }
+            *slot
+        } else {
+            transform(value, self.total, true)
+        }
+    }
 }
 
 /// A stored value on the pseudobulk's scale.

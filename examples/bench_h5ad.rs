@@ -1,0 +1,32 @@
+//! Native throughput of the streaming pseudobulk on an h5ad file (made by scripts/make-big-h5ad.py):
+//!     cargo run --release --example bench_h5ad -- FILE.h5ad
+//! Prints the seconds, the MB/s of file read and the windows reported. BENCHMARKS.md records the results;
+//! the browser's numbers come from tests/e2e/bench-h5ad.mjs.
+
+use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
+use std::time::Instant;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: bench_h5ad FILE.h5ad");
+    let size = std::fs::metadata(&path).expect("the file").len() as f64;
+    let source = hdf5_pure::ReadSeekSource::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let start = Instant::now();
+    let h5ad = H5ad::from_source(&path, source).unwrap_or_else(|error| panic!("{error}"));
+    let summary = h5ad.summary().unwrap_or_else(|error| panic!("{error}"));
+    let options = PseudobulkOptions::detected(&summary);
+    let opened = start.elapsed().as_secs_f64();
+    let mut windows = 0;
+    let result = pseudobulk(&h5ad, &options, &mut |_, _| {
+        windows += 1;
+        true
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "{path}: {:.0} MB, {} cells → {} conditions; summary {opened:.2} s, total {seconds:.2} s, {:.0} MB/s, {windows} windows",
+        size / 1e6,
+        summary.n_cells,
+        result.matrix.n_conditions(),
+        size / 1e6 / seconds
+    );
+}
