@@ -161,6 +161,9 @@ fn broken_inputs_say_what_is_wrong() {
     assert!(error.starts_with("formats/records_anndata06.h5ad, key 'obs': is a table of records"), "{error}");
     assert!(error.contains("write_h5ad"), "{error}");
 
+    let error = open("formats/no_x.h5ad").summary().unwrap_err().to_string();
+    assert_eq!(error, "formats/no_x.h5ad, key 'X': is missing: the file has no such matrix");
+
     let missing_layer = PseudobulkOptions { matrix: "layers/spliced".into(), ..PseudobulkOptions::detected(&summary) };
     let error = pseudobulk(&h5ad, &missing_layer, &mut |_, _| true).unwrap_err();
     assert!(error.to_string().contains("layers/spliced"), "{error}");

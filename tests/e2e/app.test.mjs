@@ -388,8 +388,10 @@ test("h5ad choices: another matrix is pseudobulked again with progress, can be c
   const bytes = await readFile(fixture("h5ad/norman_subset.h5ad"));
   await page.setInputFiles('[data-testid="file-input"]', [
     { name: "cut.h5ad", mimeType: "application/octet-stream", buffer: bytes.subarray(0, 4096) },
-    { name: "records.h5ad", mimeType: "application/octet-stream", buffer: await readFile(fixture("h5ad/formats/records_anndata06.h5ad")) }]);
-  for (const [name, message] of [["cut.h5ad", "the file is cut short"], ["records.h5ad", "is a table of records"]]) {
+    { name: "records.h5ad", mimeType: "application/octet-stream", buffer: await readFile(fixture("h5ad/formats/records_anndata06.h5ad")) },
+    { name: "no_x.h5ad", mimeType: "application/octet-stream", buffer: await readFile(fixture("h5ad/formats/no_x.h5ad")) }]);
+  for (const [name, message] of [["cut.h5ad", "the file is cut short"], ["records.h5ad", "is a table of records"],
+    ["no_x.h5ad", "key 'X': is missing"]]) {
     const alert = `[data-file-name="${name}"] [role="alert"]`;
     await page.waitForSelector(alert, { timeout: 30000 });
     const text = await page.textContent(alert);
