@@ -663,9 +663,10 @@ pub fn pseudobulk(
                     let mut scale =
                         CellScale::new(if normalize { data[range.clone()].iter().sum() } else { 1.0 }, normalize);
                     for (&gene, &value) in indices[range.clone()].iter().zip(&data[range]) {
-                        let sum = usize::try_from(gene).ok().and_then(|gene| target.get_mut(gene)).ok_or_else(|| {
-                            h5ad.error(&indices_set.key, format!("gene index {gene} is out of range"))
-                        })?;
+                        let sum =
+                            usize::try_from(gene).ok().and_then(|gene| target.get_mut(gene)).ok_or_else(|| {
+                                h5ad.error(&indices_set.key, format!("gene index {gene} is out of range"))
+                            })?;
                         *sum += scale.apply(value);
                     }
                 }
