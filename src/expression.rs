@@ -73,6 +73,11 @@ impl ExpressionMatrix {
     }
 
     /// All values, genes × conditions column-major.
+    /// The largest finite value (0 for an empty matrix).
+    pub fn largest_value(&self) -> f64 {
+        self.values.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max)
+    }
+
     pub fn values(&self) -> &[f64] {
         &self.values
     }
@@ -308,13 +313,28 @@ pub fn read_expression_data(
 }
 
 /// The expression data from an already read table: a matrix with a control condition.
+/// Log-normalised values stay below this (`ln(1 + 1e4·x)` below 10; even `log2(CPM + 1)` below 20); larger
+/// values mean counts or a linear scale.
+pub const LOG_SCALE_MAX: f64 = 30.0;
+
 pub fn data_from_table(
     file: &str,
     table: &RawTable,
     rules: &ConditionRules,
     orientation: Orientation,
 ) -> Result<LoadedMatrix, InputError> {
-    let loaded = matrix_from_table(file, table, rules, orientation, None)?;
+    let mut loaded = matrix_from_table(file, table, rules, orientation, None)?;
+    let largest = loaded.matrix.largest_value();
+    if largest > LOG_SCALE_MAX {
+        loaded.notices.push(Notice::warning(
+            Some(file),
+            format!(
+                "values reach {largest}, beyond any log-normalised value (ln(1 + 1e4·x) stays under 10): these look \
+                 like counts or a linear scale, and the paper's metrics assume log-normalised data; normalise the \
+                 cells (ln(1 + 1e4·counts/total)) before averaging, or drop the cells as .h5ad"
+            ),
+        ));
+    }
     if loaded.matrix.control().is_none() {
         let names = loaded.matrix.condition_names();
         return Err(InputError::new(

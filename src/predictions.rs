@@ -12,7 +12,7 @@
 
 use crate::conditions::ConditionRules;
 use crate::error::{ErrorKind, InputError, Location, Notice};
-use crate::expression::{matrix_from_table, preview, ExpressionMatrix, LoadedMatrix, Orientation};
+use crate::expression::{matrix_from_table, preview, ExpressionMatrix, LoadedMatrix, Orientation, LOG_SCALE_MAX};
 use crate::readers::base_name;
 use crate::readers::prediction_json::{read_all_predictions, read_gene_names};
 use crate::readers::table::{read_table, RawTable, TableOptions};
@@ -131,6 +131,18 @@ fn check_overlap(file: &str, loaded: &LoadedMatrix, data: &ExpressionMatrix) -> 
         ));
     }
     let mut notices = Vec::new();
+    let (predicted, observed) = (prediction.largest_value(), data.largest_value());
+    if predicted > LOG_SCALE_MAX && observed <= LOG_SCALE_MAX {
+        notices.push(Notice::warning(
+            Some(file),
+            format!(
+                "values reach {predicted} while the data's stay under {}: the prediction looks like counts and the \
+                 data are log-normalised, so its metrics are meaningless; transform it as the data were \
+                 (ln(1 + 1e4·counts/total) per cell, then averaged) and drop it again",
+                observed.ceil()
+            ),
+        ));
+    }
     if alignment.missing > 0 || alignment.extra > 0 {
         notices.push(Notice::warning(
             Some(file),

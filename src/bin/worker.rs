@@ -6,6 +6,7 @@ use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisEr
 use perturb_check::inspect::{inspect, load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::interactions::{interaction_report, InteractionInputs};
 use perturb_check::protocol::{Request, Response};
+use perturb_check::readers::check_text_size;
 use perturb_check::readers::h5ad::{n_cells_csv, pseudobulk_csv, H5ad, PseudobulkOptions};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -150,6 +151,8 @@ fn loaded(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -
         let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
             load_h5ad(id, name, file, cells)?
         } else {
+            // Checked before reading: a file too large to hold is refused, not a dead tab.
+            check_text_size(name, file.size() as u64).map_err(|error| error.to_string())?;
             load_file(name, &read_bytes(file)?).map_err(|error| error.to_string())?
         };
         CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, cells: cells.cloned(), loaded }));

@@ -11,16 +11,51 @@ use crate::error::{ErrorKind, InputError, Location};
 use std::borrow::Cow;
 use std::io::Read;
 
-/// The largest decompressed size accepted, so that a small malicious or broken `.gz` cannot exhaust memory.
-pub const MAX_DECOMPRESSED_BYTES: u64 = 2 << 30;
+/// The largest table or JSON file (after decompression) read: its text and its numbers (f64) must both fit in
+/// the browser tab's memory. A pseudobulk is far smaller (19,264 genes × 225 conditions is 40 MB); larger
+/// files are cell-level matrices, which belong in an `.h5ad` (read in pieces).
+pub const MAX_TEXT_BYTES: u64 = 768 << 20;
+
+/// The error for a text file larger than [`MAX_TEXT_BYTES`], raised before it is read (or, compressed, as soon
+/// as its decompressed size passes the limit), so the tab never runs out of memory.
+pub fn too_large(file: &str, bytes: Option<u64>) -> InputError {
+    let size = match bytes {
+        Some(bytes) => format!("the file is {:.1} GB,", bytes as f64 / 1e9),
+        None => "decompressed, the file is".to_string(),
+    };
+    InputError::new(
+        file,
+        Location::File,
+        ErrorKind::TooLarge,
+        format!(
+            "{size} larger than the {} MB a table can have here (the browser could not hold it with its numbers); \
+             a pseudobulk (genes × conditions) is far smaller: is this a matrix of cells? Drop the cells as .h5ad, \
+             which is read in pieces, or pseudobulk them first",
+            MAX_TEXT_BYTES >> 20
+        ),
+    )
+}
+
+/// Checks a text file's size before it is read.
+pub fn check_text_size(file: &str, bytes: u64) -> Result<(), InputError> {
+    if bytes > MAX_TEXT_BYTES {
+        return Err(too_large(file, Some(bytes)));
+    }
+    Ok(())
+}
 
 /// Returns the file's bytes, gunzipped when they start with the gzip magic bytes (whatever the file is called).
 pub fn decompress<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, InputError> {
+    decompress_within(file, bytes, MAX_TEXT_BYTES)
+}
+
+/// [`decompress`] with the largest decompressed size accepted.
+pub fn decompress_within<'a>(file: &str, bytes: &'a [u8], limit: u64) -> Result<Cow<'a, [u8]>, InputError> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(Cow::Borrowed(bytes));
     }
-    let mut decoder = flate2::read::MultiGzDecoder::new(bytes).take(MAX_DECOMPRESSED_BYTES + 1);
-    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes).take(limit + 1);
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
     decoder.read_to_end(&mut out).map_err(|error| {
         let message = if error.kind() == std::io::ErrorKind::UnexpectedEof {
             "the gzip data end early: the file is truncated (download or copy it again)".to_string()
@@ -29,16 +64,8 @@ pub fn decompress<'a>(file: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, Inpu
         };
         InputError::new(file, Location::File, ErrorKind::Compression, message)
     })?;
-    if out.len() as u64 > MAX_DECOMPRESSED_BYTES {
-        return Err(InputError::new(
-            file,
-            Location::File,
-            ErrorKind::TooLarge,
-            format!(
-                "decompressed, the file is larger than {} GiB, more than the browser can hold",
-                MAX_DECOMPRESSED_BYTES >> 30
-            ),
-        ));
+    if out.len() as u64 > limit {
+        return Err(too_large(file, None));
     }
     Ok(Cow::Owned(out))
 }
@@ -101,6 +128,19 @@ mod tests {
         let error = decompress("data.csv.gz", &packed[..packed.len() / 2]).unwrap_err();
         assert_eq!(error.kind, ErrorKind::Compression);
         assert!(error.to_string().starts_with("data.csv.gz: the gzip data end early"), "{error}");
+    }
+
+    #[test]
+    fn files_too_large_to_hold_are_refused_before_reading_or_while_decompressing() {
+        // A gzip bomb: 1 MB of zeros packs into a kB; with a 100 kB limit it stops at the limit.
+        let bomb = gzip(&vec![b'0'; 1 << 20]);
+        let error = decompress_within("bomb.csv.gz", &bomb, 100_000).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::TooLarge);
+        assert!(error.to_string().starts_with("bomb.csv.gz: decompressed, the file is larger than the 768 MB"));
+        assert!(decompress_within("bomb.csv.gz", &bomb, 2 << 20).is_ok());
+        let error = check_text_size("cells.csv", 3_000_000_000).unwrap_err();
+        assert!(error.to_string().starts_with("cells.csv: the file is 3.0 GB, larger than the 768 MB"), "{error}");
+        assert!(check_text_size("pseudobulk.csv", 40_000_000).is_ok());
     }
 
     #[test]

@@ -146,6 +146,9 @@ enum CellProblem {
     NotFinite,
 }
 
+/// The most columns a table may have: genes as columns (a transposed pseudobulk) stay well below it.
+pub const MAX_COLUMNS: usize = 100_000;
+
 /// Reads a delimited numeric table. See the module documentation for what is accepted.
 pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<RawTable, InputError> {
     let decompressed = decompress(file, bytes)?;
@@ -200,6 +203,19 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
         }
     };
     let header_line = record.position().map_or(1, |position| position.line() as usize);
+    if header.len() > MAX_COLUMNS {
+        return Err(InputError::new(
+            file,
+            Location::Line(header_line),
+            ErrorKind::TooLarge,
+            format!(
+                "the header has {} columns, more than the {MAX_COLUMNS} a pseudobulk can have (one per condition, or \
+                 one per gene when transposed): is this a matrix of cells? Drop the cells as .h5ad or pseudobulk them \
+                 first",
+                header.len()
+            ),
+        ));
+    }
 
     let mut row_names = Vec::new();
     let mut values = Vec::new();
