@@ -49,7 +49,7 @@ pub fn RunBar() -> impl IntoView {
                 </Show>
             </div>
             <Show when=move || matches!(state.run_state.get(), RunState::Error(_))>
-                <p role="alert" class="error">{move || match state.run_state.get() { RunState::Error(message) => message, _ => String::new() }}</p>
+                <p role="alert" class="error" data-testid="run-error">{move || match state.run_state.get() { RunState::Error(message) => message, _ => String::new() }}</p>
             </Show>
         </section>
     }

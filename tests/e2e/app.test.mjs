@@ -401,6 +401,55 @@ test("h5ad choices: another matrix is pseudobulked again with progress, can be c
   assert(page.errors.length === 0, `page errors: ${page.errors}`);
 });
 
+test("every bad-input corpus file gives its message, and a valid run follows", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  const bad = (name) => fixture(`bad/${name}`);
+  const cases = (await readFile(bad("expected.tsv"), "utf8")).trim().split("\n").slice(1).map((line) => {
+    const [file, role, companion, kind, message] = line.split("\t");
+    return { file, role, companion, kind, message };
+  });
+  const cardsRead = (n) => page.waitForFunction((n) => document.querySelectorAll('[data-testid="file-card"]').length === n
+    && [...document.querySelectorAll('[data-testid="file-card"]')].every((card) => card.querySelector('[data-testid="role"], [role="alert"]')), n);
+  const removeAll = async () => {
+    await page.click('section.file-list .section-head button');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="file-card"]').length === 0);
+  };
+  for (const { file, role, companion, kind, message } of cases) {
+    const files = [bad(file), ...(companion ? [bad(companion)] : []), ...(role === "data" ? [] : [bad("good_data.csv")])];
+    await page.setInputFiles('[data-testid="file-input"]', files);
+    await cardsRead(files.length);
+    const card = `[data-testid="file-card"][data-file-name="${file}"]`;
+    const alert = await page.$(`${card} [role="alert"]`);
+    if (alert) {
+      assert(kind === "error", `${file}: unexpected error ${await alert.textContent()}`);
+      const text = await alert.textContent();
+      assert(text.startsWith(message), `${file}: ${text}`);
+    } else {
+      // The user says what the file is when the guess differs (a table without a control reads as predictions).
+      if (await page.inputValue(`${card} [data-testid="role"]`) !== role) await page.selectOption(`${card} [data-testid="role"]`, role);
+      await page.click('[data-testid="run"]');
+      const state = await waitForState(page);
+      if (kind === "error") {
+        const text = state === "error" ? await page.textContent('[data-testid="run-error"]') : state;
+        assert(text.startsWith(message), `${file}: ${text}`);
+      } else {
+        assert(state === "done", `${file}: the run did not complete: ${await page.textContent('[data-testid="status"]')}`);
+        const notices = await page.$$eval('section.notices-panel li', (items) => items.map((item) => item.textContent));
+        assert(notices.some((notice) => notice.startsWith(message)), `${file}: ${notices.join(" | ")}`);
+      }
+    }
+    // A valid run follows.
+    await removeAll();
+    await page.setInputFiles('[data-testid="file-input"]', [bad("good_data.csv")]);
+    await cardsRead(1);
+    await page.click('[data-testid="run"]');
+    assert(await waitForState(page) === "done", `after ${file}: the valid run did not complete`);
+    await removeAll();
+  }
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
 test("files dropped on the drop zone are added", async ({ browser, origin }) => {
   const page = await openPage(browser, origin);
   await page.goto(origin);
