@@ -34,6 +34,9 @@ pub enum Request {
     Interactions { run_id: u32, thresholds: Option<ManualThresholds> },
     /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
     ExportPseudobulk { id: u32, n_cells: bool },
+    /// Panics on purpose, so the end-to-end tests can check that the page recovers (sent only when the page
+    /// was opened with `?debug`).
+    DebugPanic,
 }
 
 /// Worker → page.
@@ -85,5 +88,10 @@ pub enum Response {
     /// A detail, export or interactions request failed (the run's state is unchanged).
     RequestFailed {
         error: String,
+    },
+    /// The worker panicked (a defect of Perturb Check, not of the files): it is unusable from now on, and the
+    /// page starts a new one. `details` is the panic message and place.
+    Crashed {
+        details: String,
     },
 }

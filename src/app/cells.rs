@@ -4,7 +4,7 @@
 
 use super::files::file_handles;
 use super::state::{use_state, AppState, RunState};
-use super::worker_client::{request_pseudobulk_export, restart, send};
+use super::worker_client::{read_again, request_pseudobulk_export, restart, send};
 use leptos::prelude::*;
 use perturb_check::inspect::CellsSummary;
 use perturb_check::protocol::Request;
@@ -34,24 +34,17 @@ pub fn cancel_reading(state: AppState, id: u32) {
     if matches!(state.run_state.get_untracked(), RunState::Running { .. }) {
         state.run_state.set(RunState::Idle);
     }
-    let mut again = Vec::new();
     state.files.update(|files| {
-        for entry in files.iter_mut() {
-            if entry.id == id {
-                entry.reading = None;
-                match &entry.summary {
-                    // Back to the choices of the pseudobulk on show.
-                    Some(summary) => entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone()),
-                    None => entry.error = Some("Reading cancelled. Remove the file and add it again to retry.".into()),
-                }
-            } else if entry.reading.is_some() || (entry.summary.is_none() && entry.error.is_none()) {
-                again.push((entry.id, entry.name.clone(), entry.cells.clone()));
+        if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
+            entry.reading = None;
+            match &entry.summary {
+                // Back to the choices of the pseudobulk on show.
+                Some(summary) => entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone()),
+                None => entry.error = Some("Reading cancelled. Remove the file and add it again to retry.".into()),
             }
         }
     });
-    for (id, name, cells) in again {
-        send(state, &Request::Inspect { id, name, cells }, file_handles(&[id]));
-    }
+    read_again(state, Some(id));
 }
 
 /// The progress of reading an h5ad file, with a cancel button.

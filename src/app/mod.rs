@@ -5,6 +5,7 @@ mod demos;
 mod download;
 mod files;
 mod interactions;
+mod internal_error;
 mod plots;
 mod results;
 mod settings;
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
         state.settings.set(saved);
     }
     worker_client::start(state);
+    internal_error::expose_debug_hook();
     // `?demo=simulated|papalexi|norman` runs a demo directly.
     let search = window().location().search().unwrap_or_default();
     let demo =
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.page_error.get().is_some()>
                 <p role="alert" class="error">{move || state.page_error.get().unwrap_or_default()}</p>
             </Show>
+            <internal_error::InternalError />
             <files::DropZone />
             <demos::DemoCards />
             <files::FileList />

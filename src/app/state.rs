@@ -100,6 +100,8 @@ pub struct AppState {
     pub detail: RwSignal<Option<ConditionDetail>>,
     /// Why a detail or export request failed.
     pub request_error: RwSignal<Option<String>>,
+    /// What to report after the worker crashed (a defect): its panic message, the version, the browser.
+    pub internal_error: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -119,6 +121,7 @@ impl AppState {
             next_file_id: RwSignal::new(1),
             detail: RwSignal::new(None),
             request_error: RwSignal::new(None),
+            internal_error: RwSignal::new(None),
         }
     }
 }

@@ -17,6 +17,8 @@ use web_sys::{File, MessageEvent, Worker};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// Counts the workers started: answers and errors of a worker already replaced are ignored.
+    static GENERATION: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// Messages sent before the worker said it was ready (they would be lost).
     static QUEUE: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
 }
@@ -29,7 +31,15 @@ pub fn start(state: AppState) {
             return;
         }
     };
+    let generation = GENERATION.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    let current = move || GENERATION.with(|g| g.get()) == generation;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        if !current() {
+            return;
+        }
         match serde_wasm_bindgen::from_value::<Response>(event.data()) {
             Ok(response) => receive(state, response),
             Err(error) => web_sys::console::error_1(&format!("unexpected message from the worker: {error}").into()),
@@ -37,8 +47,50 @@ pub fn start(state: AppState) {
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // An error no panic hook saw (memory exhausted, a trap): the worker is as good as dead.
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+        if current() {
+            crashed(state, format!("the worker stopped: {}", event.message()));
+        }
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
     state.worker_ready.set(false);
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker));
+}
+
+/// After a crash of the worker (a defect): keeps what the page shows, starts a new worker, asks again for
+/// the files it was reading, and offers the details to report.
+fn crashed(state: AppState, details: String) {
+    let browser = window().navigator().user_agent().unwrap_or_default();
+    state.internal_error.set(Some(format!(
+        "{details}\nPerturb Check {} ({})\nBrowser: {browser}",
+        env!("CARGO_PKG_VERSION"),
+        option_env!("PERTURB_CHECK_COMMIT").unwrap_or("commit unknown")
+    )));
+    restart(state);
+    if matches!(state.run_state.get_untracked(), RunState::Running { .. }) {
+        state.run_state.set(RunState::Error(
+            "the analysis stopped on an internal error (see above); your files and settings are kept: run again".into(),
+        ));
+    }
+    read_again(state, None);
+}
+
+/// Asks the (new) worker again for every file whose reading had not finished, except `except`.
+pub fn read_again(state: AppState, except: Option<u32>) {
+    let mut again = Vec::new();
+    state.files.update(|files| {
+        for entry in files.iter_mut().filter(|entry| Some(entry.id) != except) {
+            if entry.reading.is_some() || (entry.summary.is_none() && entry.error.is_none()) {
+                entry.reading = None;
+                again.push((entry.id, entry.name.clone(), entry.cells.clone()));
+            }
+        }
+    });
+    for (id, name, cells) in again {
+        send(state, &Request::Inspect { id, name, cells }, file_handles(&[id]));
+    }
 }
 
 /// Stops whatever the worker is doing and starts a new one; files are re-read on the next run.
@@ -130,6 +182,11 @@ pub fn request_interactions(state: AppState, thresholds: Option<ManualThresholds
     send(state, &Request::Interactions { run_id: state.run_id.get_untracked(), thresholds }, vec![]);
 }
 
+/// Makes the worker panic (for the end-to-end test of the recovery; the page offers it only with `?debug`).
+pub fn request_debug_panic(state: AppState) {
+    send(state, &Request::DebugPanic, vec![]);
+}
+
 /// Asks for the pseudobulk (or, with `n_cells`, the cells per condition) of the h5ad file with `id`.
 pub fn request_pseudobulk_export(state: AppState, id: u32, n_cells: bool) {
     state.request_error.set(None);
@@ -139,6 +196,7 @@ pub fn request_pseudobulk_export(state: AppState, id: u32, n_cells: bool) {
 pub fn cancel(state: AppState) {
     restart(state);
     state.run_state.set(RunState::Idle);
+    read_again(state, None);
 }
 
 fn receive(state: AppState, response: Response) {
@@ -207,6 +265,7 @@ fn receive(state: AppState, response: Response) {
             }
         }
         Response::RequestFailed { error } => state.request_error.set(Some(error)),
+        Response::Crashed { details } => crashed(state, details),
         _ => {}
     }
 }

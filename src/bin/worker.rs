@@ -260,6 +260,7 @@ fn handle(request: Request, files: Vec<File>) {
                 None => Response::RequestFailed { error: "this file is not an h5ad file the worker has read".into() },
             });
         }
+        Request::DebugPanic => panic!("a panic asked for by the page (?debug), to test the recovery"),
         Request::ExportBaselines { files: inputs, settings, seed } => {
             post(&match with_files(&inputs, &files, |pairs| export_baselines(pairs, &settings, seed)) {
                 Ok(files) => Response::Exported { files },
@@ -270,7 +271,12 @@ fn handle(request: Request, files: Vec<File>) {
 }
 
 fn main() {
-    console_error_panic_hook::set_once();
+    // A panic is a defect: tell the page (which restarts the worker and offers the details to report), then
+    // let it abort as usual.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(&Response::Crashed { details: info.to_string() });
+    }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let data = event.data();
         let request = js_sys::Reflect::get(&data, &"request".into()).ok();

@@ -450,6 +450,27 @@ test("every bad-input corpus file gives its message, and a valid run follows", a
   assert(page.errors.length === 0, `page errors: ${page.errors}`);
 });
 
+test("a worker panic is reported with details to copy; the worker restarts and the page keeps its state", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(`${origin}?debug`);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("bad/good_data.csv")]);
+  await page.waitForSelector('[data-testid="role"]');
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "first run");
+  const before = await leaderboard(page);
+  await page.evaluate(() => window.perturbCheckDebugPanic());
+  await page.waitForSelector('[data-testid="internal-error"]');
+  const details = await page.textContent('[data-testid="internal-error-details"]');
+  assert(details.includes("a panic asked for by the page") && details.includes("src/bin/worker.rs"), details);
+  assert(details.includes("Perturb Check 0.") && details.includes("Browser:"), details);
+  await screenshot(page, "internal-error");
+  assert(JSON.stringify(await leaderboard(page)) === JSON.stringify(before), "the results stay");
+  assert(await page.$('[data-file-name="good_data.csv"] [data-testid="role"]'), "the file stays");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "a run on the new worker completes");
+  assert(JSON.stringify(await leaderboard(page)) === JSON.stringify(before), "and gives the same numbers");
+});
+
 test("files dropped on the drop zone are added", async ({ browser, origin }) => {
   const page = await openPage(browser, origin);
   await page.goto(origin);
