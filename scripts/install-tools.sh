@@ -31,6 +31,17 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# Fuzzing (scripts/fuzz.sh): cargo-fuzz needs a nightly toolchain.
+CARGO_FUZZ_VERSION=0.13.2
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "adding the nightly toolchain (for cargo-fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   say "installing Chromium and ChromeDriver from Debian"
   export DEBIAN_FRONTEND=noninteractive

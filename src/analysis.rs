@@ -5,6 +5,7 @@
 //! `X_gene_names.json` beside it, else a `gene_names.json` in the same folder, else the only gene-names
 //! file when there is one prediction JSON.
 
+use crate::audits::{audit_predictions, Audit};
 use crate::baselines::linear_model::{perturbation_embedding_by_condition, UploadedEmbeddings};
 use crate::benchmark::{
     baseline_predictions, condition_detail, run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkSettings,
@@ -122,6 +123,9 @@ pub struct RunReport {
     pub notices: Vec<Notice>,
     /// Genetic interactions, when the data hold doubles with both singles measured.
     pub interactions: Option<InteractionReport>,
+    /// Integrity checks of each uploaded prediction.
+    #[serde(default)]
+    pub audits: Vec<Audit>,
 }
 
 /// A run's report and what a later change of the interaction thresholds needs (kept by the worker).
@@ -401,6 +405,7 @@ pub fn run_analysis(
             genes: align_genes(&prediction.matrix, data),
         })
         .collect();
+    let audits = audit_predictions(data, &result.gene_set, predictions, &result.rows, &result.not_predicted);
     let interactions = result.interactions;
     if let Some(inputs) = &interactions {
         let skipped: Vec<String> = inputs.scores.skipped.iter().map(|double| double.name()).collect();
@@ -434,6 +439,7 @@ pub fn run_analysis(
         not_predicted: result.not_predicted,
         notices,
         interactions: interaction_report,
+        audits,
     };
     Ok(RunOutcome { report, interactions })
 }

@@ -12,6 +12,7 @@
 //! whole page request (files with roles, see [`inspect`]) into a serialisable report.
 
 pub mod analysis;
+pub mod audits;
 pub mod baselines;
 pub mod benchmark;
 pub mod conditions;

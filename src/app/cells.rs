@@ -209,7 +209,9 @@ pub fn CellsPanel(id: u32) -> impl IntoView {
             .iter()
             .map(|(name, n)| {
                 let flagged = few.contains(name);
-                view! { <li class:few=flagged data-few=flagged.to_string()>{format!("{name}: {n}")}</li> }
+                let text =
+                    if flagged { format!("{name}: {n} ⚠ fewer than {min_cells}") } else { format!("{name}: {n}") };
+                view! { <li class:few=flagged data-few=flagged.to_string()>{text}</li> }
             })
             .collect_view();
         let excluded_items = cells

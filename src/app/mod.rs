@@ -1,5 +1,6 @@
 //! The page: a component per thing the user sees, state in signals shared through context.
 
+mod audits;
 mod cells;
 mod demos;
 mod download;
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                 </section>
                 <interactions::InteractionsPanel />
                 <results::ResultsTable />
+                <audits::AuditsPanel />
                 <results::RunNotices />
             </Show>
         </main>

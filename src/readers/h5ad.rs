@@ -24,6 +24,8 @@ use crate::expression::ExpressionMatrix;
 use hdf5_pure::{AttrValue, File, Source};
 use serde::{Deserialize, Serialize};
 
+/// The largest pseudobulk (conditions × genes of f64) made: 1 GiB, beside the file's windows and the page.
+const MAX_PSEUDOBULK_BYTES: u64 = 1 << 30;
 /// Stored values read per window: about 8 MB of f64.
 const WINDOW_VALUES: usize = 1 << 20;
 /// Distinct values of an `obs` column listed in the summary (a column with more is no cell type).
@@ -617,6 +619,9 @@ pub fn pseudobulk(
         ));
     }
     let n_genes = layout.n_genes;
+    // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
+    check_pseudobulk_size(groups.conditions.len(), n_genes)
+        .map_err(|message| h5ad.error(&format!("obs/{}", options.condition_column), message))?;
     // Sums are condition-major (each condition's genes contiguous), like the matrix that results.
     let mut sums = vec![0f64; groups.conditions.len() * n_genes];
     let normalize = options.scale == Scale::NormalizeCounts;
@@ -739,6 +744,20 @@ pub fn pseudobulk(
     })
 }
 
+/// Whether a pseudobulk of `conditions` × `genes` (f64) fits in [`MAX_PSEUDOBULK_BYTES`]; if not, why.
+fn check_pseudobulk_size(conditions: usize, genes: usize) -> Result<(), String> {
+    let bytes = conditions as f64 * genes as f64 * 8.0;
+    if bytes > MAX_PSEUDOBULK_BYTES as f64 {
+        return Err(format!(
+            "{conditions} conditions × {genes} genes would need {:.1} GB for the pseudobulk, more than the {} GB \
+             the browser can give it; choose a column with fewer conditions, or pseudobulk a subset of the cells",
+            bytes / 1e9,
+            MAX_PSEUDOBULK_BYTES >> 30
+        ));
+    }
+    Ok(())
+}
+
 /// The end of the window of compressed rows (cells for CSR, genes for CSC) starting at `start`: as many as
 /// fit in [`WINDOW_VALUES`] stored values, at least one.
 fn window_end(indptr: &[usize], start: usize) -> usize {
@@ -822,4 +841,26 @@ pub fn n_cells_csv(pseudobulk: &Pseudobulk) -> String {
         &["condition", "n_cells"],
         pseudobulk.matrix.conditions().iter().zip(&pseudobulk.n_cells).map(|(c, n)| vec![c.name(), n.to_string()]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pseudobulk_too_large_to_hold_is_refused_before_allocation() {
+        assert!(check_pseudobulk_size(2_000, 20_000).is_ok());
+        let message = check_pseudobulk_size(400_000, 5_000).unwrap_err();
+        assert!(message.starts_with("400000 conditions × 5000 genes would need 16.0 GB"), "{message}");
+    }
+
+    #[test]
+    fn small_counts_use_the_same_logarithm_as_any_other() {
+        let mut scale = CellScale::new(1234.0, true);
+        for value in [0.0, 1.0, 3.0, 63.0, 64.0, 1000.0, 2.5, -1.0] {
+            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value}");
+            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value} again");
+        }
+        assert_eq!(CellScale::new(0.0, false).apply(7.5), 7.5);
+    }
 }

@@ -42,6 +42,13 @@ test("simulated demo runs and shows the engine's leaderboard", async ({ browser,
   await checkAgainstReference(page, "reference/demo_simulated_results.csv");
   const shown = await leaderboard(page);
   assert(Object.keys(shown).join() === "no_change,additive,mean,shrunk_additive_model", Object.keys(shown).join());
+  // The shipped model (0.7 × additive + noise) passes the integrity checks that apply to it.
+  const audits = await page.$$eval('[data-testid="audits"] tbody tr',
+    (rows) => rows.map((row) => ({ method: row.children[0].textContent, check: row.dataset.check, passed: row.dataset.passed })));
+  for (const check of ["spread", "mean shift", "genes", "conditions"]) {
+    const audit = audits.find((a) => a.method === "shrunk_additive_model" && a.check === check);
+    assert(audit?.passed === "true", `${check}: ${JSON.stringify(audits)}`);
+  }
   await screenshot(page, "demo-simulated");
   assert(externalRequests(page).length === 0, `external requests: ${externalRequests(page)}`);
   assert(page.errors.length === 0, `page errors: ${page.errors}`);
