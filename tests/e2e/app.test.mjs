@@ -1,6 +1,7 @@
 // End-to-end tests of the page in headless Chromium. Run by scripts/test.sh after `trunk build --release`:
 //   node tests/e2e/app.test.mjs      (E2E_ONLY=substring runs matching tests only)
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ROOT, assert, close, download, externalRequests, leaderboard, openPage, parseCsv, run, screenshot, test, waitForState,
@@ -476,6 +477,26 @@ test("a worker panic is reported with details to copy; the worker restarts and t
   await page.click('[data-testid="run"]');
   assert(await waitForState(page) === "done", "a run on the new worker completes");
   assert(JSON.stringify(await leaderboard(page)) === JSON.stringify(before), "and gives the same numbers");
+});
+
+test("a table too large for the browser is refused before it is read", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  // 800 MB, sparse on disk: the worker looks at the size only.
+  const dir = await mkdtemp(join(tmpdir(), "perturb-huge-"));
+  const path = join(dir, "cells_by_genes.csv");
+  await writeFile(path, "gene,ctrl\n");
+  await truncate(path, 800 * 1024 * 1024);
+  await page.setInputFiles('[data-testid="file-input"]', [path]);
+  const alert = '[data-file-name="cells_by_genes.csv"] [role="alert"]';
+  await page.waitForSelector(alert, { timeout: 30000 });
+  const text = await page.textContent(alert);
+  assert(text.startsWith("cells_by_genes.csv: the file is 0.8 GB, larger than the 768 MB a table can have here"), text);
+  await rm(dir, { recursive: true });
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("bad/good_data.csv")]);
+  await page.waitForSelector('[data-file-name="good_data.csv"] [data-testid="role"]');
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the page goes on");
 });
 
 test("files dropped on the drop zone are added", async ({ browser, origin }) => {
