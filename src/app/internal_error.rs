@@ -35,8 +35,8 @@ pub fn InternalError() -> impl IntoView {
     }
 }
 
-/// With `?debug` in the address, `window.perturbCheckDebugPanic()` makes the worker panic, so the end-to-end
-/// tests can check the recovery.
+/// With `?debug` in the address, `window.perturbCheckDebugPanic()` makes the worker panic and
+/// `window.perturbCheckDebugPagePanic()` the page itself, so the end-to-end tests can check what follows.
 pub fn expose_debug_hook() {
     let state = use_state();
     let search = window().location().search().unwrap_or_default();
@@ -46,4 +46,9 @@ pub fn expose_debug_hook() {
     let hook = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || request_debug_panic(state));
     let _ = js_sys::Reflect::set(&window(), &"perturbCheckDebugPanic".into(), hook.as_ref().unchecked_ref());
     hook.forget();
+    let page_hook = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| {
+        panic!("a panic of the page asked for (?debug), to test the message");
+    });
+    let _ = js_sys::Reflect::set(&window(), &"perturbCheckDebugPagePanic".into(), page_hook.as_ref().unchecked_ref());
+    page_hook.forget();
 }

@@ -477,6 +477,11 @@ test("a worker panic is reported with details to copy; the worker restarts and t
   await page.click('[data-testid="run"]');
   assert(await waitForState(page) === "done", "a run on the new worker completes");
   assert(JSON.stringify(await leaderboard(page)) === JSON.stringify(before), "and gives the same numbers");
+
+  // A panic of the page itself cannot be recovered from: it says so, with the details, instead of going dead.
+  await page.evaluate(() => { try { window.perturbCheckDebugPagePanic(); } catch (_) { /* the wasm trap */ } });
+  const text = await page.textContent('[data-testid="page-panic"]');
+  assert(text.includes("Reload the page") && text.includes("a panic of the page asked for"), text);
 });
 
 test("a table too large for the browser is refused before it is read", async ({ browser, origin }) => {
