@@ -177,7 +177,8 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
     let decimal_comma = delimiter != b',';
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text);
     let mut notices = Vec::new();
-    let mut latin1_names = false;
+    // The first name read as Latin-1: its line and how it reads.
+    let mut latin1_name: Option<(usize, String)> = None;
     let mut used_decimal_comma = false;
 
     let mut record = csv::ByteRecord::new();
@@ -194,7 +195,9 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
                     .iter()
                     .map(|field| {
                         let (name, was_latin1) = decode_name(field);
-                        latin1_names |= was_latin1;
+                        if was_latin1 && latin1_name.is_none() {
+                            latin1_name = Some((record.position().map_or(1, |p| p.line() as usize), name.clone()));
+                        }
                         name
                     })
                     .collect()
@@ -256,7 +259,9 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
         let first_value = usize::from(has_name);
         if has_name {
             let (name, was_latin1) = decode_name(record.get(0).unwrap_or_default());
-            latin1_names |= was_latin1;
+            if was_latin1 && latin1_name.is_none() {
+                latin1_name = Some((line, name.clone()));
+            }
             row_names.push(name);
         }
         for (index, field) in record.iter().enumerate().skip(first_value) {
@@ -313,10 +318,13 @@ pub fn read_table(file: &str, bytes: &[u8], options: &TableOptions) -> Result<Ra
             format!("the header has {} fields but the data rows have {width}", header.len()),
         ));
     };
-    if latin1_names {
+    if let Some((line, name)) = latin1_name {
         notices.push(Notice::warning(
             Some(file),
-            "some names are not UTF-8 and were read as Latin-1; check that gene and condition names look right",
+            format!(
+                "some names are not UTF-8 and were read as Latin-1 (the first on line {line}: '{name}'); check that \
+                 gene and condition names look right, or save the file as UTF-8"
+            ),
         ));
     }
     if used_decimal_comma {
@@ -409,5 +417,6 @@ mod tests {
         let table = read_table("t.csv", b"gene,ctrl\nG\xe9,1\n", &TableOptions::default()).unwrap();
         assert_eq!(table.row_names, ["G\u{e9}"]);
         assert_eq!(table.notices.len(), 1);
+        assert!(table.notices[0].message.contains("(the first on line 2: 'G\u{e9}')"), "{:?}", table.notices);
     }
 }
