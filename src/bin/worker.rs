@@ -24,7 +24,7 @@ thread_local! {
 }
 
 /// A file read, with what identifies that reading: the file's size and time (a replaced file re-reads) and, for
-/// h5ad, the pseudobulk choices asked for.
+/// h5ad, the pseudobulk choices it was made with.
 struct Cached {
     size: f64,
     time: f64,
@@ -144,8 +144,17 @@ fn load_h5ad(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>
 /// The loaded file for `id`, read now unless the cache holds this very file read the same way.
 fn loaded(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -> Result<(), String> {
     let (size, time) = (file.size(), file.last_modified());
+    // Asking for no particular choices takes the cached pseudobulk whatever it was made with; a new minimum of
+    // cells does not make a new pseudobulk.
     let cached = CACHE.with(|cache| {
-        cache.borrow().get(&id).is_some_and(|c| (c.size, c.time, c.cells.as_ref()) == (size, time, cells))
+        cache.borrow().get(&id).is_some_and(|c| {
+            let same_choices = match (cells, &c.cells) {
+                (None, _) => true,
+                (Some(asked), Some(made)) => asked.same_pseudobulk(made),
+                (Some(_), None) => false,
+            };
+            (c.size, c.time) == (size, time) && same_choices
+        })
     });
     if !cached {
         let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
@@ -155,7 +164,13 @@ fn loaded(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -
             check_text_size(name, file.size() as u64).map_err(|error| error.to_string())?;
             load_file(name, &read_bytes(file)?).map_err(|error| error.to_string())?
         };
-        CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, cells: cells.cloned(), loaded }));
+        // The choices the pseudobulk was made with (the detected ones when none were asked for), so that a
+        // run asking for those very choices does not read the file again.
+        let cells = match &loaded {
+            LoadedFile::Cells(data) => Some(data.options.clone()),
+            _ => None,
+        };
+        CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, cells, loaded }));
     }
     Ok(())
 }

@@ -123,6 +123,11 @@ pub struct PseudobulkOptions {
 }
 
 impl PseudobulkOptions {
+    /// Whether both choices make the same pseudobulk (the minimum of cells only flags conditions).
+    pub fn same_pseudobulk(&self, other: &PseudobulkOptions) -> bool {
+        PseudobulkOptions { min_cells: 0, ..self.clone() } == PseudobulkOptions { min_cells: 0, ..other.clone() }
+    }
+
     /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns and, when a
     /// cell-type / cell-line column has several values, the cells of its most common value (cells of
     /// different types are not pooled).
