@@ -860,6 +860,23 @@ mod tests {
     }
 
     #[test]
+    fn only_the_minimum_of_cells_keeps_the_same_pseudobulk() {
+        let options = PseudobulkOptions {
+            matrix: "X".into(),
+            scale: Scale::AsIs,
+            condition_column: "condition".into(),
+            gene_column: "index".into(),
+            cell_type: None,
+            min_cells: 10,
+            rules: ConditionRules::default(),
+        };
+        assert!(options.same_pseudobulk(&PseudobulkOptions { min_cells: 50, ..options.clone() }));
+        assert!(!options.same_pseudobulk(&PseudobulkOptions { scale: Scale::NormalizeCounts, ..options.clone() }));
+        let within = PseudobulkOptions { cell_type: Some(("cell_line".into(), "K562".into())), ..options.clone() };
+        assert!(!options.same_pseudobulk(&within));
+    }
+
+    #[test]
     fn small_counts_use_the_same_logarithm_as_any_other() {
         let mut scale = CellScale::new(1234.0, true);
         for value in [0.0, 1.0, 3.0, 63.0, 64.0, 1000.0, 2.5, -1.0] {
