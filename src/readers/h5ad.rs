@@ -365,7 +365,7 @@ impl H5ad {
             return Err(self.error(
                 frame,
                 "is a table of records, the layout of anndata before 0.7: open the file in Python and write it \
-                 again with a current anndata (`anndata.read_h5ad(path).write_h5ad(new_path)`)",
+                 again with a current anndata: anndata.read_h5ad(path).write_h5ad(new_path)",
             ));
         }
         self.file
