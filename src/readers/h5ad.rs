@@ -30,6 +30,9 @@ const MAX_PSEUDOBULK_BYTES: u64 = 1 << 30;
 const WINDOW_VALUES: usize = 1 << 20;
 /// Distinct values of an `obs` column listed in the summary (a column with more is no cell type).
 const MAX_LISTED_VALUES: usize = 200;
+/// The most values of a dataset read whole (an `obs` / `var` column, `indptr`): 2^28, 2 GiB of 8-byte values,
+/// a size no 32-bit multiplication overflows.
+const MAX_WHOLE_ELEMENTS: u64 = 1 << 28;
 /// Values looked at to tell counts from log-normalised data.
 const SCALE_SAMPLE: usize = 100_000;
 /// `obs` columns that hold conditions, in order of preference.
@@ -314,14 +317,12 @@ impl H5ad {
         self.frame(frame)?;
         let categorical = |categories_key: String, codes_key: String| -> Result<CodedColumn, InputError> {
             let categories = self
-                .file
-                .dataset(&categories_key)
-                .and_then(|dataset| dataset.read_string())
+                .checked_dataset(&categories_key, true)?
+                .read_string()
                 .map_err(|error| self.hdf5_error(&categories_key, error))?;
             let codes = self
-                .file
-                .dataset(&codes_key)
-                .and_then(|dataset| dataset.read_i64())
+                .checked_dataset(&codes_key, true)?
+                .read_i64()
                 .map_err(|error| self.hdf5_error(&codes_key, error))?;
             let codes = codes
                 .into_iter()
@@ -344,7 +345,9 @@ impl H5ad {
         if self.file.dataset(&legacy_categories).is_ok() {
             return categorical(legacy_categories, key);
         }
-        let values = dataset.read_string().map_err(|_| self.error(&key, "is not a text column"))?;
+        drop(dataset);
+        let values =
+            self.checked_dataset(&key, true)?.read_string().map_err(|_| self.error(&key, "is not a text column"))?;
         let mut categories: Vec<String> = Vec::new();
         let mut position: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let codes = values
@@ -419,15 +422,11 @@ impl H5ad {
 
     /// Whether the first stored values are all non-negative integers.
     fn looks_like_counts(&self, layout: &MatrixLayout) -> Result<bool, InputError> {
-        let (key, dataset) = match layout.encoding {
-            MatrixEncoding::Dense => (layout.path.clone(), self.file.dataset(&layout.path)),
-            _ => {
-                let key = format!("{}/data", layout.path);
-                let dataset = self.file.dataset(&key);
-                (key, dataset)
-            }
+        let key = match layout.encoding {
+            MatrixEncoding::Dense => layout.path.clone(),
+            _ => format!("{}/data", layout.path),
         };
-        let dataset = dataset.map_err(|error| self.hdf5_error(&key, error))?;
+        let dataset = self.checked_dataset(&key, false)?;
         let rows = dataset.shape().map_err(|error| self.hdf5_error(&key, error))?.first().copied().unwrap_or(0);
         let width = if layout.encoding == MatrixEncoding::Dense { layout.n_genes.max(1) } else { 1 };
         let sample_rows = ((SCALE_SAMPLE / width).max(1) as u64).min(rows);
@@ -438,17 +437,34 @@ impl H5ad {
     /// A dataset kept open while it is read window by window (its chunk cache keeps the chunk two windows
     /// share, so it is decompressed once).
     fn stored(&self, key: String) -> Result<Stored<'_>, InputError> {
-        let dataset = self.file.dataset(&key).map_err(|error| self.hdf5_error(&key, error))?;
+        let dataset = self.checked_dataset(&key, false)?;
         Ok(Stored { h5ad: self, key, dataset })
     }
 
-    fn read_indices(&self, key: &str, start: usize, count: usize) -> Result<Vec<i64>, InputError> {
-        self.stored(key.to_string())?.indices(start, count)
+    /// Opens dataset `key` after checking its shape: a corrupt shape (one whose size overflows) is an error,
+    /// and a dataset read `whole` (a column, `indptr`) must fit in [`MAX_WHOLE_ELEMENTS`].
+    fn checked_dataset(&self, key: &str, whole: bool) -> Result<hdf5_pure::Dataset, InputError> {
+        let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
+        let shape = dataset.shape().map_err(|error| self.hdf5_error(key, error))?;
+        let elements = shape.iter().try_fold(1u64, |product, &dimension| product.checked_mul(dimension));
+        match elements {
+            Some(elements) if elements.checked_mul(16).is_some() && !(whole && elements > MAX_WHOLE_ELEMENTS) => {
+                Ok(dataset)
+            }
+            Some(elements) if elements.checked_mul(16).is_some() => Err(self.error(
+                key,
+                format!("has {elements} values, more than this page can read at once: is the file corrupt?"),
+            )),
+            _ => Err(self.error(key, format!("has an impossible shape {shape:?}: the file is corrupt"))),
+        }
     }
 
     fn read_indptr(&self, layout: &MatrixLayout, length: usize) -> Result<Vec<usize>, InputError> {
         let key = format!("{}/indptr", layout.path);
-        let values = self.read_indices(&key, 0, length)?;
+        let values = self
+            .checked_dataset(&key, true)?
+            .read_i64_rows(0, length as u64)
+            .map_err(|error| self.hdf5_error(&key, error))?;
         if values.len() != length {
             return Err(self.error(&key, format!("has {} entries, the shape needs {length}", values.len())));
         }
