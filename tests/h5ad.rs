@@ -268,7 +268,13 @@ fn inputs_found_by_fuzzing_give_messages() {
             pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &mut |_, _| true)
         });
         match outcome {
-            Err(error) => assert!(error.to_string().starts_with(&name), "{error}"),
+            Err(error) => {
+                let error = error.to_string();
+                assert!(error.starts_with(&name), "{error}");
+                if name == "indptr_past_data.h5ad" {
+                    assert!(error.contains("but indptr points to") || error.contains("the matrix is corrupt"), "{error}");
+                }
+            }
             // The fuzzer also changed some counts, so only the shape is known.
             Ok(result) => {
                 assert_eq!(name, "overflow_dataspace.h5ad");

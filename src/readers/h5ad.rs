@@ -490,11 +490,51 @@ struct Stored<'a> {
 
 impl Stored<'_> {
     fn values(&self, start: usize, count: usize) -> Result<Vec<f64>, InputError> {
-        self.dataset.read_f64_rows(start as u64, count as u64).map_err(|error| self.h5ad.hdf5_error(&self.key, error))
+        let values = self
+            .dataset
+            .read_f64_rows(start as u64, count as u64)
+            .map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
+        self.whole_window(values, count)
     }
 
     fn indices(&self, start: usize, count: usize) -> Result<Vec<i64>, InputError> {
-        self.dataset.read_i64_rows(start as u64, count as u64).map_err(|error| self.h5ad.hdf5_error(&self.key, error))
+        let values = self
+            .dataset
+            .read_i64_rows(start as u64, count as u64)
+            .map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
+        self.whole_window(values, count)
+    }
+
+    /// The values of a window of `rows` rows, unless the dataset ended before it did.
+    fn whole_window<T>(&self, values: Vec<T>, rows: usize) -> Result<Vec<T>, InputError> {
+        let shape = self.dataset.shape().map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
+        let expected = shape.iter().skip(1).fold(rows as u64, |product, &dimension| product.saturating_mul(dimension));
+        if values.len() as u64 != expected {
+            return Err(self.h5ad.error(
+                &self.key,
+                format!("ends after {} of the {expected} values asked for: the matrix is corrupt", values.len()),
+            ));
+        }
+        Ok(values)
+    }
+
+    /// Its first dimension (values for `data` / `indices`).
+    fn rows(&self) -> Result<usize, InputError> {
+        let shape = self.dataset.shape().map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
+        Ok(shape.first().copied().unwrap_or(0) as usize)
+    }
+
+    /// Checks that `indptr` points inside this dataset.
+    fn holds(&self, indptr: &[usize]) -> Result<(), InputError> {
+        let stored = indptr.last().copied().unwrap_or(0);
+        let rows = self.rows()?;
+        if stored > rows {
+            return Err(self.h5ad.error(
+                &self.key,
+                format!("holds {rows} values but indptr points to {stored}: the matrix is corrupt"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -673,6 +713,8 @@ pub fn pseudobulk(
             let indptr = h5ad.read_indptr(&layout, layout.n_cells + 1)?;
             let data_set = h5ad.stored(format!("{}/data", layout.path))?;
             let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
+            data_set.holds(&indptr)?;
+            indices_set.holds(&indptr)?;
             let mut cell = 0;
             while cell < layout.n_cells {
                 if !on_progress(cell, layout.n_cells) {
@@ -703,6 +745,8 @@ pub fn pseudobulk(
             let indptr = h5ad.read_indptr(&layout, n_genes + 1)?;
             let data_set = h5ad.stored(format!("{}/data", layout.path))?;
             let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
+            data_set.holds(&indptr)?;
+            indices_set.holds(&indptr)?;
             // Counts are normalised by each cell's total over all genes: one pass for the totals first.
             let passes = if normalize { 2 } else { 1 };
             let mut totals = vec![0f64; if normalize { layout.n_cells } else { 0 }];
