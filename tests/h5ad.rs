@@ -272,7 +272,10 @@ fn inputs_found_by_fuzzing_give_messages() {
                 let error = error.to_string();
                 assert!(error.starts_with(&name), "{error}");
                 if name == "indptr_past_data.h5ad" {
-                    assert!(error.contains("but indptr points to") || error.contains("the matrix is corrupt"), "{error}");
+                    assert!(
+                        error.contains("but indptr points to") || error.contains("the matrix is corrupt"),
+                        "{error}"
+                    );
                 }
             }
             // The fuzzer also changed some counts, so only the shape is known.

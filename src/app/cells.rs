@@ -36,12 +36,7 @@ pub fn cancel_reading(state: AppState, id: u32) {
     }
     state.files.update(|files| {
         if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
-            entry.reading = None;
-            match &entry.summary {
-                // Back to the choices of the pseudobulk on show.
-                Some(summary) => entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone()),
-                None => entry.error = Some("Reading cancelled. Remove the file and add it again to retry.".into()),
-            }
+            entry.stop_reading("Reading cancelled. Remove the file and add it again to retry.");
         }
     });
     read_again(state, Some(id));

@@ -31,6 +31,18 @@ pub struct FileEntry {
     pub peak_memory: f64,
 }
 
+impl FileEntry {
+    /// Ends a reading that will not finish: a file read before keeps its last summary (and the choices it
+    /// was made with); a new one gets `why` as its error.
+    pub fn stop_reading(&mut self, why: &str) {
+        self.reading = None;
+        match &self.summary {
+            Some(summary) => self.cells = summary.cells.as_ref().map(|cells| cells.options.clone()),
+            None => self.error = Some(why.to_string()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunState {
     Idle,

@@ -59,22 +59,29 @@ pub fn start(state: AppState) {
     WORKER.with(|slot| *slot.borrow_mut() = Some(worker));
 }
 
-/// After a crash of the worker (a defect): keeps what the page shows, starts a new worker, asks again for
-/// the files it was reading, and offers the details to report.
+/// After a crash of the worker (a defect): keeps what the page shows, starts a new worker and offers the
+/// details to report. Files being read are not asked for again (one of them may be what crashed it): a file
+/// read before keeps its last summary, a new one says to add it again.
 fn crashed(state: AppState, details: String) {
     let browser = window().navigator().user_agent().unwrap_or_default();
-    state.internal_error.set(Some(format!(
-        "{details}\nPerturb Check {} ({})\nBrowser: {browser}",
-        env!("CARGO_PKG_VERSION"),
-        option_env!("PERTURB_CHECK_COMMIT").unwrap_or("commit unknown")
-    )));
+    state
+        .internal_error
+        .set(Some(format!("{details}\nPerturb Check {}\nBrowser: {browser}", env!("CARGO_PKG_VERSION"))));
     restart(state);
     if matches!(state.run_state.get_untracked(), RunState::Running { .. }) {
         state.run_state.set(RunState::Error(
             "the analysis stopped on an internal error (see above); your files and settings are kept: run again".into(),
         ));
     }
-    read_again(state, None);
+    state.files.update(|files| {
+        for entry in files.iter_mut() {
+            if entry.reading.is_some() || (entry.summary.is_none() && entry.error.is_none()) {
+                entry.stop_reading(
+                    "the reading stopped on an internal error (see above); remove the file and add it again to retry",
+                );
+            }
+        }
+    });
 }
 
 /// Asks the (new) worker again for every file whose reading had not finished, except `except`.
