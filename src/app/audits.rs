@@ -17,7 +17,7 @@ pub fn AuditsPanel() -> impl IntoView {
                     0 => "Every check passed.".to_string(),
                     n => format!("{n} check(s) failed: read them before trusting those methods' numbers."),
                 }}</p>
-                <table>
+                <div class="table-scroll"><table>
                     <thead><tr><th>"Method"</th><th>"Check"</th><th>"Result"</th><th>"Details"</th></tr></thead>
                     <tbody>
                         {move || audits().into_iter().map(|audit| {
@@ -35,7 +35,7 @@ pub fn AuditsPanel() -> impl IntoView {
                             }
                         }).collect_view()}
                     </tbody>
-                </table>
+                </table></div>
             </section>
         </Show>
     }
