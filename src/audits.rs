@@ -96,7 +96,7 @@ pub fn audit_predictions(
             }
         }
 
-        // The prediction's perturbations that the data hold, as changes from the observed control.
+        // The prediction's perturbations that the data hold: (prediction column, data column).
         let columns: Vec<(usize, usize)> = (0..matrix.n_conditions())
             .filter(|&c| matrix.conditions()[c] != Condition::Control)
             .filter_map(|c| data.condition_position(&matrix.conditions()[c]).map(|d| (c, d)))
