@@ -404,8 +404,10 @@ pub fn run_analysis(
             seed: prediction.seed,
             genes: align_genes(&prediction.matrix, data),
         })
-        .collect();
-    let audits = audit_predictions(data, &result.gene_set, predictions, &result.rows, &result.not_predicted);
+        .collect::<Vec<_>>();
+    let alignments: Vec<GeneAlignment> = prediction_reports.iter().map(|report| report.genes).collect();
+    let audits =
+        audit_predictions(data, &result.gene_set, predictions, &alignments, &result.rows, &result.not_predicted);
     let interactions = result.interactions;
     if let Some(inputs) = &interactions {
         let skipped: Vec<String> = inputs.scores.skipped.iter().map(|double| double.name()).collect();

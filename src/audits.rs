@@ -9,7 +9,7 @@ use crate::benchmark::NotPredicted;
 use crate::conditions::Condition;
 use crate::expression::ExpressionMatrix;
 use crate::metrics::pearson;
-use crate::predictions::{align_genes, Prediction};
+use crate::predictions::{GeneAlignment, Prediction};
 use crate::results_table::ResultRow;
 use crate::summary::quantile;
 use serde::{Deserialize, Serialize};
@@ -36,12 +36,13 @@ pub struct Audit {
     pub message: String,
 }
 
-/// The audits of every uploaded prediction. `gene_set` indexes the data's genes; `rows` and `not_predicted`
-/// are the run's.
+/// The audits of every uploaded prediction, with how its genes met the data's (`alignments`, in the same
+/// order). `gene_set` indexes the data's genes; `rows` and `not_predicted` are the run's.
 pub fn audit_predictions(
     data: &ExpressionMatrix,
     gene_set: &[usize],
     predictions: &[Prediction],
+    alignments: &[GeneAlignment],
     rows: &[ResultRow],
     not_predicted: &[NotPredicted],
 ) -> Vec<Audit> {
@@ -58,7 +59,7 @@ pub fn audit_predictions(
         })
         .collect();
     let mut audits = Vec::new();
-    for prediction in predictions {
+    for (prediction, alignment) in predictions.iter().zip(alignments) {
         let matrix = &prediction.matrix;
         let audit = |check: &str, passed: bool, message: String| Audit {
             method: prediction.method.clone(),
@@ -172,7 +173,6 @@ pub fn audit_predictions(
             }
         }
 
-        let alignment = align_genes(matrix, data);
         let genes_passed = alignment.missing == 0;
         audits.push(audit(
             "genes",
