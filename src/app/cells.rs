@@ -194,7 +194,7 @@ pub fn CellsPanel(id: u32) -> impl IntoView {
         };
         let few: Vec<String> = cells.few_cells(min_cells).iter().map(|(c, _)| c.clone()).collect();
         let summary_line = format!(
-            "{} conditions · {} with fewer than {min_cells} cells · {} labels left out",
+            "{} conditions · {} with fewer than {min_cells} cells · {} label(s) left out",
             cells.conditions.len(),
             few.len(),
             cells.excluded.len()
