@@ -318,10 +318,12 @@ impl H5ad {
         let categorical = |categories_key: String, codes_key: String| -> Result<CodedColumn, InputError> {
             let categories = self
                 .checked_dataset(&categories_key, true)?
+                .0
                 .read_string()
                 .map_err(|error| self.hdf5_error(&categories_key, error))?;
             let codes = self
                 .checked_dataset(&codes_key, true)?
+                .0
                 .read_i64()
                 .map_err(|error| self.hdf5_error(&codes_key, error))?;
             let codes = codes
@@ -347,7 +349,7 @@ impl H5ad {
         }
         drop(dataset);
         let values =
-            self.checked_dataset(&key, true)?.read_string().map_err(|_| self.error(&key, "is not a text column"))?;
+            self.checked_dataset(&key, true)?.0.read_string().map_err(|_| self.error(&key, "is not a text column"))?;
         let mut categories: Vec<String> = Vec::new();
         let mut position: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let codes = values
@@ -426,8 +428,8 @@ impl H5ad {
             MatrixEncoding::Dense => layout.path.clone(),
             _ => format!("{}/data", layout.path),
         };
-        let dataset = self.checked_dataset(&key, false)?;
-        let rows = dataset.shape().map_err(|error| self.hdf5_error(&key, error))?.first().copied().unwrap_or(0);
+        let (dataset, shape) = self.checked_dataset(&key, false)?;
+        let rows = shape.first().copied().unwrap_or(0);
         let width = if layout.encoding == MatrixEncoding::Dense { layout.n_genes.max(1) } else { 1 };
         let sample_rows = ((SCALE_SAMPLE / width).max(1) as u64).min(rows);
         let values = dataset.read_f64_rows(0, sample_rows).map_err(|error| self.hdf5_error(&key, error))?;
@@ -437,19 +439,19 @@ impl H5ad {
     /// A dataset kept open while it is read window by window (its chunk cache keeps the chunk two windows
     /// share, so it is decompressed once).
     fn stored(&self, key: String) -> Result<Stored<'_>, InputError> {
-        let dataset = self.checked_dataset(&key, false)?;
-        Ok(Stored { h5ad: self, key, dataset })
+        let (dataset, shape) = self.checked_dataset(&key, false)?;
+        Ok(Stored { h5ad: self, key, dataset, shape })
     }
 
     /// Opens dataset `key` after checking its shape: a corrupt shape (one whose size overflows) is an error,
-    /// and a dataset read `whole` (a column, `indptr`) must fit in [`MAX_WHOLE_ELEMENTS`].
-    fn checked_dataset(&self, key: &str, whole: bool) -> Result<hdf5_pure::Dataset, InputError> {
+    /// and a dataset read `whole` (a column, `indptr`) must fit in [`MAX_WHOLE_ELEMENTS`]. Returns the shape too.
+    fn checked_dataset(&self, key: &str, whole: bool) -> Result<(hdf5_pure::Dataset, Vec<u64>), InputError> {
         let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
         let shape = dataset.shape().map_err(|error| self.hdf5_error(key, error))?;
         let elements = shape.iter().try_fold(1u64, |product, &dimension| product.checked_mul(dimension));
         match elements {
             Some(elements) if elements.checked_mul(16).is_some() && !(whole && elements > MAX_WHOLE_ELEMENTS) => {
-                Ok(dataset)
+                Ok((dataset, shape))
             }
             Some(elements) if elements.checked_mul(16).is_some() => Err(self.error(
                 key,
@@ -463,6 +465,7 @@ impl H5ad {
         let key = format!("{}/indptr", layout.path);
         let values = self
             .checked_dataset(&key, true)?
+            .0
             .read_i64_rows(0, length as u64)
             .map_err(|error| self.hdf5_error(&key, error))?;
         if values.len() != length {
@@ -486,6 +489,8 @@ struct Stored<'a> {
     h5ad: &'a H5ad,
     key: String,
     dataset: hdf5_pure::Dataset,
+    /// Its dimensions, read once when it was opened.
+    shape: Vec<u64>,
 }
 
 impl Stored<'_> {
@@ -507,8 +512,8 @@ impl Stored<'_> {
 
     /// The values of a window of `rows` rows, unless the dataset ended before it did.
     fn whole_window<T>(&self, values: Vec<T>, rows: usize) -> Result<Vec<T>, InputError> {
-        let shape = self.dataset.shape().map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
-        let expected = shape.iter().skip(1).fold(rows as u64, |product, &dimension| product.saturating_mul(dimension));
+        let expected =
+            self.shape.iter().skip(1).fold(rows as u64, |product, &dimension| product.saturating_mul(dimension));
         if values.len() as u64 != expected {
             return Err(self.h5ad.error(
                 &self.key,
@@ -518,17 +523,12 @@ impl Stored<'_> {
         Ok(values)
     }
 
-    /// Its first dimension (values for `data` / `indices`).
-    fn rows(&self) -> Result<usize, InputError> {
-        let shape = self.dataset.shape().map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
-        Ok(shape.first().copied().unwrap_or(0) as usize)
-    }
-
     /// Checks that `indptr` points inside this dataset.
     fn holds(&self, indptr: &[usize]) -> Result<(), InputError> {
         let stored = indptr.last().copied().unwrap_or(0);
-        let rows = self.rows()?;
-        if stored > rows {
+        // Its first dimension: the values of `data` / `indices`.
+        let rows = self.shape.first().copied().unwrap_or(0);
+        if stored as u64 > rows {
             return Err(self.h5ad.error(
                 &self.key,
                 format!("holds {rows} values but indptr points to {stored}: the matrix is corrupt"),
