@@ -3,6 +3,7 @@
 //! Prints the seconds, the MB/s of file read and the windows reported. BENCHMARKS.md records the results;
 //! the browser's numbers come from tests/e2e/bench-h5ad.mjs.
 
+use perturb_check::conditions::ConditionRules;
 use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
 use std::time::Instant;
 
@@ -16,7 +17,7 @@ fn main() {
     let options = PseudobulkOptions::detected(&summary);
     let opened = start.elapsed().as_secs_f64();
     let mut windows = 0;
-    let result = pseudobulk(&h5ad, &options, &mut |_, _| {
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {
         windows += 1;
         true
     })

@@ -13,18 +13,17 @@ use crate::benchmark::{
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice};
-use crate::expression::{data_from_table, preview, ExpressionMatrix, Orientation};
-use crate::inspect::{FileRole, LoadedFile};
+use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
+use crate::inspect::{CellData, FileRole, LoadedFile};
 use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
 use crate::predictions::{
-    align_genes, method_name_from_file, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName,
-    Prediction,
+    align_genes, method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
 };
-use crate::readers::base_name;
 use crate::readers::embedding::Embedding;
 use crate::readers::h5ad::PseudobulkOptions;
 use crate::readers::prediction_json::write_paper_format;
 use crate::readers::split_json::read_split;
+use crate::readers::{base_name, folder_of};
 use crate::results_table::ResultRow;
 use crate::splits::{uploaded_split, Split, SplitLabel};
 use crate::summary::{summarize, BootstrapSettings, Comparison, MethodSummary};
@@ -45,14 +44,6 @@ pub struct InputFile {
     /// For cells (h5ad): the choices its pseudobulk is made with; `None` takes those detected.
     #[serde(default)]
     pub cells: Option<PseudobulkOptions>,
-}
-
-impl InputFile {
-    fn folder(&self) -> Option<&str> {
-        let mut parts = self.name.rsplit(['/', '\\']);
-        parts.next();
-        parts.next()
-    }
 }
 
 /// Settings of a run.
@@ -196,6 +187,25 @@ fn expect_json<'a>(file: &InputFile, loaded: &'a LoadedFile) -> Result<&'a [u8],
     }
 }
 
+/// The pseudobulk of an h5ad file, which must have been made under the run's condition rules (the worker
+/// reads a file again when they change).
+fn cells_pseudobulk<'a>(
+    file: &InputFile,
+    cells: &'a CellData,
+    rules: &ConditionRules,
+) -> Result<&'a ExpressionMatrix, InputError> {
+    if cells.rules != *rules {
+        return Err(InputError::new(
+            &file.name,
+            Location::File,
+            ErrorKind::Unsupported,
+            "this file was pseudobulked under other condition rules (control labels): read it again with the \
+             current ones",
+        ));
+    }
+    Ok(&cells.pseudobulk.matrix)
+}
+
 /// The gene-names file for a paper-format prediction (see the module documentation).
 fn gene_names_for<'a>(
     prediction: &InputFile,
@@ -206,7 +216,7 @@ fn gene_names_for<'a>(
     let stem = base_name(&prediction.name);
     if let Some(prefix) = stem.strip_suffix("all_predictions") {
         let wanted = format!("{prefix}gene_names");
-        let same_folder = |file: &InputFile| file.folder() == prediction.folder();
+        let same_folder = |file: &InputFile| folder_of(&file.name) == folder_of(&prediction.name);
         if let Some(found) = gene_files.iter().find(|(file, _)| base_name(&file.name) == wanted && same_folder(file)) {
             return Some(found);
         }
@@ -270,7 +280,11 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         };
     let (data, mut notices) = match data_loaded {
         // Cells were pseudobulked when the file was read.
-        LoadedFile::Cells(cells) => (cells.pseudobulk.matrix.clone(), cells.pseudobulk.notices.clone()),
+        LoadedFile::Cells(cells) => {
+            let matrix = cells_pseudobulk(data_file, cells, rules)?;
+            require_control(&data_file.name, matrix, &cells.condition_labels(), rules)?;
+            (matrix.clone(), cells.pseudobulk.notices.clone())
+        }
         _ => {
             let loaded =
                 data_from_table(&data_file.name, expect_table(data_file, data_loaded)?, rules, settings.orientation)?;
@@ -279,26 +293,20 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
     };
 
     let mut predictions: Vec<Prediction> = Vec::new();
-    let mut taken: Vec<MethodName> = Vec::new();
-    for (file, loaded_file) in files.iter().filter(|(file, _)| file.role == FileRole::Predictions) {
-        let name = match &file.method {
-            Some(method) if !method.trim().is_empty() => {
-                MethodName { method: method.trim().to_string(), seed: file.seed }
-            }
-            _ => {
-                let mut name = method_name_from_file(&file.name, file.folder(), &taken);
-                name.seed = file.seed.or(name.seed);
-                name
-            }
-        };
-        taken.push(name.clone());
+    let prediction_files: Vec<&(InputFile, &LoadedFile)> =
+        files.iter().filter(|(file, _)| file.role == FileRole::Predictions).collect();
+    let requests: Vec<NameRequest<'_>> = prediction_files
+        .iter()
+        .map(|(file, _)| NameRequest { file: &file.name, method: file.method.as_deref(), seed: file.seed })
+        .collect();
+    for ((file, loaded_file), name) in prediction_files.into_iter().zip(method_names(&requests)) {
         let prediction = match loaded_file {
             // Predicted cells (cell-eval style), pseudobulked the same way as data.
             LoadedFile::Cells(cells) => Prediction {
                 method: name.method,
                 seed: name.seed,
                 file: file.name.clone(),
-                matrix: cells.pseudobulk.matrix.clone(),
+                matrix: cells_pseudobulk(file, cells, rules)?.clone(),
                 notices: vec![],
             },
             LoadedFile::Table(table) => {

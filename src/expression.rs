@@ -335,21 +335,37 @@ pub fn data_from_table(
             ),
         ));
     }
-    if loaded.matrix.control().is_none() {
-        let names = loaded.matrix.condition_names();
-        return Err(InputError::new(
-            file,
-            Location::File,
-            ErrorKind::NoControl,
-            format!(
-                "no control condition: expected one named {} (found {}); if your control has another label, set it \
-                 as the control label",
-                rules.control_labels.join(", "),
-                preview(&names)
-            ),
-        ));
-    }
+    require_control(file, &loaded.matrix, &loaded.matrix.condition_names(), rules)?;
     Ok(loaded)
+}
+
+/// Expression data need a control condition. When none was recognised, the error names the control labels in
+/// force and the condition labels found (`found`, as the file writes them), and says where to add the right one.
+pub fn require_control(
+    file: &str,
+    data: &ExpressionMatrix,
+    found: &[String],
+    rules: &ConditionRules,
+) -> Result<(), InputError> {
+    match data.control() {
+        Some(_) => Ok(()),
+        None => Err(no_control(file, found, rules)),
+    }
+}
+
+/// The error for expression data with no recognised control (see [`require_control`]).
+pub fn no_control(file: &str, found: &[String], rules: &ConditionRules) -> InputError {
+    InputError::new(
+        file,
+        Location::File,
+        ErrorKind::NoControl,
+        format!(
+            "no control condition: expected one named {} (found {}); if your control has another label, add it to \
+             the control labels in Settings or pick it on the file's card",
+            rules.control_labels.join(", "),
+            preview(found)
+        ),
+    )
 }
 
 #[cfg(test)]

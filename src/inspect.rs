@@ -4,15 +4,16 @@
 //! ```
 //! use perturb_check::conditions::ConditionRules;
 //! use perturb_check::inspect::{inspect, load_file, FileRole};
-//! let loaded = load_file("data.csv", b"gene,ctrl,KLF1+ctrl\nKLF1,1,2\n").unwrap();
-//! let summary = inspect("data.csv", &loaded, &ConditionRules::default());
+//! let rules = ConditionRules::default();
+//! let loaded = load_file("data.csv", b"gene,ctrl,KLF1+ctrl\nKLF1,1,2\n", &rules).unwrap();
+//! let summary = inspect("data.csv", &loaded, &rules);
 //! assert_eq!(summary.role, FileRole::Data);
 //! assert_eq!(summary.control_label.as_deref(), Some("ctrl"));
 //! ```
 
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::error::{InputError, Notice};
-use crate::expression::{detect_orientation, Orientation};
+use crate::expression::{detect_orientation, no_control, Orientation};
 use crate::readers::h5ad::{pseudobulk, H5ad, H5adSummary, Pseudobulk, PseudobulkOptions};
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::readers::{decompress, strip_bom};
@@ -68,6 +69,42 @@ impl FileRole {
     }
 }
 
+/// A file's role as the user sees it: the role [`inspect`] guessed from its content (`None` until it is read)
+/// and the one the user chose, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleChoice {
+    pub guessed: Option<FileRole>,
+    pub chosen: Option<FileRole>,
+}
+
+/// The roles of files in the order they were added. A chosen role is kept. A guessed one too, except that one
+/// file is the data: a file guessed as data while another is the data (chosen anywhere, or guessed before it)
+/// is read as predictions. The page and a native run both take their roles from here.
+///
+/// ```
+/// use perturb_check::inspect::{resolve_roles, FileRole::*, RoleChoice};
+/// let guessed = |role| RoleChoice { guessed: Some(role), chosen: None };
+/// assert_eq!(resolve_roles(&[guessed(Data), guessed(Data)]), [Some(Data), Some(Predictions)]);
+/// let chosen_second = [guessed(Data), RoleChoice { guessed: Some(Predictions), chosen: Some(Data) }];
+/// assert_eq!(resolve_roles(&chosen_second), [Some(Predictions), Some(Data)]);
+/// ```
+pub fn resolve_roles(files: &[RoleChoice]) -> Vec<Option<FileRole>> {
+    let chosen_data = files.iter().any(|file| file.chosen == Some(FileRole::Data));
+    let mut data_taken = chosen_data;
+    files
+        .iter()
+        .map(|file| match (file.chosen, file.guessed) {
+            (Some(role), _) => Some(role),
+            (None, Some(FileRole::Data)) if data_taken => Some(FileRole::Predictions),
+            (None, Some(FileRole::Data)) => {
+                data_taken = true;
+                Some(FileRole::Data)
+            }
+            (None, guessed) => guessed,
+        })
+        .collect()
+}
+
 /// A file read once and kept: a numeric table, JSON text, or cells already pseudobulked.
 #[derive(Clone, Debug)]
 pub enum LoadedFile {
@@ -78,36 +115,56 @@ pub enum LoadedFile {
     Cells(Box<CellData>),
 }
 
-/// An h5ad file's summary, the choices its pseudobulk was made with, and the pseudobulk.
+/// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, and the pseudobulk.
 #[derive(Clone, Debug)]
 pub struct CellData {
     pub summary: H5adSummary,
     pub options: PseudobulkOptions,
+    pub rules: ConditionRules,
     pub pseudobulk: Pseudobulk,
+}
+
+impl CellData {
+    /// The condition labels as the file writes them (the values of the condition column).
+    pub fn condition_labels(&self) -> Vec<String> {
+        self.summary
+            .obs_columns
+            .iter()
+            .find(|column| column.name == self.options.condition_column)
+            .map(|column| column.values.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether asking for `options` (`None`: whatever was made) under `rules` would make this very pseudobulk
+    /// again (a new minimum of cells only flags conditions).
+    pub fn made_as(&self, options: Option<&PseudobulkOptions>, rules: &ConditionRules) -> bool {
+        self.rules == *rules && options.is_none_or(|asked| asked.same_pseudobulk(&self.options))
+    }
 }
 
 /// The first bytes of every HDF5 file.
 pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
 
 /// Pseudobulks an opened h5ad file with `options`, or with the detected choices (`X` on its detected scale,
-/// the detected condition and gene columns) when there are none. `on_progress(done, total)` returning `false`
-/// cancels.
+/// the detected condition and gene columns) when there are none, reading condition labels with `rules`.
+/// `on_progress(done, total)` returning `false` cancels.
 pub fn load_cells(
     h5ad: &H5ad,
     options: Option<&PseudobulkOptions>,
+    rules: &ConditionRules,
     on_progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<LoadedFile, InputError> {
     let summary = h5ad.summary()?;
     let options = options.cloned().unwrap_or_else(|| PseudobulkOptions::detected(&summary));
-    let pseudobulk = pseudobulk(h5ad, &options, on_progress)?;
-    Ok(LoadedFile::Cells(Box::new(CellData { summary, options, pseudobulk })))
+    let pseudobulk = pseudobulk(h5ad, &options, rules, on_progress)?;
+    Ok(LoadedFile::Cells(Box::new(CellData { summary, options, rules: rules.clone(), pseudobulk })))
 }
 
-/// Reads a file's bytes: an HDF5 file as h5ad cells, JSON (by its first character) as text, anything else as
-/// a table.
-pub fn load_file(name: &str, bytes: &[u8]) -> Result<LoadedFile, InputError> {
+/// Reads a file's bytes: an HDF5 file as h5ad cells (pseudobulked with the detected choices, labels read with
+/// `rules`), JSON (by its first character) as text, anything else as a table.
+pub fn load_file(name: &str, bytes: &[u8], rules: &ConditionRules) -> Result<LoadedFile, InputError> {
     if bytes.starts_with(HDF5_SIGNATURE) {
-        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, None, &mut |_, _| true);
+        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, None, rules, &mut |_, _| true);
     }
     let decompressed = decompress(name, bytes)?;
     let text = strip_bom(&decompressed);
@@ -137,6 +194,32 @@ pub struct FileSummary {
     /// For cells (h5ad), pseudobulked when read: what the file holds and how the pseudobulk was made.
     #[serde(default)]
     pub cells: Option<CellsSummary>,
+    /// When a table or h5ad file has conditions but no recognised control among them.
+    #[serde(default)]
+    pub missing_control: Option<MissingControl>,
+}
+
+/// A table or h5ad file whose conditions include no recognised control: what a run on it as data would say,
+/// and its condition labels as the file writes them (the first [`CONTROL_CANDIDATES`]), to pick the control from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MissingControl {
+    pub message: String,
+    pub candidates: Vec<String>,
+}
+
+/// How many condition labels a file card offers as the control when none was recognised.
+pub const CONTROL_CANDIDATES: usize = 100;
+
+fn missing_control(
+    name: &str,
+    labels: &[String],
+    control: Option<&String>,
+    rules: &ConditionRules,
+) -> Option<MissingControl> {
+    let candidates: Vec<String> =
+        labels.iter().filter(|label| !label.is_empty()).take(CONTROL_CANDIDATES).cloned().collect();
+    (control.is_none() && !candidates.is_empty())
+        .then(|| MissingControl { message: no_control(name, labels, rules).to_string(), candidates })
 }
 
 /// The h5ad part of a file card: the file's matrices and columns to choose from, the choices made, and the
@@ -190,20 +273,16 @@ pub fn inspect(name: &str, loaded: &LoadedFile, rules: &ConditionRules) -> FileS
     match loaded {
         LoadedFile::Json(text) => inspect_json(text),
         LoadedFile::Table(table) => inspect_table(name, table, rules),
-        LoadedFile::Cells(cells) => inspect_cells(cells, rules),
+        LoadedFile::Cells(cells) => inspect_cells(name, cells, rules),
     }
 }
 
-fn inspect_cells(cells: &CellData, rules: &ConditionRules) -> FileSummary {
-    let CellData { summary, options, pseudobulk } = cells;
+fn inspect_cells(name: &str, cells: &CellData, rules: &ConditionRules) -> FileSummary {
+    let CellData { summary, options, pseudobulk, .. } = cells;
     let matrix = &pseudobulk.matrix;
-    let labels: Vec<String> = summary
-        .obs_columns
-        .iter()
-        .find(|column| column.name == options.condition_column)
-        .map(|column| column.values.clone())
-        .unwrap_or_default();
+    let labels = cells.condition_labels();
     let (convention, control_label) = naming_convention(&labels, rules);
+    let missing = missing_control(name, &labels, control_label.as_ref(), rules);
     let conditions = matrix.conditions().iter().map(|c| c.name()).zip(pseudobulk.n_cells.iter().copied()).collect();
     FileSummary {
         role: FileRole::Data,
@@ -218,6 +297,7 @@ fn inspect_cells(cells: &CellData, rules: &ConditionRules) -> FileSummary {
         convention,
         control_label,
         notices: pseudobulk.notices.clone(),
+        missing_control: missing,
         cells: Some(CellsSummary {
             file: summary.clone(),
             options: options.clone(),
@@ -263,7 +343,17 @@ fn inspect_json(text: &[u8]) -> FileSummary {
         let (convention, control) = naming_convention(&keys, &ConditionRules::default());
         (convention, control.map(|label| if label.is_empty() { "\"\" (empty key)".into() } else { label }))
     };
-    FileSummary { role, shape, n_genes, n_conditions, convention, control_label, notices: vec![], cells: None }
+    FileSummary {
+        role,
+        shape,
+        n_genes,
+        n_conditions,
+        convention,
+        control_label,
+        notices: vec![],
+        cells: None,
+        missing_control: None,
+    }
 }
 
 fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSummary {
@@ -284,6 +374,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
             control_label: control,
             notices,
             cells: None,
+            missing_control: None,
         };
     }
     let orientation = detect_orientation(&table.row_names, &table.column_names, rules, None);
@@ -301,6 +392,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
         n_genes: Some(genes.len()),
         n_conditions: Some(conditions.len()),
         convention,
+        missing_control: missing_control(name, conditions, control_label.as_ref(), rules),
         control_label,
         notices,
         cells: None,
@@ -312,7 +404,8 @@ mod tests {
     use super::*;
 
     fn summary(name: &str, bytes: &[u8]) -> FileSummary {
-        inspect(name, &load_file(name, bytes).unwrap(), &ConditionRules::default())
+        let rules = ConditionRules::default();
+        inspect(name, &load_file(name, bytes, &rules).unwrap(), &rules)
     }
 
     #[test]
@@ -325,6 +418,20 @@ mod tests {
         assert_eq!(summary("x", b"G1\tG2\n0.1\t0.2\n").role, FileRole::GeneEmbedding);
         assert_eq!(summary("x", b"dim\tG1\tG2\nPC1\t0.1\t0.2\nPC2\t1\t2\n").role, FileRole::GeneEmbedding);
         assert_eq!(summary("x", b"ctrl\tA+ctrl\tB+ctrl\n0\t0.1\t0.2\n").role, FileRole::PerturbationEmbedding);
+    }
+
+    #[test]
+    fn a_table_without_a_recognised_control_offers_its_labels() {
+        let table = summary("x.csv", b"gene,NT,A,B\nG1,1,2,3\n");
+        assert_eq!(table.control_label, None);
+        let missing = table.missing_control.unwrap();
+        assert_eq!(missing.candidates, ["NT", "A", "B"]);
+        assert!(
+            missing.message.starts_with("x.csv: no control condition: expected one named ctrl, control, non-targeting"),
+            "{}",
+            missing.message
+        );
+        assert_eq!(summary("x", b"gene,ctrl,A\nG1,1,2\n").missing_control, None);
     }
 
     #[test]

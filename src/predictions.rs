@@ -13,9 +13,9 @@
 use crate::conditions::ConditionRules;
 use crate::error::{ErrorKind, InputError, Location, Notice};
 use crate::expression::{matrix_from_table, preview, ExpressionMatrix, LoadedMatrix, Orientation, LOG_SCALE_MAX};
-use crate::readers::base_name;
 use crate::readers::prediction_json::{read_all_predictions, read_gene_names};
 use crate::readers::table::{read_table, RawTable, TableOptions};
+use crate::readers::{base_name, folder_of};
 
 /// The built-in baselines' method names; an uploaded file with one of these names gets `_uploaded`.
 pub const BUILT_IN_METHODS: [&str; 4] = ["no_change", "additive", "mean", "linear"];
@@ -75,6 +75,47 @@ pub fn method_name_from_file(file: &str, folder: Option<&str>, taken: &[MethodNa
         counter += 1;
     }
     MethodName { method, seed }
+}
+
+/// A prediction file to be named: its name (with its folder path), and the method name and seed the user
+/// gave it, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct NameRequest<'a> {
+    pub file: &'a str,
+    pub method: Option<&'a str>,
+    pub seed: Option<u32>,
+}
+
+/// The method names of prediction files, in their order: a method name the user gave is kept as written (its
+/// seed too); any other is derived from the file name ([`method_name_from_file`], the folder for a bare
+/// `all_predictions.json`) so as not to clash with the names before it. The page shows these names and a run
+/// uses the same ones.
+///
+/// ```
+/// use perturb_check::predictions::{method_names, NameRequest};
+/// let names = method_names(&[
+///     NameRequest { file: "gears/all_predictions.json", method: None, seed: None },
+///     NameRequest { file: "gears.csv", method: None, seed: Some(2) },
+///     NameRequest { file: "x.csv", method: Some(" mine "), seed: None },
+/// ]);
+/// let methods: Vec<&str> = names.iter().map(|name| name.method.as_str()).collect();
+/// assert_eq!(methods, ["gears", "gears_2", "mine"]);
+/// assert_eq!(names[1].seed, Some(2));
+/// ```
+pub fn method_names(files: &[NameRequest<'_>]) -> Vec<MethodName> {
+    let mut taken: Vec<MethodName> = Vec::with_capacity(files.len());
+    for file in files {
+        let name = match file.method.map(str::trim).filter(|method| !method.is_empty()) {
+            Some(method) => MethodName { method: method.to_string(), seed: file.seed },
+            None => {
+                let mut name = method_name_from_file(file.file, folder_of(file.file), &taken);
+                name.seed = file.seed.or(name.seed);
+                name
+            }
+        };
+        taken.push(name);
+    }
+    taken
 }
 
 /// How a prediction's genes meet the data's.

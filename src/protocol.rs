@@ -4,6 +4,7 @@
 use crate::analysis::{AnalysisSettings, ExportedFile, InputFile};
 use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
+use crate::conditions::ConditionRules;
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
 use crate::readers::h5ad::PseudobulkOptions;
@@ -13,13 +14,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Request {
-    /// Read and describe a file (the file handle is the first of the message's files); an h5ad file is
-    /// pseudobulked with `cells` (`None`: the detected choices).
+    /// Read and describe a file (the file handle is the first of the message's files) under the user's
+    /// condition rules; an h5ad file is pseudobulked with `cells` (`None`: the detected choices).
     Inspect {
         id: u32,
         name: String,
         #[serde(default)]
         cells: Option<PseudobulkOptions>,
+        rules: ConditionRules,
     },
     /// Run the benchmark; the message's files are in the order of `files`.
     Run { run_id: u32, files: Vec<InputFile>, settings: AnalysisSettings },

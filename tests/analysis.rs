@@ -18,7 +18,7 @@ fn simulated_files() -> Vec<(InputFile, LoadedFile)> {
         .enumerate()
         .map(|(index, name)| {
             let bytes = read(&format!("{folder}/{name}"));
-            let loaded = load_file(name, &bytes).unwrap();
+            let loaded = load_file(name, &bytes, &Default::default()).unwrap();
             let role = inspect(name, &loaded, &Default::default()).role;
             (input(index as u32, name, role), loaded)
         })
@@ -72,7 +72,7 @@ fn exported_baselines_score_the_same_when_read_back() {
     // Read the additive model's export back as an upload, next to the data only.
     let mut uploaded: Vec<(InputFile, LoadedFile)> = vec![simulated_files().remove(0)];
     for (index, file) in exported.iter().filter(|file| file.name.starts_with("additive_")).enumerate() {
-        let loaded = load_file(&file.name, file.text.as_bytes()).unwrap();
+        let loaded = load_file(&file.name, file.text.as_bytes(), &Default::default()).unwrap();
         let role = inspect(&file.name, &loaded, &Default::default()).role;
         uploaded.push((input(10 + index as u32, &file.name, role), loaded));
     }

@@ -12,7 +12,7 @@ use perturb_check::inspect::{inspect, load_file, FileRole};
 /// reading or running, or the notices of a run that completes.
 fn outcome(file: &str, role: &str, companion: Option<&str>) -> Result<Vec<String>, String> {
     let path = |name: &str| format!("tests/fixtures/bad/{name}");
-    let loaded = load_file(file, &read(&path(file))).map_err(|error| error.to_string())?;
+    let loaded = load_file(file, &read(&path(file)), &Default::default()).map_err(|error| error.to_string())?;
     let summary = inspect(file, &loaded, &Default::default());
     let said = |notice: &perturb_check::error::Notice| match &notice.file {
         Some(file) => format!("{file}: {}", notice.message),
@@ -26,8 +26,8 @@ fn outcome(file: &str, role: &str, companion: Option<&str>) -> Result<Vec<String
         "detected" => summary.role,
         other => panic!("unknown role {other}"),
     };
-    let good = load_file("good_data.csv", &read(&path("good_data.csv"))).unwrap();
-    let extra = companion.map(|name| (name, load_file(name, &read(&path(name))).unwrap()));
+    let good = load_file("good_data.csv", &read(&path("good_data.csv")), &Default::default()).unwrap();
+    let extra = companion.map(|name| (name, load_file(name, &read(&path(name)), &Default::default()).unwrap()));
     let input = |id, name: &str, role| InputFile { id, name: name.into(), role, method: None, seed: None, cells: None };
     let mut files = vec![(input(1, file, role), &loaded)];
     if role != FileRole::Data {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{load_data, read, read_records};
-use perturb_check::conditions::Condition;
+use perturb_check::conditions::{Condition, ConditionRules};
 use perturb_check::expression::ExpressionMatrix;
 use perturb_check::readers::h5ad::{pseudobulk, H5ad, MatrixEncoding, Pseudobulk, PseudobulkOptions, Scale};
 
@@ -70,7 +70,7 @@ fn papalexi_x_is_averaged_as_is_and_matches_the_shipped_pseudobulk() {
     let options = PseudobulkOptions::detected(&summary);
     assert_eq!((options.matrix.as_str(), options.scale), ("X", Scale::AsIs), "X is log-normalised already");
     let mut calls = 0;
-    let result = pseudobulk(&h5ad, &options, &mut |_, _| {
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {
         calls += 1;
         true
     })
@@ -93,7 +93,7 @@ fn papalexi_counts_are_normalised_per_cell_before_averaging() {
         scale: Scale::NormalizeCounts,
         ..PseudobulkOptions::detected(&summary)
     };
-    let result = pseudobulk(&h5ad, &options, &mut |_, _| true).unwrap();
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| true).unwrap();
     let expected = load_data("tests/fixtures/h5ad/papalexi_counts_pseudobulk.csv");
     assert_same_matrix(&result.matrix, &expected, 1e-9);
 }
@@ -106,7 +106,7 @@ fn norman_slice_matches_its_pseudobulk_once_names_are_canonical() {
     assert_eq!(summary.cell_type_column, None, "one cell type only");
     let options = PseudobulkOptions::detected(&summary);
     assert_eq!(options.scale, Scale::AsIs);
-    let result = pseudobulk(&h5ad, &options, &mut |_, _| true).unwrap();
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| true).unwrap();
     // The CSV spells conditions ctrl+X and X+ctrl; the engine reads both as the single X.
     let expected = load_data("tests/fixtures/h5ad/norman_gears_fixture_50x50_pseudobulk.csv");
     assert_same_matrix(&result.matrix, &expected, 1e-5);
@@ -114,7 +114,7 @@ fn norman_slice_matches_its_pseudobulk_once_names_are_canonical() {
 
     // The card flags conditions with fewer cells than the chosen minimum.
     use perturb_check::inspect::{inspect, load_cells};
-    let loaded = load_cells(&h5ad, None, &mut |_, _| true).unwrap();
+    let loaded = load_cells(&h5ad, None, &Default::default(), &mut |_, _| true).unwrap();
     let cells = inspect("norman_subset.h5ad", &loaded, &Default::default()).cells.unwrap();
     let expected_few: Vec<(String, usize)> = result
         .matrix
@@ -150,11 +150,11 @@ fn broken_inputs_say_what_is_wrong() {
         cell_type: Some(("condition".into(), "HeLa".into())),
         ..PseudobulkOptions::detected(&summary)
     };
-    let error = pseudobulk(&h5ad, &elsewhere, &mut |_, _| true).unwrap_err();
+    let error = pseudobulk(&h5ad, &elsewhere, &ConditionRules::default(), &mut |_, _| true).unwrap_err();
     assert_eq!(error.to_string(), "norman_subset.h5ad, key 'obs/condition': no cell has the value 'HeLa'");
     let missing_column =
         PseudobulkOptions { condition_column: "guide".into(), ..PseudobulkOptions::detected(&summary) };
-    let error = pseudobulk(&h5ad, &missing_column, &mut |_, _| true).unwrap_err();
+    let error = pseudobulk(&h5ad, &missing_column, &ConditionRules::default(), &mut |_, _| true).unwrap_err();
     assert_eq!(error.to_string(), "norman_subset.h5ad, key 'obs/guide': no such column");
     let records = open("formats/records_anndata06.h5ad");
     let error = records.summary().unwrap_err().to_string();
@@ -165,7 +165,7 @@ fn broken_inputs_say_what_is_wrong() {
     assert_eq!(error, "formats/no_x.h5ad, key 'X': is missing: the file has no such matrix");
 
     let missing_layer = PseudobulkOptions { matrix: "layers/spliced".into(), ..PseudobulkOptions::detected(&summary) };
-    let error = pseudobulk(&h5ad, &missing_layer, &mut |_, _| true).unwrap_err();
+    let error = pseudobulk(&h5ad, &missing_layer, &ConditionRules::default(), &mut |_, _| true).unwrap_err();
     assert!(error.to_string().contains("layers/spliced"), "{error}");
 }
 
@@ -175,7 +175,7 @@ fn a_run_on_cells_equals_the_run_on_their_pseudobulk() {
     use perturb_check::analysis::{analyze, AnalysisSettings, InputFile};
     use perturb_check::inspect::{inspect, load_file, FileRole};
     let run = |name: &str, path: &str| {
-        let loaded = load_file(name, &read(path)).unwrap();
+        let loaded = load_file(name, &read(path), &Default::default()).unwrap();
         let summary = inspect(name, &loaded, &Default::default());
         assert_eq!(summary.role, FileRole::Data, "{name}");
         let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
@@ -228,14 +228,19 @@ fn every_storage_choice_anndata_writes_reads_identically() {
         // Two cell lines: by default the cells of the more common one.
         assert_eq!(summary.cell_type_column.as_deref(), Some("cell_line"), "{name}");
         assert_eq!(detected.cell_type, Some(("cell_line".into(), "K562".into())), "{name}");
-        let result = pseudobulk(&h5ad, &detected, &mut |_, _| true).unwrap();
+        let result = pseudobulk(&h5ad, &detected, &ConditionRules::default(), &mut |_, _| true).unwrap();
         assert_same_matrix(&result.matrix, &counts_k562, 1e-12);
         let detected = PseudobulkOptions { cell_type: None, ..detected };
-        let result = pseudobulk(&h5ad, &detected, &mut |_, _| true).unwrap();
+        let result = pseudobulk(&h5ad, &detected, &ConditionRules::default(), &mut |_, _| true).unwrap();
         assert_same_matrix(&result.matrix, &counts, 1e-12);
         assert_cell_counts(&result, "tests/fixtures/h5ad/formats/expected_n_cells.csv");
-        let result =
-            pseudobulk(&h5ad, &PseudobulkOptions { scale: Scale::AsIs, ..detected }, &mut |_, _| true).unwrap();
+        let result = pseudobulk(
+            &h5ad,
+            &PseudobulkOptions { scale: Scale::AsIs, ..detected },
+            &ConditionRules::default(),
+            &mut |_, _| true,
+        )
+        .unwrap();
         assert_same_matrix(&result.matrix, &as_is, 1e-12);
     }
 }
@@ -247,7 +252,7 @@ fn a_file_cut_anywhere_gives_a_message() {
     for length in (0..bytes.len()).step_by(977).chain([4096]) {
         let outcome = H5ad::from_bytes("cut.h5ad", bytes[..length].to_vec()).and_then(|h5ad| {
             let summary = h5ad.summary()?;
-            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &mut |_, _| true)
+            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| true)
         });
         let error = outcome.expect_err("a cut file cannot be read whole").to_string();
         assert!(error.starts_with("cut.h5ad"), "{length}: {error}");
@@ -265,7 +270,7 @@ fn inputs_found_by_fuzzing_give_messages() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let outcome = H5ad::from_bytes(&name, std::fs::read(&path).unwrap()).and_then(|h5ad| {
             let summary = h5ad.summary()?;
-            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &mut |_, _| true)
+            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| true)
         });
         match outcome {
             Err(error) => {
@@ -285,4 +290,46 @@ fn inputs_found_by_fuzzing_give_messages() {
             }
         }
     }
+}
+
+/// The user's control labels reach h5ad files as they reach tables: an h5ad whose control is labelled `NT`
+/// fails with the labels in force named, runs once `ctrl, NT` is set, and equals numpy's pseudobulk then
+/// (tests/fixtures/h5ad/control_nt/make_control_nt.py).
+#[test]
+fn an_h5ad_control_labelled_nt_runs_once_the_user_names_it() {
+    use perturb_check::analysis::{analyze, AnalysisSettings, InputFile};
+    use perturb_check::inspect::{inspect, load_file, FileRole, LoadedFile};
+    let name = "control_nt.h5ad";
+    let bytes = read("tests/fixtures/h5ad/control_nt/control_nt.h5ad");
+    let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
+
+    let defaults = AnalysisSettings::default();
+    let read_with_defaults = load_file(name, &bytes, &defaults.rules).unwrap();
+    assert_eq!(inspect(name, &read_with_defaults, &defaults.rules).control_label, None);
+    let error = analyze(&[(file.clone(), &read_with_defaults)], &defaults, &mut |_| true).unwrap_err().to_string();
+    assert!(
+        error.starts_with(
+            "control_nt.h5ad: no control condition: expected one named ctrl, control, non-targeting (found"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains("(found GENE0, GENE1, GENE2, GENE3, GENE4 and 1 more)"),
+        "the labels found are listed: {error}"
+    );
+
+    let mut settings = AnalysisSettings::default();
+    settings.rules.control_labels = vec!["ctrl".into(), "NT".into()];
+    let read_with_nt = load_file(name, &bytes, &settings.rules).unwrap();
+    let summary = inspect(name, &read_with_nt, &settings.rules);
+    assert_eq!(summary.control_label.as_deref(), Some("NT"));
+    let LoadedFile::Cells(cells) = &read_with_nt else { panic!("read as cells") };
+    let expected = load_data("tests/fixtures/h5ad/control_nt/expected_nt.csv");
+    assert_same_matrix(&cells.pseudobulk.matrix, &expected, 1e-9);
+    let report = analyze(&[(file.clone(), &read_with_nt)], &settings, &mut |_| true).unwrap();
+    assert!(report.rows.iter().any(|row| row.method == "mean"), "the benchmark ran: {:?}", report.rows.first());
+
+    // A pseudobulk made under other rules is not silently used.
+    let error = analyze(&[(file, &read_with_defaults)], &settings, &mut |_| true).unwrap_err().to_string();
+    assert!(error.contains("other condition rules"), "{error}");
 }

@@ -1,10 +1,11 @@
 //! AnnData files: opened, summarised and pseudobulked with the detected choices (as when dropped).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use perturb_check::conditions::ConditionRules;
 use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(h5ad) = H5ad::from_bytes("fuzz.h5ad", bytes.to_vec()) else { return };
     let Ok(summary) = h5ad.summary() else { return };
-    let _ = pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &mut |_, _| true);
+    let _ = pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| true);
 });

@@ -9,7 +9,7 @@ use perturb_check::inspect::{inspect, load_file};
 fuzz_target!(|bytes: &[u8]| {
     let rules = ConditionRules::default();
     let _ = read_expression_data("fuzz.csv", bytes, &rules, Orientation::Detect);
-    if let Ok(loaded) = load_file("fuzz.csv", bytes) {
+    if let Ok(loaded) = load_file("fuzz.csv", bytes, &Default::default()) {
         let _ = inspect("fuzz.csv", &loaded, &rules);
     }
 });

@@ -4,7 +4,7 @@
 
 use super::files::file_handles;
 use super::state::{use_state, AppState, RunState};
-use super::worker_client::{read_again, request_pseudobulk_export, restart, send};
+use super::worker_client::{read_again, request_pseudobulk_export, restart, rules, send};
 use leptos::prelude::*;
 use perturb_check::inspect::CellsSummary;
 use perturb_check::protocol::Request;
@@ -23,7 +23,7 @@ pub fn repseudobulk(state: AppState, id: u32, options: PseudobulkOptions) {
             entry.error = None;
         }
     });
-    send(state, &Request::Inspect { id, name, cells: Some(options) }, file_handles(&[id]));
+    send(state, &Request::Inspect { id, name, cells: Some(options), rules: rules(state) }, file_handles(&[id]));
 }
 
 /// Stops the reading of file `id` by restarting the worker. A file read before keeps its last pseudobulk

@@ -2,7 +2,7 @@
 
 use super::cells::{CellsPanel, ReadingProgress};
 use super::state::{use_state, AppState, FileEntry};
-use super::worker_client::send;
+use super::worker_client::{rules, send};
 use leptos::prelude::*;
 use perturb_check::inspect::{FileRole, FileSummary};
 use perturb_check::predictions::{method_name_from_file, MethodName};
@@ -100,6 +100,7 @@ fn add_named_files(state: AppState, files: Vec<(String, File)>) {
             summary: None,
             error: None,
             role: None,
+            role_chosen: false,
             method: String::new(),
             seed: None,
             cells: None,
@@ -110,7 +111,7 @@ fn add_named_files(state: AppState, files: Vec<(String, File)>) {
             Some(slot) => *slot = entry,
             None => entries.push(entry),
         });
-        send(state, &Request::Inspect { id, name, cells: None }, vec![file]);
+        send(state, &Request::Inspect { id, name, cells: None, rules: rules(state) }, vec![file]);
     }
 }
 
@@ -148,7 +149,7 @@ pub fn assign_role(entries: &mut [FileEntry], id: u32, outcome: Result<FileSumma
                 None => summary.role,
             };
             entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
-            if role == FileRole::Predictions && (entry.role.is_none() || entry.method.is_empty()) {
+            if role == FileRole::Predictions && entry.method.is_empty() {
                 let folder = entry.name.rsplit('/').nth(1);
                 let name = method_name_from_file(&entry.name, folder, &taken);
                 entry.method = name.method;
@@ -262,6 +263,7 @@ pub fn FileCard(id: u32) -> impl IntoView {
         state.files.update(|files| {
             if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
                 entry.role = FileRole::from_value(&value);
+                entry.role_chosen = true;
             }
         });
     };
@@ -316,6 +318,7 @@ pub fn FileCard(id: u32) -> impl IntoView {
                         <dt>"Control"</dt><dd>{move || summary().and_then(|s| s.control_label).unwrap_or_default()}</dd>
                     </Show>
                 </dl>
+                <ControlPrompt id=id />
                 <Show when=is_predictions>
                     <div class="prediction-fields">
                         <label class="field">
@@ -346,6 +349,46 @@ pub fn FileCard(id: u32) -> impl IntoView {
                 <CellsPanel id=id />
             </Show>
         </article>
+    }
+}
+
+/// On the card of a table or h5ad file whose conditions include no recognised control, while no other file is
+/// the data: an alert listing its condition labels. Picking one adds it to the control labels (which reads
+/// every file again) and makes this file the data.
+#[component]
+fn ControlPrompt(id: u32) -> impl IntoView {
+    let state = use_state();
+    let candidates = Memo::new(move |_| {
+        state.files.with(|files| {
+            let other_data = files.iter().any(|entry| entry.id != id && entry.role == Some(FileRole::Data));
+            let entry = files.iter().find(|entry| entry.id == id)?;
+            let missing = entry.summary.as_ref()?.missing_control.clone()?;
+            (!other_data).then_some(missing)
+        })
+    });
+    let pick = move |label: String| {
+        state.files.update(|files| {
+            if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
+                entry.role = Some(FileRole::Data);
+                entry.role_chosen = true;
+            }
+        });
+        state.settings.update(|settings| settings.rules.control_labels.push(label));
+    };
+    move || {
+        let missing = candidates.get()?;
+        Some(view! {
+            <div role="alert" class="control-prompt" data-testid="control-prompt">
+                <p>{missing.message}</p>
+                <p>"Which of these is the control?"</p>
+                <div class="choices">
+                    {missing.candidates.into_iter().map(|label| {
+                        let chosen = label.clone();
+                        view! { <button class="secondary small" data-testid="pick-control" on:click=move |_| pick(chosen.clone())>{label}</button> }
+                    }).collect_view()}
+                </div>
+            </div>
+        })
     }
 }
 

@@ -25,6 +25,15 @@ pub fn App() -> impl IntoView {
         state.settings.set(saved);
     }
     worker_client::start(state);
+    // Every reading uses the condition rules in force: when they change (typed, imported, from a link), the
+    // files are read again.
+    Effect::new(move |previous: Option<perturb_check::conditions::ConditionRules>| {
+        let rules = state.settings.with(|settings| settings.rules.clone());
+        if previous.is_some_and(|previous| previous != rules) {
+            worker_client::read_all_again(state);
+        }
+        rules
+    });
     internal_error::expose_debug_hook();
     // `?demo=simulated|papalexi|norman` runs a demo directly.
     let search = window().location().search().unwrap_or_default();

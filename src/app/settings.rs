@@ -198,7 +198,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     |s| s.benchmark.linear.perturbation_embedding, |s, source| s.benchmark.linear.perturbation_embedding = source)}
                 <label class="field">
                     <span>"Control labels (comma-separated)"</span>
-                    <input type="text" prop:value=move || settings.with(|s| s.rules.control_labels.join(", "))
+                    <input type="text" data-testid="setting-control-labels" prop:value=move || settings.with(|s| s.rules.control_labels.join(", "))
                         on:change=move |event| {
                             let labels: Vec<String> = event_target_value(&event).split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
                             if !labels.is_empty() { settings.update(move |s| s.rules.control_labels = labels); }

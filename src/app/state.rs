@@ -20,6 +20,8 @@ pub struct FileEntry {
     pub error: Option<String>,
     /// `None` until the worker has read the file.
     pub role: Option<FileRole>,
+    /// Whether the user chose the role (a guessed one is guessed again when the file is read again).
+    pub role_chosen: bool,
     /// For predictions: the method name shown in results.
     pub method: String,
     pub seed: Option<u32>,

@@ -7,6 +7,7 @@ use super::state::{AppState, RunState};
 use leptos::prelude::*;
 use perturb_check::analysis::{InputFile, RunReport};
 use perturb_check::baselines::linear_model::EmbeddingSource;
+use perturb_check::conditions::ConditionRules;
 use perturb_check::inspect::FileRole;
 use perturb_check::interactions::ManualThresholds;
 use perturb_check::protocol::{Request, Response};
@@ -96,7 +97,31 @@ pub fn read_again(state: AppState, except: Option<u32>) {
         }
     });
     for (id, name, cells) in again {
-        send(state, &Request::Inspect { id, name, cells }, file_handles(&[id]));
+        send(state, &Request::Inspect { id, name, cells, rules: rules(state) }, file_handles(&[id]));
+    }
+}
+
+/// The condition rules in force (the Settings' control labels among them): every reading uses them.
+pub fn rules(state: AppState) -> ConditionRules {
+    state.settings.with_untracked(|settings| settings.rules.clone())
+}
+
+/// Reads every file again under new condition rules: roles the user did not choose are guessed again, and h5ad
+/// files are pseudobulked again with their choices (tables and JSON come from the worker's cache).
+pub fn read_all_again(state: AppState) {
+    let mut again = Vec::new();
+    state.files.update(|files| {
+        for entry in files.iter_mut() {
+            if !entry.role_chosen {
+                entry.role = None;
+            }
+            entry.error = None;
+            entry.summary = None;
+            again.push((entry.id, entry.name.clone(), entry.cells.clone()));
+        }
+    });
+    for (id, name, cells) in again {
+        send(state, &Request::Inspect { id, name, cells, rules: rules(state) }, file_handles(&[id]));
     }
 }
 

@@ -3,6 +3,7 @@
 //! the worker and starting a new one.
 
 use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisError, ExportedFile, InputFile};
+use perturb_check::conditions::ConditionRules;
 use perturb_check::inspect::{inspect, load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::interactions::{interaction_report, InteractionInputs};
 use perturb_check::protocol::{Request, Response};
@@ -23,12 +24,11 @@ thread_local! {
     static INTERACTIONS: RefCell<Option<(u32, InteractionInputs)>> = const { RefCell::new(None) };
 }
 
-/// A file read, with what identifies that reading: the file's size and time (a replaced file re-reads) and, for
-/// h5ad, the pseudobulk choices it was made with.
+/// A file read, with what identifies that reading: the file's size and time (a replaced file re-reads); an
+/// h5ad file's pseudobulk also records the choices and condition rules it was made with.
 struct Cached {
     size: f64,
     time: f64,
-    cells: Option<PseudobulkOptions>,
     loaded: LoadedFile,
 }
 
@@ -128,49 +128,54 @@ fn memory_bytes() -> f64 {
 
 /// Opens an h5ad file for reading on demand and pseudobulks it with `cells` (`None`: the detected choices),
 /// reporting progress; only the parts it needs are read.
-fn load_h5ad(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -> Result<LoadedFile, String> {
+fn load_h5ad(
+    id: u32,
+    name: &str,
+    file: &File,
+    cells: Option<&PseudobulkOptions>,
+    rules: &ConditionRules,
+) -> Result<LoadedFile, String> {
     OPEN_FILES.with(|open| open.borrow_mut().insert(id, (file.clone(), Vec::new())));
     let mut on_progress = |done: usize, total: usize| {
         post(&Response::Reading { id, done, total, memory_bytes: memory_bytes() });
         true
     };
     let outcome = H5ad::from_source(name, BlobSource { id, len: file.size() as u64 })
-        .and_then(|h5ad| load_cells(&h5ad, cells, &mut on_progress))
+        .and_then(|h5ad| load_cells(&h5ad, cells, rules, &mut on_progress))
         .map_err(|error| error.to_string());
     OPEN_FILES.with(|open| open.borrow_mut().remove(&id));
     outcome
 }
 
-/// The loaded file for `id`, read now unless the cache holds this very file read the same way.
-fn loaded(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -> Result<(), String> {
+/// The loaded file for `id`, read now unless the cache holds this very file read the same way: tables and JSON
+/// whatever the rules (they are applied when a run reads them), cells only when pseudobulked with the same
+/// choices (`None`: whatever they were) under the same condition rules.
+fn loaded(
+    id: u32,
+    name: &str,
+    file: &File,
+    cells: Option<&PseudobulkOptions>,
+    rules: &ConditionRules,
+) -> Result<(), String> {
     let (size, time) = (file.size(), file.last_modified());
-    // Asking for no particular choices takes the cached pseudobulk whatever it was made with; a new minimum of
-    // cells does not make a new pseudobulk.
     let cached = CACHE.with(|cache| {
         cache.borrow().get(&id).is_some_and(|c| {
-            let same_choices = match (cells, &c.cells) {
-                (None, _) => true,
-                (Some(asked), Some(made)) => asked.same_pseudobulk(made),
-                (Some(_), None) => false,
+            let same_reading = match &c.loaded {
+                LoadedFile::Cells(data) => data.made_as(cells, rules),
+                LoadedFile::Table(_) | LoadedFile::Json(_) => true,
             };
-            (c.size, c.time) == (size, time) && same_choices
+            (c.size, c.time) == (size, time) && same_reading
         })
     });
     if !cached {
         let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
-            load_h5ad(id, name, file, cells)?
+            load_h5ad(id, name, file, cells, rules)?
         } else {
             // Checked before reading: a file too large to hold is refused, not a dead tab.
             check_text_size(name, file.size() as u64).map_err(|error| error.to_string())?;
-            load_file(name, &read_bytes(file)?).map_err(|error| error.to_string())?
+            load_file(name, &read_bytes(file)?, rules).map_err(|error| error.to_string())?
         };
-        // The choices the pseudobulk was made with (the detected ones when none were asked for), so that a
-        // run asking for those very choices does not read the file again.
-        let cells = match &loaded {
-            LoadedFile::Cells(data) => Some(data.options.clone()),
-            _ => None,
-        };
-        CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, cells, loaded }));
+        CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, loaded }));
     }
     Ok(())
 }
@@ -179,13 +184,14 @@ fn loaded(id: u32, name: &str, file: &File, cells: Option<&PseudobulkOptions>) -
 fn with_files<T>(
     inputs: &[InputFile],
     files: &[File],
+    rules: &ConditionRules,
     work: impl FnOnce(&[(InputFile, &LoadedFile)]) -> Result<T, AnalysisError>,
 ) -> Result<T, String> {
     if inputs.len() != files.len() {
         return Err("the page sent a request without its files".into());
     }
     for (input, file) in inputs.iter().zip(files) {
-        loaded(input.id, &input.name, file, input.cells.as_ref())?;
+        loaded(input.id, &input.name, file, input.cells.as_ref(), rules)?;
     }
     CACHE.with(|cache| {
         let cache = cache.borrow();
@@ -196,16 +202,16 @@ fn with_files<T>(
 
 fn handle(request: Request, files: Vec<File>) {
     match request {
-        Request::Inspect { id, name, cells } => {
+        Request::Inspect { id, name, cells, rules } => {
             let outcome = files
                 .first()
                 .ok_or("no file was sent".to_string())
-                .and_then(|file| loaded(id, &name, file, cells.as_ref()));
+                .and_then(|file| loaded(id, &name, file, cells.as_ref(), &rules));
             let response = match outcome {
                 Ok(()) => CACHE.with(|cache| {
                     let cache = cache.borrow();
                     let loaded = &cache[&id].loaded;
-                    Response::Inspected { id, summary: Box::new(inspect(&name, loaded, &Default::default())) }
+                    Response::Inspected { id, summary: Box::new(inspect(&name, loaded, &rules)) }
                 }),
                 Err(error) => Response::InspectFailed { id, error },
             };
@@ -216,7 +222,7 @@ fn handle(request: Request, files: Vec<File>) {
         }
         Request::Run { run_id, files: inputs, settings } => {
             INTERACTIONS.with(|kept| *kept.borrow_mut() = None);
-            let outcome = with_files(&inputs, &files, |pairs| {
+            let outcome = with_files(&inputs, &files, &settings.rules, |pairs| {
                 run_analysis(pairs, &settings, &mut |progress| {
                     post(&Response::Progress { run_id, progress: progress.clone() });
                     true
@@ -239,7 +245,9 @@ fn handle(request: Request, files: Vec<File>) {
             });
         }
         Request::Detail { files: inputs, settings, seed, perturbation } => {
-            post(&match with_files(&inputs, &files, |pairs| detail(pairs, &settings, seed, &perturbation)) {
+            post(&match with_files(&inputs, &files, &settings.rules, |pairs| {
+                detail(pairs, &settings, seed, &perturbation)
+            }) {
                 Ok(detail) => Response::Detail { detail: Box::new(detail) },
                 Err(error) => Response::RequestFailed { error },
             });
@@ -277,10 +285,12 @@ fn handle(request: Request, files: Vec<File>) {
         }
         Request::DebugPanic => panic!("a panic asked for by the page (?debug), to test the recovery"),
         Request::ExportBaselines { files: inputs, settings, seed } => {
-            post(&match with_files(&inputs, &files, |pairs| export_baselines(pairs, &settings, seed)) {
-                Ok(files) => Response::Exported { files },
-                Err(error) => Response::RequestFailed { error },
-            });
+            post(
+                &match with_files(&inputs, &files, &settings.rules, |pairs| export_baselines(pairs, &settings, seed)) {
+                    Ok(files) => Response::Exported { files },
+                    Err(error) => Response::RequestFailed { error },
+                },
+            );
         }
     }
 }

@@ -10,11 +10,12 @@
 //! is reached through an [`hdf5_pure::Source`]: bytes in memory for tests, `Blob.slice` reads in the worker.
 //!
 //! ```no_run
+//! use perturb_check::conditions::ConditionRules;
 //! use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
 //! let h5ad = H5ad::from_bytes("cells.h5ad", std::fs::read("cells.h5ad").unwrap()).unwrap();
 //! let summary = h5ad.summary().unwrap();
 //! let options = PseudobulkOptions::detected(&summary);
-//! let result = pseudobulk(&h5ad, &options, &mut |_, _| true).unwrap();
+//! let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| true).unwrap();
 //! println!("{} genes × {} conditions", result.matrix.n_genes(), result.matrix.n_conditions());
 //! ```
 
@@ -122,7 +123,6 @@ pub struct PseudobulkOptions {
     pub cell_type: Option<(String, String)>,
     /// Conditions with fewer cells are flagged.
     pub min_cells: usize,
-    pub rules: ConditionRules,
 }
 
 impl PseudobulkOptions {
@@ -148,7 +148,6 @@ impl PseudobulkOptions {
             gene_column: summary.gene_column.clone(),
             cell_type,
             min_cells: 10,
-            rules: ConditionRules::default(),
         }
     }
 }
@@ -598,7 +597,7 @@ struct CellGroups {
     excluded: Vec<(String, usize)>,
 }
 
-fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, InputError> {
+fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules) -> Result<CellGroups, InputError> {
     if options.condition_column.is_empty() {
         return Err(h5ad.error("obs", "no column holds conditions: choose one"));
     }
@@ -640,7 +639,7 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, I
             continue;
         };
         let label = &labels.categories[code];
-        let group = *group_of_label[code].get_or_insert_with(|| match canonicalize(label, &options.rules) {
+        let group = *group_of_label[code].get_or_insert_with(|| match canonicalize(label, rules) {
             Canonical::Condition(condition) => {
                 Some(conditions.iter().position(|c| c.same_as(&condition)).unwrap_or_else(|| {
                     conditions.push(condition);
@@ -658,10 +657,13 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions) -> Result<CellGroups, I
 }
 
 /// Makes the pseudobulk: per condition, the mean over its cells of the chosen matrix on the chosen scale.
-/// `on_progress(done, total)` is called between windows (cells, or genes for CSC); `false` cancels.
+/// `rules` say which labels are the control, which are left out and how genes are separated (the user's, as
+/// for every other file). `on_progress(done, total)` is called between windows (cells, or genes for CSC);
+/// `false` cancels.
 pub fn pseudobulk(
     h5ad: &H5ad,
     options: &PseudobulkOptions,
+    rules: &ConditionRules,
     on_progress: &mut dyn FnMut(usize, usize) -> bool,
 ) -> Result<Pseudobulk, InputError> {
     let layout = h5ad.matrix_layout(&options.matrix)?;
@@ -672,7 +674,7 @@ pub fn pseudobulk(
             format!("has {} names for {} genes", genes.len(), layout.n_genes),
         ));
     }
-    let groups = cell_groups(h5ad, options)?;
+    let groups = cell_groups(h5ad, options, rules)?;
     if groups.group_of_cell.len() != layout.n_cells {
         return Err(h5ad.error(
             &format!("obs/{}", options.condition_column),
@@ -795,12 +797,8 @@ pub fn pseudobulk(
         let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
         notices.push(Notice::info(Some(&h5ad.name), format!("excluded (not perturbations): {}", listed.join(", "))));
     }
-    if !groups.conditions.contains(&Condition::Control) {
-        return Err(h5ad.error(
-            &format!("obs/{}", options.condition_column),
-            "no cell is a control (ctrl, control, non-targeting): the benchmark needs one",
-        ));
-    }
+    // No control among the cells is not an error here: the card offers the labels to pick it from, and a run
+    // on data without one says which labels were looked for (`expression::require_control`).
     Ok(Pseudobulk {
         matrix: ExpressionMatrix::new(genes, groups.conditions, sums),
         n_cells,
@@ -928,7 +926,6 @@ mod tests {
             gene_column: "index".into(),
             cell_type: None,
             min_cells: 10,
-            rules: ConditionRules::default(),
         };
         assert!(options.same_pseudobulk(&PseudobulkOptions { min_cells: 50, ..options.clone() }));
         assert!(!options.same_pseudobulk(&PseudobulkOptions { scale: Scale::NormalizeCounts, ..options.clone() }));

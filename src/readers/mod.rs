@@ -104,6 +104,20 @@ pub fn base_name(file_name: &str) -> &str {
     }
 }
 
+/// The folder a file was in, when a folder was dropped or chosen (its last directory, `/` or `\\`):
+///
+/// ```
+/// use perturb_check::readers::folder_of;
+/// assert_eq!(folder_of("runs/gears/all_predictions.json"), Some("gears"));
+/// assert_eq!(folder_of("C:\\runs\\cpa\\all_predictions.json"), Some("cpa"));
+/// assert_eq!(folder_of("all_predictions.json"), None);
+/// ```
+pub fn folder_of(file_name: &str) -> Option<&str> {
+    let mut parts = file_name.rsplit(['/', '\\']);
+    parts.next();
+    parts.next()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -341,6 +341,51 @@ test("an h5ad file of cells is read in the worker, pseudobulked, run and exporte
   assert(page.errors.length === 0, `page errors: ${page.errors}`);
 });
 
+test("an h5ad whose control is labelled NT fails naming the labels in force, and runs once ctrl, NT is set", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("h5ad/control_nt/control_nt.h5ad")]);
+  const card = '[data-testid="file-card"][data-file-name="control_nt.h5ad"]';
+  await page.waitForSelector(`${card} [data-testid="role"]`, { timeout: 30000 });
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "error", "without NT among the control labels the run fails");
+  const message = await page.textContent('[data-testid="run-error"]');
+  assert(message.includes("control_nt.h5ad: no control condition: expected one named ctrl, control, non-targeting"), message);
+  await page.click("details.settings > summary");
+  await page.fill('[data-testid="setting-control-labels"]', "ctrl, NT");
+  await page.press('[data-testid="setting-control-labels"]', "Tab");
+  await page.waitForFunction((card) => document.querySelector(`${card} dl.facts`)?.textContent.includes("ControlNT"), card, { timeout: 30000 });
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "with ctrl, NT the run finishes");
+  const shown = await leaderboard(page);
+  assert(shown.mean && shown.no_change, `leaderboard: ${Object.keys(shown)}`);
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
+test("picking the control on a card whose table has none recognised makes it the data and runs the benchmark", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("h5ad/control_nt/control_nt_pseudobulk.csv")]);
+  const card = '[data-testid="file-card"][data-file-name="control_nt_pseudobulk.csv"]';
+  const prompt = `${card} [data-testid="control-prompt"][role="alert"]`;
+  await page.waitForSelector(prompt, { timeout: 30000 });
+  assert(await page.inputValue(`${card} [data-testid="role"]`) === "predictions", "without a control a table is read as predictions");
+  const labels = await page.$$eval(`${prompt} [data-testid="pick-control"]`, (buttons) => buttons.map((b) => b.textContent));
+  assert(labels.join(",") === "NT,GENE0,GENE1,GENE2,GENE3,GENE4", `offered: ${labels}`);
+  await screenshot(page, "control-prompt");
+  await page.click(`${prompt} [data-testid="pick-control"]:text-is("NT")`);
+  await page.waitForFunction((card) => document.querySelector(`${card} dl.facts`)?.textContent.includes("ControlNT"), card, { timeout: 30000 });
+  assert(await page.$(prompt) === null, "the prompt is gone once the control is known");
+  assert(await page.inputValue(`${card} [data-testid="role"]`) === "data", "the file is the data");
+  await page.click("details.settings > summary");
+  const rules = await page.inputValue('[data-testid="setting-control-labels"]');
+  assert(rules === "ctrl, control, non-targeting, NT", rules);
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run finishes");
+  assert((await leaderboard(page)).mean, "the benchmark ran");
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
 test("h5ad choices: another matrix is pseudobulked again with progress, can be cancelled, and bad h5ad files say why", async ({ browser, origin }) => {
   const page = await openPage(browser, origin);
   await page.goto(origin);
