@@ -10,7 +10,9 @@
 //! for wasm32-wasip1 with simd128 and runs it in Node. Each timing is the best of `REPEATS` runs.
 
 use perturb_check::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
-use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkSettings};
+use perturb_check::benchmark::{
+    baseline_predictions, condition_detail, run_benchmark, BenchmarkInputs, BenchmarkSettings,
+};
 use perturb_check::conditions::{Condition, ConditionRules};
 use perturb_check::expression::{read_expression_data, ExpressionMatrix, Orientation};
 use perturb_check::interactions::{interaction_report, InteractionInputs, MethodPairs};
@@ -100,13 +102,8 @@ fn to_csv(matrix: &ExpressionMatrix) -> String {
 fn noisy_prediction(data: &ExpressionMatrix, method: &str, scale: f64, seed: u32) -> Prediction {
     let mut random = LegacyRandomState::new(seed);
     let values = data.values().iter().map(|&v| v + scale * random.standard_normal()).collect();
-    Prediction {
-        method: method.into(),
-        seed: None,
-        file: format!("{method}.csv"),
-        matrix: ExpressionMatrix::new(data.genes().to_vec(), data.conditions().to_vec(), values),
-        notices: vec![],
-    }
+    let matrix = ExpressionMatrix::new(data.genes().to_vec(), data.conditions().to_vec(), values);
+    Prediction::new(method.into(), None, format!("{method}.csv"), matrix, data)
 }
 
 fn main() {
@@ -132,6 +129,24 @@ fn main() {
     println!(
         "double benchmark: 19264 genes x 225 conditions, 5 seeds, 3 baselines + 2 predictions, {} rows in {seconds:.3} s",
         result.rows.len()
+    );
+
+    // A follow-up on the run just made: one perturbation's detail (the observed-vs-predicted plot) and the
+    // baselines' export, from the baselines it fitted.
+    let evaluated = result.rows.iter().find(|row| row.seed == Some(3) && row.method == "additive").unwrap();
+    let condition = data.conditions().iter().find(|c| c.name() == evaluated.perturbation).unwrap().clone();
+    let (seconds, detail) = best_of(|| condition_detail(&inputs, &result.fitted, Some(3), &condition).unwrap());
+    println!(
+        "detail of one perturbation from the kept run: {} methods x {} genes in {:.2} ms",
+        detail.predicted_change.len(),
+        detail.genes.len(),
+        seconds * 1e3
+    );
+    let (seconds, exported) = best_of(|| baseline_predictions(&inputs, &result.fitted, Some(3)).unwrap());
+    println!(
+        "baselines' predictions of one split from the kept run: {} baselines in {:.1} ms",
+        exported.len(),
+        seconds * 1e3
     );
 
     let interactions = result.interactions.expect("the generated data have doubles");

@@ -1,5 +1,6 @@
-//! One run as the page makes it: files with their roles, settings in, a serialisable report out. The Web
-//! Worker calls [`analyze`]; native tests call it on the same files, so page and tests agree.
+//! One run as the page makes it: files with their roles, settings in, a serialisable report out, and the run
+//! kept for follow-ups ([`KeptRun`]). The Web Worker calls [`run_analysis`]; native tests call it (or
+//! [`analyze`]) on the same files, so page and tests agree.
 //!
 //! Paper-format predictions (`X_all_predictions.json`) are paired with their gene names here:
 //! `X_gene_names.json` beside it, else a `gene_names.json` in the same folder, else the only gene-names
@@ -9,15 +10,15 @@ use crate::audits::{audit_predictions, Audit};
 use crate::baselines::linear_model::{perturbation_embedding_by_condition, UploadedEmbeddings};
 use crate::benchmark::{
     baseline_predictions, condition_detail, run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkSettings,
-    ConditionDetail, ErrorCurve, NotPredicted, Progress, RunError,
+    ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
-use crate::error::{ErrorKind, InputError, Location, Notice};
+use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
 use crate::inspect::{CellData, FileRole, LoadedFile};
 use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
 use crate::predictions::{
-    align_genes, method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
+    method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
 };
 use crate::readers::embedding::Embedding;
 use crate::readers::h5ad::PseudobulkOptions;
@@ -119,45 +120,25 @@ pub struct RunReport {
     pub audits: Vec<Audit>,
 }
 
-/// A run's report and what a later change of the interaction thresholds needs (kept by the worker).
-pub struct RunOutcome {
-    pub report: RunReport,
-    pub interactions: Option<InteractionInputs>,
+/// A finished run as the worker keeps it: the prepared inputs (data, predictions read and named, split,
+/// embeddings), the settings, the baselines as fitted and the interaction scores. Every follow-up (one
+/// condition's detail, the baselines' export, new interaction thresholds) is answered from it: no file is read,
+/// nothing is prepared, planned or fitted again.
+pub struct KeptRun {
+    prepared: Prepared,
+    settings: AnalysisSettings,
+    fitted: FittedRun,
+    interactions: Option<InteractionInputs>,
 }
 
-/// Why a run could not be made.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AnalysisError {
-    /// A file is wrong; the error says which and where.
-    Input(InputError),
-    /// The files or settings do not make a run; the message says why.
-    Invalid(String),
-    Cancelled,
+thread_local! {
+    /// Runs prepared from files on this thread (read by tests that check a follow-up prepares nothing).
+    static PREPARATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-impl std::fmt::Display for AnalysisError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AnalysisError::Input(error) => error.fmt(f),
-            AnalysisError::Invalid(message) => f.write_str(message),
-            AnalysisError::Cancelled => f.write_str("cancelled"),
-        }
-    }
-}
-
-impl From<RunError> for AnalysisError {
-    fn from(error: RunError) -> Self {
-        match error {
-            RunError::Cancelled => AnalysisError::Cancelled,
-            RunError::Invalid(message) => AnalysisError::Invalid(message),
-        }
-    }
-}
-
-impl From<InputError> for AnalysisError {
-    fn from(error: InputError) -> Self {
-        AnalysisError::Input(error)
-    }
+/// How many times files have been prepared into a run's inputs on this thread so far.
+pub fn preparations_so_far() -> usize {
+    PREPARATIONS.with(std::cell::Cell::get)
 }
 
 fn expect_table<'a>(
@@ -258,26 +239,16 @@ impl Prepared {
 }
 
 /// Reads the files by their roles into the inputs of a run.
-fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> Result<Prepared, AnalysisError> {
+fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> Result<Prepared, RunError> {
+    PREPARATIONS.with(|count| count.set(count.get() + 1));
     let rules = &settings.rules;
     let data_files: Vec<&(InputFile, &LoadedFile)> =
         files.iter().filter(|(file, _)| file.role == FileRole::Data).collect();
-    let (data_file, data_loaded) =
-        match data_files.as_slice() {
-            [] => return Err(AnalysisError::Invalid(
-                "no expression data: add a pseudobulk table (genes × conditions, with a control condition) or choose \
-                 the role 'Expression data' for one of the files"
-                    .into(),
-            )),
-            [one] => *one,
-            more => {
-                return Err(AnalysisError::Invalid(format!(
-                    "{} files have the role 'Expression data' ({}); keep one",
-                    more.len(),
-                    more.iter().map(|(file, _)| file.name.as_str()).collect::<Vec<_>>().join(", ")
-                )))
-            }
-        };
+    let (data_file, data_loaded) = match data_files.as_slice() {
+        [] => return Err(RunError::NoData),
+        [one] => *one,
+        more => return Err(RunError::SeveralDataFiles(more.iter().map(|(file, _)| file.name.clone()).collect())),
+    };
     let (data, mut notices) = match data_loaded {
         // Cells were pseudobulked when the file was read.
         LoadedFile::Cells(cells) => {
@@ -302,13 +273,13 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
     for ((file, loaded_file), name) in prediction_files.into_iter().zip(method_names(&requests)) {
         let prediction = match loaded_file {
             // Predicted cells (cell-eval style), pseudobulked the same way as data.
-            LoadedFile::Cells(cells) => Prediction {
-                method: name.method,
-                seed: name.seed,
-                file: file.name.clone(),
-                matrix: cells_pseudobulk(file, cells, rules)?.clone(),
-                notices: vec![],
-            },
+            LoadedFile::Cells(cells) => Prediction::new(
+                name.method,
+                name.seed,
+                file.name.clone(),
+                cells_pseudobulk(file, cells, rules)?.clone(),
+                &data,
+            ),
             LoadedFile::Table(table) => {
                 prediction_from_table(&file.name, table, name, rules, Orientation::Detect, &data)?
             }
@@ -332,7 +303,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
     let mut split = None;
     for (file, loaded_file) in files.iter().filter(|(file, _)| file.role == FileRole::Split) {
         if split.is_some() {
-            return Err(AnalysisError::Invalid("more than one split file: keep one".into()));
+            return Err(RunError::SeveralSplitFiles);
         }
         let uploaded = read_split(&file.name, expect_json(file, loaded_file)?)?;
         let (resolved, split_notices) = uploaded_split(&file.name, &uploaded, &data, rules)?;
@@ -371,22 +342,22 @@ pub fn analyze(
     files: &[(InputFile, &LoadedFile)],
     settings: &AnalysisSettings,
     on_progress: &mut dyn FnMut(&Progress) -> bool,
-) -> Result<RunReport, AnalysisError> {
-    run_analysis(files, settings, on_progress).map(|outcome| outcome.report)
+) -> Result<RunReport, RunError> {
+    run_analysis(files, settings, on_progress).map(|(report, _)| report)
 }
 
-/// [`analyze`], also returning the interaction inputs so that new thresholds can be scored without a run.
+/// [`analyze`], also returning the run to keep for follow-ups ([`KeptRun`]).
 pub fn run_analysis(
     files: &[(InputFile, &LoadedFile)],
     settings: &AnalysisSettings,
     on_progress: &mut dyn FnMut(&Progress) -> bool,
-) -> Result<RunOutcome, AnalysisError> {
+) -> Result<(RunReport, KeptRun), RunError> {
     let prepared = prepare(files, settings)?;
     let mut notices = prepared.notices.clone();
     let (data, predictions) = (&prepared.data, &prepared.predictions);
     let dataset = prepared.dataset.clone();
     let inputs = prepared.inputs();
-    let result = run_benchmark(&inputs, &settings.benchmark, on_progress).map_err(AnalysisError::from)?;
+    let result = run_benchmark(&inputs, &settings.benchmark, on_progress)?;
     notices.extend(result.notices.iter().cloned());
 
     let reference = result.reference.as_deref();
@@ -410,12 +381,10 @@ pub fn run_analysis(
             file: prediction.file.clone(),
             method: prediction.method.clone(),
             seed: prediction.seed,
-            genes: align_genes(&prediction.matrix, data),
+            genes: prediction.genes.counts,
         })
         .collect::<Vec<_>>();
-    let alignments: Vec<GeneAlignment> = prediction_reports.iter().map(|report| report.genes).collect();
-    let audits =
-        audit_predictions(data, &result.gene_set, predictions, &alignments, &result.rows, &result.not_predicted);
+    let audits = audit_predictions(data, &result.gene_set, predictions, &result.rows, &result.not_predicted);
     let interactions = result.interactions;
     if let Some(inputs) = &interactions {
         let skipped: Vec<String> = inputs.scores.skipped.iter().map(|double| double.name()).collect();
@@ -451,22 +420,41 @@ pub fn run_analysis(
         interactions: interaction_report,
         audits,
     };
-    Ok(RunOutcome { report, interactions })
+    let kept = KeptRun { prepared, settings: settings.clone(), fitted: result.fitted, interactions };
+    Ok((report, kept))
 }
 
-/// Every method's predicted change against the observed change for one condition of one split.
-pub fn detail(
-    files: &[(InputFile, &LoadedFile)],
-    settings: &AnalysisSettings,
-    seed: Option<u32>,
-    perturbation: &str,
-) -> Result<ConditionDetail, AnalysisError> {
-    let prepared = prepare(files, settings)?;
-    let condition = match canonicalize(perturbation, &settings.rules) {
-        Canonical::Condition(condition) => condition,
-        _ => return Err(AnalysisError::Invalid(format!("'{perturbation}' is not a condition name"))),
-    };
-    Ok(condition_detail(&prepared.inputs(), &settings.benchmark, seed, &condition)?)
+impl KeptRun {
+    /// Every method's predicted change against the observed change for one condition (any spelling) of the
+    /// split with `seed`.
+    pub fn detail(&self, seed: Option<u32>, perturbation: &str) -> Result<ConditionDetail, RunError> {
+        let condition = match canonicalize(perturbation, &self.settings.rules) {
+            Canonical::Condition(condition) => condition,
+            _ => return Err(RunError::NotAConditionName(perturbation.to_string())),
+        };
+        condition_detail(&self.prepared.inputs(), &self.fitted, seed, &condition)
+    }
+
+    /// The built-in baselines' predictions for the split with `seed`, in the paper's exchange format:
+    /// `<method>_seed<N>_all_predictions.json` and `<method>_seed<N>_gene_names.json` per baseline, so that
+    /// other tools (and this one) can score them.
+    pub fn export_baselines(&self, seed: Option<u32>) -> Result<Vec<ExportedFile>, RunError> {
+        let suffix = seed.map(|seed| format!("_seed{seed}")).unwrap_or_default();
+        let mut exported = Vec::new();
+        for (method, predictions) in baseline_predictions(&self.prepared.inputs(), &self.fitted, seed)? {
+            let stem: String =
+                method.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
+            let (all_predictions, gene_names) = write_paper_format(self.prepared.data.genes(), &predictions.predicted);
+            exported.push(ExportedFile { name: format!("{stem}{suffix}_all_predictions.json"), text: all_predictions });
+            exported.push(ExportedFile { name: format!("{stem}{suffix}_gene_names.json"), text: gene_names });
+        }
+        Ok(exported)
+    }
+
+    /// The interaction report under `thresholds` (`None`: the fitted ones), when the run has interactions.
+    pub fn interactions(&self, thresholds: Option<ManualThresholds>) -> Option<InteractionReport> {
+        self.interactions.as_ref().map(|inputs| interaction_report(inputs, thresholds))
+    }
 }
 
 /// A file the page offers for download.
@@ -474,25 +462,4 @@ pub fn detail(
 pub struct ExportedFile {
     pub name: String,
     pub text: String,
-}
-
-/// The built-in baselines' predictions for the split with `seed`, in the paper's exchange format:
-/// `<method>_seed<N>_all_predictions.json` and `<method>_seed<N>_gene_names.json` per baseline, so that
-/// other tools (and this one) can score them.
-pub fn export_baselines(
-    files: &[(InputFile, &LoadedFile)],
-    settings: &AnalysisSettings,
-    seed: Option<u32>,
-) -> Result<Vec<ExportedFile>, AnalysisError> {
-    let prepared = prepare(files, settings)?;
-    let suffix = seed.map(|seed| format!("_seed{seed}")).unwrap_or_default();
-    let mut exported = Vec::new();
-    for (method, predictions) in baseline_predictions(&prepared.inputs(), &settings.benchmark, seed)? {
-        let stem: String =
-            method.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
-        let (all_predictions, gene_names) = write_paper_format(prepared.data.genes(), &predictions.predicted);
-        exported.push(ExportedFile { name: format!("{stem}{suffix}_all_predictions.json"), text: all_predictions });
-        exported.push(ExportedFile { name: format!("{stem}{suffix}_gene_names.json"), text: gene_names });
-    }
-    Ok(exported)
 }

@@ -9,9 +9,9 @@ use crate::benchmark::NotPredicted;
 use crate::conditions::Condition;
 use crate::expression::ExpressionMatrix;
 use crate::metrics::pearson;
-use crate::predictions::{GeneAlignment, Prediction};
+use crate::predictions::Prediction;
+use crate::quantile::summary_quantile;
 use crate::results_table::ResultRow;
-use crate::summary::quantile;
 use serde::{Deserialize, Serialize};
 
 /// Mean |predicted − observed| control expression (log units) above which the controls differ.
@@ -36,18 +36,16 @@ pub struct Audit {
     pub message: String,
 }
 
-/// The audits of every uploaded prediction, with how its genes met the data's (`alignments`, in the same
-/// order). `gene_set` indexes the data's genes; `rows` and `not_predicted` are the run's.
+/// The audits of every uploaded prediction. `gene_set` indexes the data's genes; `rows` and `not_predicted`
+/// are the run's.
 pub fn audit_predictions(
     data: &ExpressionMatrix,
     gene_set: &[usize],
     predictions: &[Prediction],
-    alignments: &[GeneAlignment],
     rows: &[ResultRow],
     not_predicted: &[NotPredicted],
 ) -> Vec<Audit> {
     let Some(control) = data.control() else { return vec![] };
-    let genes: Vec<&str> = gene_set.iter().map(|&g| data.genes()[g].as_str()).collect();
     // The observed mean shift: the average change over every perturbation of the data.
     let perturbations: Vec<usize> =
         (0..data.n_conditions()).filter(|&c| data.conditions()[c] != Condition::Control).collect();
@@ -59,7 +57,8 @@ pub fn audit_predictions(
         })
         .collect();
     let mut audits = Vec::new();
-    for (prediction, alignment) in predictions.iter().zip(alignments) {
+    for prediction in predictions {
+        let alignment = &prediction.genes.counts;
         let matrix = &prediction.matrix;
         let audit = |check: &str, passed: bool, message: String| Audit {
             method: prediction.method.clone(),
@@ -69,7 +68,7 @@ pub fn audit_predictions(
             message,
         };
         // The prediction's row of each gene of the set (None when it lacks the gene).
-        let rows_of: Vec<Option<usize>> = genes.iter().map(|gene| matrix.gene_position(gene)).collect();
+        let rows_of: Vec<Option<usize>> = gene_set.iter().map(|&gene| prediction.genes.row(gene)).collect();
 
         if let Some(predicted_control) = matrix.control() {
             let differences: Vec<f64> = gene_set
@@ -186,14 +185,10 @@ pub fn audit_predictions(
             ),
         ));
 
-        let scored = rows
-            .iter()
-            .filter(|row| row.method == prediction.method && (prediction.seed.is_none() || row.seed == prediction.seed))
-            .count();
-        let skipped: Vec<&NotPredicted> = not_predicted
-            .iter()
-            .filter(|n| n.method == prediction.method && (prediction.seed.is_none() || n.seed == prediction.seed))
-            .collect();
+        let scored =
+            rows.iter().filter(|row| row.method == prediction.method && prediction.scored_under(row.seed)).count();
+        let skipped: Vec<&NotPredicted> =
+            not_predicted.iter().filter(|n| n.method == prediction.method && prediction.scored_under(n.seed)).collect();
         let mut reasons: Vec<(String, usize)> = Vec::new();
         for skip in &skipped {
             match reasons.iter_mut().find(|(reason, _)| *reason == skip.reason) {
@@ -229,5 +224,5 @@ fn mean_spread(per_gene: impl Iterator<Item = Vec<f64>>) -> f64 {
 
 /// The median (R's type-7 quantile at 0.5), `None` for no values.
 fn median(values: &mut [f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| quantile(values, 0.5))
+    (!values.is_empty()).then(|| summary_quantile(values, 0.5))
 }

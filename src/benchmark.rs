@@ -6,10 +6,10 @@
 //! when the data hold at least 2 doubles; the unseen-single benchmark with GEARS' split (seeds 1–2) when
 //! there are no doubles and at least 4 singles; otherwise every non-control condition is evaluated as `all`.
 
-use crate::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
-use crate::baselines::{additive, mean, no_change, Baseline, BaselinePredictions};
+use crate::baselines::linear_model::{LinearModelSettings, UploadedEmbeddings};
+use crate::baselines::{Baseline, BaselinePredictions, FittedBaseline};
 use crate::conditions::{Condition, ConditionKind};
-use crate::error::Notice;
+use crate::error::{Notice, RunError};
 use crate::expression::{preview, ExpressionMatrix};
 use crate::interactions::{InteractionInputs, InteractionScores, MethodPairs};
 use crate::metrics::{cumulative_l2, score, top_expressed_genes, PerturbationMetrics};
@@ -154,6 +154,31 @@ pub struct BenchmarkResult {
     /// The interaction scores and every method's predictions of them (not the additive model's), when the
     /// data hold doubles with both singles measured.
     pub interactions: Option<InteractionInputs>,
+    /// The baselines as fitted, for follow-ups ([`condition_detail`], [`baseline_predictions`]).
+    pub fitted: FittedRun,
+}
+
+/// A baseline's method name and its fit.
+type NamedFit = (String, FittedBaseline);
+
+/// What a run fitted: its plan and, per split, each of its baselines fitted on that split's training
+/// conditions. Follow-ups predict from these and fit nothing.
+#[derive(Clone, Debug)]
+pub struct FittedRun {
+    plan: Plan,
+    /// Per split of the plan, in its order: each baseline's method name and fit, in the plan's order.
+    baselines: Vec<Vec<NamedFit>>,
+    /// Indices (into the data's genes) of the genes the metrics use, most expressed first.
+    gene_set: Vec<usize>,
+}
+
+impl FittedRun {
+    /// The split with `seed` and its fitted baselines.
+    fn split(&self, seed: Option<u32>) -> Result<(&Split, &[NamedFit]), RunError> {
+        let position =
+            self.plan.splits.iter().position(|split| split.seed == seed).ok_or(RunError::NoSplitWithSeed(seed))?;
+        Ok((&self.plan.splits[position], &self.baselines[position]))
+    }
 }
 
 /// Where a run is, for a progress bar.
@@ -162,23 +187,6 @@ pub struct Progress {
     pub step: String,
     pub done: usize,
     pub total: usize,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum RunError {
-    /// The progress callback asked to stop.
-    Cancelled,
-    /// The run cannot be made with these inputs and settings; the message says why.
-    Invalid(String),
-}
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunError::Cancelled => f.write_str("cancelled"),
-            RunError::Invalid(message) => f.write_str(message),
-        }
-    }
 }
 
 /// The predictions of one method for one seed, whatever their source.
@@ -314,6 +322,7 @@ impl Scorer<'_> {
 }
 
 /// What a run will do: the benchmark, its splits and the baselines that apply.
+#[derive(Clone, Debug)]
 struct Plan {
     kind: BenchmarkKind,
     splits: Vec<Split>,
@@ -330,12 +339,9 @@ fn plan(inputs: &BenchmarkInputs<'_>, settings: &BenchmarkSettings) -> Result<Pl
     });
     let splits: Vec<Split> = match &split_choice {
         SplitChoice::All => vec![all_split(data.conditions())],
-        SplitChoice::Uploaded => vec![inputs
-            .uploaded_split
-            .cloned()
-            .ok_or_else(|| RunError::Invalid("the uploaded split was chosen but no split file was given".into()))?],
+        SplitChoice::Uploaded => vec![inputs.uploaded_split.cloned().ok_or(RunError::NoUploadedSplit)?],
         SplitChoice::Seeds(seeds) if seeds.is_empty() => {
-            return Err(RunError::Invalid("choose at least one seed".into()));
+            return Err(RunError::NoSeeds);
         }
         SplitChoice::Seeds(seeds) => seeds
             .iter()
@@ -347,7 +353,7 @@ fn plan(inputs: &BenchmarkInputs<'_>, settings: &BenchmarkSettings) -> Result<Pl
             .collect(),
     };
     if splits.iter().all(|split| split.evaluated().is_empty()) {
-        return Err(RunError::Invalid("the split leaves no condition to evaluate".into()));
+        return Err(RunError::NothingToEvaluate);
     }
     let mut baselines = settings.baselines.clone().unwrap_or_else(|| kind.default_baselines());
     let has_doubles = data.conditions().iter().any(|condition| condition.kind() == ConditionKind::Double);
@@ -365,21 +371,14 @@ fn baseline_name(baseline: Baseline, settings: &BenchmarkSettings) -> String {
     }
 }
 
-/// A baseline's predictions for `targets`, trained on the split's training conditions.
-fn predict_baseline(
+/// Fits a baseline on a split's training conditions.
+fn fit_baseline(
     inputs: &BenchmarkInputs<'_>,
     settings: &BenchmarkSettings,
     baseline: Baseline,
     train: &[&Condition],
-    targets: &[&Condition],
-) -> Result<BaselinePredictions, RunError> {
-    Ok(match baseline {
-        Baseline::NoChange => no_change(inputs.data, targets),
-        Baseline::Additive => additive(inputs.data, targets),
-        Baseline::Mean => mean(inputs.data, train, targets),
-        Baseline::Linear => linear_model(inputs.data, train, targets, &settings.linear, inputs.embeddings)
-            .map_err(|reason| RunError::Invalid(format!("the linear model cannot be fitted: {reason}")))?,
-    })
+) -> Result<FittedBaseline, RunError> {
+    Ok(FittedBaseline::fit(baseline, inputs.data, train, &settings.linear, inputs.embeddings)?)
 }
 
 /// Runs the benchmark. `on_progress` is called before each step; returning `false` cancels the run.
@@ -389,7 +388,7 @@ pub fn run_benchmark(
     on_progress: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<BenchmarkResult, RunError> {
     let data = inputs.data;
-    let control = data.control().ok_or_else(|| RunError::Invalid("the data have no control condition".into()))?;
+    let control = data.control().ok_or(RunError::NoControl)?;
     let Plan { kind, splits, baselines } = plan(inputs, settings)?;
     let mut notices = Vec::new();
     let mut methods: Vec<String> = baselines.iter().map(|&baseline| baseline_name(baseline, settings)).collect();
@@ -415,7 +414,7 @@ pub fn run_benchmark(
     let alignments: Vec<Vec<Option<usize>>> = inputs
         .predictions
         .iter()
-        .map(|prediction| gene_set.iter().map(|&gene| prediction.matrix.gene_position(&data.genes()[gene])).collect())
+        .map(|prediction| gene_set.iter().map(|&gene| prediction.genes.row(gene)).collect())
         .collect();
     for (prediction, alignment) in inputs.predictions.iter().zip(&alignments) {
         let missing = alignment.iter().filter(|row| row.is_none()).count();
@@ -435,26 +434,31 @@ pub fn run_benchmark(
     let total = splits.len() * (baselines.len() + inputs.predictions.len());
     let mut done = 0;
     let mut scored = Scored::default();
+    let mut fitted = Vec::with_capacity(splits.len());
     for split in &splits {
         let seed = split.seed;
         let train = split.train();
         let evaluated = split.evaluated();
         let targets: Vec<&Condition> = evaluated.iter().map(|(condition, _)| *condition).collect();
         let seed_label = seed.map_or(String::new(), |seed| format!(" (seed {seed})"));
+        let mut fitted_here = Vec::with_capacity(baselines.len());
         for &baseline in &baselines {
             let method = baseline_name(baseline, settings);
             if !on_progress(&Progress { step: format!("{method}{seed_label}"), done, total }) {
                 return Err(RunError::Cancelled);
             }
-            let source = Source::Baseline(predict_baseline(inputs, settings, baseline, &train, &targets)?);
+            let fit = fit_baseline(inputs, settings, baseline, &train)?;
+            let source = Source::Baseline(fit.predict(data, &targets));
             scorer.score(&method, seed, &source, &evaluated, &mut scored);
+            fitted_here.push((method, fit));
             done += 1;
         }
+        fitted.push(fitted_here);
         for (prediction, alignment) in inputs.predictions.iter().zip(&alignments) {
             if !on_progress(&Progress { step: format!("{}{seed_label}", prediction.method), done, total }) {
                 return Err(RunError::Cancelled);
             }
-            if prediction.seed.is_none() || prediction.seed == seed || seed.is_none() {
+            if prediction.scored_under(seed) {
                 let source = Source::Uploaded(prediction, alignment);
                 scorer.score(&prediction.method, seed, &source, &evaluated, &mut scored);
             }
@@ -483,7 +487,13 @@ pub fn run_benchmark(
         let n = curve.n as f64;
         curve.mean_cumulative_l2.iter_mut().for_each(|sum| *sum /= n);
     }
+    let fitted = FittedRun {
+        plan: Plan { kind, splits: splits.clone(), baselines: baselines.clone() },
+        baselines: fitted,
+        gene_set: gene_set.clone(),
+    };
     Ok(BenchmarkResult {
+        fitted,
         kind,
         splits,
         gene_set,
@@ -607,46 +617,40 @@ pub struct ConditionDetail {
     pub predicted_change: Vec<(String, Vec<Option<f64>>)>,
 }
 
-fn split_for(plan: &Plan, seed: Option<u32>) -> Result<&Split, RunError> {
-    plan.splits
-        .iter()
-        .find(|split| split.seed == seed)
-        .ok_or_else(|| RunError::Invalid(format!("the run has no split with seed {seed:?}")))
-}
-
-/// The predicted and observed changes for `perturbation` (any spelling) under the split with `seed`.
+/// The predicted and observed changes for `perturbation` (any spelling) under the split with `seed`, from
+/// the baselines the run fitted.
 pub fn condition_detail(
     inputs: &BenchmarkInputs<'_>,
-    settings: &BenchmarkSettings,
+    fitted: &FittedRun,
     seed: Option<u32>,
     perturbation: &Condition,
 ) -> Result<ConditionDetail, RunError> {
     let data = inputs.data;
-    let control = data.control().ok_or_else(|| RunError::Invalid("the data have no control condition".into()))?;
-    let plan = plan(inputs, settings)?;
-    let split = split_for(&plan, seed)?;
-    let position = data
-        .condition_position(perturbation)
-        .ok_or_else(|| RunError::Invalid(format!("{} is not a condition of the data", perturbation.name())))?;
+    let control = data.control().ok_or(RunError::NoControl)?;
+    let (_, baselines) = fitted.split(seed)?;
+    let position = data.condition_position(perturbation).ok_or_else(|| RunError::NotInData(perturbation.name()))?;
     let condition = &data.conditions()[position];
     let observed = data.column(position);
-    let gene_set = top_expressed_genes(control, settings.n_genes);
+    let gene_set = &fitted.gene_set;
     let change = |values: &dyn Fn(usize) -> Option<f64>| -> Vec<Option<f64>> {
         gene_set.iter().map(|&gene| values(gene).filter(|v| !v.is_nan()).map(|v| v - control[gene])).collect()
     };
     let mut predicted_change = Vec::new();
-    let train = split.train();
-    for &baseline in &plan.baselines {
-        let predictions = predict_baseline(inputs, settings, baseline, &train, &[condition])?;
+    for (method, fit) in baselines {
+        let predictions = fit.predict(data, &[condition]);
         if let Some(column) = predictions.column(condition) {
-            predicted_change.push((baseline_name(baseline, settings), change(&|gene| Some(column[gene]))));
+            predicted_change.push((method.clone(), change(&|gene| Some(column[gene]))));
         }
     }
-    for prediction in inputs.predictions.iter().filter(|p| p.seed.is_none() || p.seed == seed || seed.is_none()) {
+    for prediction in inputs.predictions.iter().filter(|prediction| prediction.scored_under(seed)) {
         if let Some(column) = prediction.matrix.column_of(condition) {
-            let rows: Vec<Option<usize>> =
-                data.genes().iter().map(|gene| prediction.matrix.gene_position(gene)).collect();
-            predicted_change.push((prediction.method.clone(), change(&|gene| rows[gene].map(|row| column[row]))));
+            let values: Vec<Option<f64>> = gene_set
+                .iter()
+                .map(|&gene| {
+                    prediction.genes.row(gene).map(|row| column[row]).filter(|v| !v.is_nan()).map(|v| v - control[gene])
+                })
+                .collect();
+            predicted_change.push((prediction.method.clone(), values));
         }
     }
     Ok(ConditionDetail {
@@ -659,20 +663,13 @@ pub fn condition_detail(
 }
 
 /// The built-in baselines' predictions for the evaluated conditions of the split with `seed`, over all the
-/// data's genes, for export in the paper's format.
+/// data's genes, for export in the paper's format, from the baselines the run fitted.
 pub fn baseline_predictions(
     inputs: &BenchmarkInputs<'_>,
-    settings: &BenchmarkSettings,
+    fitted: &FittedRun,
     seed: Option<u32>,
 ) -> Result<Vec<(String, BaselinePredictions)>, RunError> {
-    let plan = plan(inputs, settings)?;
-    let split = split_for(&plan, seed)?;
-    let train = split.train();
+    let (split, baselines) = fitted.split(seed)?;
     let targets: Vec<&Condition> = split.evaluated().into_iter().map(|(condition, _)| condition).collect();
-    plan.baselines
-        .iter()
-        .map(|&baseline| {
-            Ok((baseline_name(baseline, settings), predict_baseline(inputs, settings, baseline, &train, &targets)?))
-        })
-        .collect()
+    Ok(baselines.iter().map(|(method, fit)| (method.clone(), fit.predict(inputs.data, &targets))).collect())
 }

@@ -130,3 +130,89 @@ impl fmt::Display for Notice {
         }
     }
 }
+
+/// Why a run, or a follow-up on a kept run, could not be made. Every step of the engine returns this (or an
+/// [`InputError`], which converts into it); its `Display` is the message the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunError {
+    /// A file is wrong; the error says which and where.
+    Input(InputError),
+    /// No file has the role of expression data.
+    NoData,
+    /// Several files have the role of expression data (their names).
+    SeveralDataFiles(Vec<String>),
+    SeveralSplitFiles,
+    /// The uploaded split was chosen but no split file was given.
+    NoUploadedSplit,
+    NoSeeds,
+    NothingToEvaluate,
+    NoControl,
+    LinearModel(LinearModelError),
+    /// A follow-up asked for a split the run does not have.
+    NoSplitWithSeed(Option<u32>),
+    /// A follow-up named something that is not a condition name.
+    NotAConditionName(String),
+    /// A follow-up named a condition the data do not have (its canonical name).
+    NotInData(String),
+    /// The progress callback asked to stop.
+    Cancelled,
+}
+
+/// Why the linear model cannot be fitted at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinearModelError {
+    NoControl,
+    NoGeneEmbedding,
+    GeneEmbeddingSharesNoGene,
+    NoPerturbationEmbedding,
+}
+
+impl fmt::Display for LinearModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LinearModelError::NoControl => "the data have no control",
+            LinearModelError::NoGeneEmbedding => "no gene embedding was uploaded",
+            LinearModelError::GeneEmbeddingSharesNoGene => "the gene embedding shares no gene with the data",
+            LinearModelError::NoPerturbationEmbedding => "no perturbation embedding was uploaded",
+        })
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Input(error) => error.fmt(f),
+            RunError::NoData => f.write_str(
+                "no expression data: add a pseudobulk table (genes × conditions, with a control condition) or choose \
+                 the role 'Expression data' for one of the files",
+            ),
+            RunError::SeveralDataFiles(names) => {
+                write!(f, "{} files have the role 'Expression data' ({}); keep one", names.len(), names.join(", "))
+            }
+            RunError::SeveralSplitFiles => f.write_str("more than one split file: keep one"),
+            RunError::NoUploadedSplit => f.write_str("the uploaded split was chosen but no split file was given"),
+            RunError::NoSeeds => f.write_str("choose at least one seed"),
+            RunError::NothingToEvaluate => f.write_str("the split leaves no condition to evaluate"),
+            RunError::NoControl => f.write_str("the data have no control condition"),
+            RunError::LinearModel(reason) => write!(f, "the linear model cannot be fitted: {reason}"),
+            RunError::NoSplitWithSeed(seed) => write!(f, "the run has no split with seed {seed:?}"),
+            RunError::NotAConditionName(name) => write!(f, "'{name}' is not a condition name"),
+            RunError::NotInData(name) => write!(f, "{name} is not a condition of the data"),
+            RunError::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<InputError> for RunError {
+    fn from(error: InputError) -> Self {
+        RunError::Input(error)
+    }
+}
+
+impl From<LinearModelError> for RunError {
+    fn from(error: LinearModelError) -> Self {
+        RunError::LinearModel(error)
+    }
+}

@@ -6,10 +6,15 @@
 //! Web Worker are thin layers over it). `METHODS.md` in the repository states every formula.
 //!
 //! The data flow, one module per step:
-//! [`readers`] → [`expression`] (genes × conditions, canonical [`conditions`]) → [`predictions`] →
-//! [`splits`] (bit-identical to numpy via [`numpy_random`]) → [`baselines`] (with [`linalg`]) →
-//! [`metrics`] → [`summary`] → [`results_table`]; [`benchmark`] runs them in order, and [`analysis`] runs a
-//! whole page request (files with roles, see [`inspect`]) into a serialisable report.
+//! [`readers`] (tables, paper JSON, splits, embeddings; [`readers::h5ad`] cells → pseudobulk) →
+//! [`inspect`] (what a file is, its role) → [`expression`] (genes × conditions, canonical [`conditions`]) →
+//! [`predictions`] (named, genes mapped to the data's) → [`splits`] (bit-identical to numpy via
+//! [`numpy_random`]) → [`baselines`] (fitted, with [`linalg`]) → [`metrics`] → [`summary`] (with
+//! [`quantile`]) → [`results_table`]; [`interactions`] (with the [`locfdr`] port) scores genetic interactions
+//! and [`audits`] checks each uploaded prediction. [`benchmark`] runs these in order, [`analysis`] runs a
+//! whole page request (files with roles) into a serialisable report and a [`analysis::KeptRun`] that answers
+//! follow-ups, [`protocol`] is what the page and its worker say, and [`error`] holds the errors and notices
+//! of every step.
 
 pub mod analysis;
 pub mod audits;
@@ -26,6 +31,7 @@ pub mod metrics;
 pub mod numpy_random;
 pub mod predictions;
 pub mod protocol;
+pub mod quantile;
 pub mod readers;
 pub mod results_table;
 pub mod splits;

@@ -26,6 +26,7 @@
 //! ```
 
 use crate::linalg::least_squares;
+use crate::quantile::{r_type7, r_type7_unsorted};
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
@@ -124,8 +125,8 @@ pub fn locfdr(z: &[f64]) -> Result<LocfdrFit, LocfdrError> {
     let n = z.len();
     let wide_window = n > WIDE_WINDOW_ABOVE;
     let b = if wide_window { 1.0 } else { 4.3 * (-0.26 * (n as f64).log10()).exp() };
-    let median = unsorted_quantile(&mut values, 0.5);
-    let scale = (unsorted_quantile(&mut values, 0.75) - unsorted_quantile(&mut values, 0.25)) / (2.0 * QNORM_075);
+    let median = r_type7_unsorted(&mut values, 0.5);
+    let scale = (r_type7_unsorted(&mut values, 0.75) - r_type7_unsorted(&mut values, 0.25)) / (2.0 * QNORM_075);
     let first = truncated_normal_mle(z, median, b * scale, 0.0, 1.0, 1)?;
     let second = truncated_normal_mle(z, first.delta, b * first.sigma, first.delta, first.sigma, 2)?;
     let NullEstimate { delta, sigma, p0 } = second;
@@ -194,39 +195,13 @@ fn r_seq(from: f64, to: f64, n: usize) -> Vec<f64> {
 fn histogram_counts(z: &[f64], breaks: &[f64]) -> Vec<u32> {
     let mut widths: Vec<f64> = breaks.windows(2).map(|pair| pair[1] - pair[0]).collect();
     widths.sort_by(f64::total_cmp);
-    let fuzz = 1e-7 * type7_quantile(&widths, 0.5);
+    let fuzz = 1e-7 * r_type7(&widths, 0.5);
     let inner: Vec<f64> = breaks[1..breaks.len() - 1].iter().map(|b| b + fuzz).collect();
     let mut counts = vec![0u32; breaks.len() - 1];
     for &value in z {
         counts[inner.partition_point(|&b| b < value)] += 1;
     }
     counts
-}
-
-/// R's type-7 quantile of sorted values (`quantile(x, p)`, also `median` to rounding).
-fn type7_quantile(sorted: &[f64], probability: f64) -> f64 {
-    let index = (sorted.len() - 1) as f64 * probability;
-    let lower = index.floor() as usize;
-    interpolate_order_statistics(sorted[lower], sorted[index.ceil() as usize], index - lower as f64)
-}
-
-/// [`type7_quantile`] without sorting: the two order statistics it needs are selected in linear time
-/// (`values` is reordered).
-fn unsorted_quantile(values: &mut [f64], probability: f64) -> f64 {
-    let index = (values.len() - 1) as f64 * probability;
-    let lower = index.floor() as usize;
-    let (_, &mut at_lower, above) = values.select_nth_unstable_by(lower, f64::total_cmp);
-    let at_upper = if index > lower as f64 { above.iter().copied().fold(f64::INFINITY, f64::min) } else { at_lower };
-    interpolate_order_statistics(at_lower, at_upper, index - lower as f64)
-}
-
-/// R's type-7 step between neighbouring order statistics: `(1 − h) x_lo + h x_hi` unless they are equal.
-fn interpolate_order_statistics(lower: f64, upper: f64, h: f64) -> f64 {
-    if h > 0.0 && upper != lower {
-        (1.0 - h) * lower + h * upper
-    } else {
-        lower
-    }
 }
 
 /// The fitted values of R's `glm(counts ~ ns(x, df = 7), poisson)`.
@@ -270,7 +245,7 @@ fn natural_spline_basis(x: &[f64]) -> Mat<f64> {
     let (low, high) = (x[0], x[x.len() - 1]);
     let scaled: Vec<f64> = x.iter().map(|value| (value - low) / (high - low)).collect();
     let mut knots = vec![0.0];
-    knots.extend((1..SPLINE_DF).map(|k| type7_quantile(&scaled, k as f64 / SPLINE_DF as f64)));
+    knots.extend((1..SPLINE_DF).map(|k| r_type7(&scaled, k as f64 / SPLINE_DF as f64)));
     knots.push(1.0);
     let last = knots.len() - 1;
     let cube = |value: f64| value.max(0.0).powi(3);
@@ -519,7 +494,7 @@ mod tests {
         sorted.sort_by(f64::total_cmp);
         for probability in [0.0, 0.25, 0.5, 0.75, 1.0, 0.333] {
             let mut scratch = values.clone();
-            assert_eq!(unsorted_quantile(&mut scratch, probability), type7_quantile(&sorted, probability));
+            assert_eq!(r_type7_unsorted(&mut scratch, probability), r_type7(&sorted, probability));
         }
     }
 

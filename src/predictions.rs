@@ -30,7 +30,29 @@ pub struct Prediction {
     pub file: String,
     /// genes × conditions, in the prediction's own gene order.
     pub matrix: ExpressionMatrix,
+    /// Where each of the data's genes is in `matrix`, found once when the prediction is read.
+    pub genes: GeneMap,
     pub notices: Vec<Notice>,
+}
+
+impl Prediction {
+    /// A prediction of `data` (its genes mapped to the data's once, here).
+    pub fn new(
+        method: String,
+        seed: Option<u32>,
+        file: String,
+        matrix: ExpressionMatrix,
+        data: &ExpressionMatrix,
+    ) -> Self {
+        let genes = GeneMap::new(&matrix, data);
+        Prediction { method, seed, file, matrix, genes, notices: vec![] }
+    }
+
+    /// Whether this prediction is scored under the split with `seed`: a file without a seed under every
+    /// split, a seeded one under its seed's, and any file under a split without a seed (`all`, uploaded).
+    pub fn scored_under(&self, seed: Option<u32>) -> bool {
+        self.seed.is_none() || seed.is_none() || self.seed == seed
+    }
 }
 
 /// A method name and seed derived from a file name.
@@ -129,15 +151,39 @@ pub struct GeneAlignment {
     pub extra: usize,
 }
 
-pub fn align_genes(prediction: &ExpressionMatrix, data: &ExpressionMatrix) -> GeneAlignment {
-    let matched = data.genes().iter().filter(|gene| prediction.gene_position(gene).is_some()).count();
-    GeneAlignment { matched, missing: data.n_genes() - matched, extra: prediction.n_genes() - matched }
+/// A prediction's genes aligned to the data's by name: for each data gene, the prediction's row holding it.
+/// Made once per prediction; every step that pairs predicted with observed values (metrics, detail, audits,
+/// the overlap check) reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneMap {
+    /// Per data gene, the prediction's row (`None`: the prediction lacks the gene).
+    rows: Vec<Option<usize>>,
+    pub counts: GeneAlignment,
+}
+
+impl GeneMap {
+    pub fn new(prediction: &ExpressionMatrix, data: &ExpressionMatrix) -> GeneMap {
+        let rows: Vec<Option<usize>> = data.genes().iter().map(|gene| prediction.gene_position(gene)).collect();
+        let matched = rows.iter().filter(|row| row.is_some()).count();
+        let counts =
+            GeneAlignment { matched, missing: data.n_genes() - matched, extra: prediction.n_genes() - matched };
+        GeneMap { rows, counts }
+    }
+
+    /// The prediction's row of the data's gene `gene` (an index into the data's genes).
+    pub fn row(&self, gene: usize) -> Option<usize> {
+        self.rows[gene]
+    }
 }
 
 /// Checks that a prediction shares genes and conditions with the data, and says how much.
-fn check_overlap(file: &str, loaded: &LoadedMatrix, data: &ExpressionMatrix) -> Result<Vec<Notice>, InputError> {
+fn check_overlap(
+    file: &str,
+    loaded: &LoadedMatrix,
+    alignment: GeneAlignment,
+    data: &ExpressionMatrix,
+) -> Result<Vec<Notice>, InputError> {
     let prediction = &loaded.matrix;
-    let alignment = align_genes(prediction, data);
     if alignment.matched == 0 {
         return Err(InputError::new(
             file,
@@ -215,9 +261,17 @@ fn finish(
     loaded: LoadedMatrix,
     data: &ExpressionMatrix,
 ) -> Result<Prediction, InputError> {
+    let genes = GeneMap::new(&loaded.matrix, data);
     let mut notices = loaded.notices.clone();
-    notices.extend(check_overlap(file, &loaded, data)?);
-    Ok(Prediction { method: name.method, seed: name.seed, file: file.to_string(), matrix: loaded.matrix, notices })
+    notices.extend(check_overlap(file, &loaded, genes.counts, data)?);
+    Ok(Prediction {
+        method: name.method,
+        seed: name.seed,
+        file: file.to_string(),
+        matrix: loaded.matrix,
+        genes,
+        notices,
+    })
 }
 
 /// Reads a prediction table (genes × conditions or the transpose, detected by overlap with the data's genes).
@@ -374,7 +428,8 @@ mod tests {
             &data(),
         )
         .unwrap();
-        assert_eq!(align_genes(&prediction.matrix, &data()), GeneAlignment { matched: 2, missing: 1, extra: 1 });
+        assert_eq!(prediction.genes.counts, GeneAlignment { matched: 2, missing: 1, extra: 1 });
+        assert_eq!((prediction.genes.row(0), prediction.genes.row(2)), (Some(0), None));
         assert!(prediction.notices.iter().any(|notice| notice.message.starts_with("2 of the data's 3 genes matched")));
     }
 }

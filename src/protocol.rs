@@ -23,19 +23,14 @@ pub enum Request {
         cells: Option<PseudobulkOptions>,
         rules: ConditionRules,
     },
-    /// Run the benchmark; the message's files are in the order of `files`.
+    /// Run the benchmark; the message's files are in the order of `files`. The worker keeps the finished run
+    /// under `run_id` for the queries that follow.
     Run { run_id: u32, files: Vec<InputFile>, settings: AnalysisSettings },
     /// Drop a removed file from the worker's cache.
     Forget { id: u32 },
-    /// Every method's predicted change for one condition of one split (files as for `Run`).
-    Detail { files: Vec<InputFile>, settings: AnalysisSettings, seed: Option<u32>, perturbation: String },
-    /// The built-in baselines' predictions for one split in the paper's format (files as for `Run`).
-    ExportBaselines { files: Vec<InputFile>, settings: AnalysisSettings, seed: Option<u32> },
-    /// The interaction report of run `run_id` under other thresholds (`None`: the fitted ones), from what
-    /// the worker kept of that run.
-    Interactions { run_id: u32, thresholds: Option<ManualThresholds> },
-    /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
-    ExportPseudobulk { id: u32, n_cells: bool },
+    /// A question about something the worker kept (a run, a file read); answered by a
+    /// [`Response::Reply`] with the same `request_id`.
+    Query { request_id: u32, query: Query },
     /// Panics on purpose, so the end-to-end tests can check that the page recovers (sent only when the page
     /// was opened with `?debug`).
     DebugPanic,
@@ -77,23 +72,38 @@ pub enum Response {
         run_id: u32,
         error: String,
     },
-    Detail {
-        detail: Box<ConditionDetail>,
-    },
-    Exported {
-        files: Vec<ExportedFile>,
-    },
-    Interactions {
-        run_id: u32,
-        report: Box<InteractionReport>,
-    },
-    /// A detail, export or interactions request failed (the run's state is unchanged).
-    RequestFailed {
-        error: String,
+    /// The answer to the [`Request::Query`] with `request_id`, or why there is none (the kept run is
+    /// unchanged either way).
+    Reply {
+        request_id: u32,
+        reply: Result<Reply, String>,
     },
     /// The worker panicked (a defect of Perturb Check, not of the files): it is unusable from now on, and the
     /// page starts a new one. `details` is the panic message and place.
     Crashed {
         details: String,
     },
+}
+
+/// What a [`Request::Query`] asks, of a kept run (by its id) or of a file the worker has read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Query {
+    /// Every method's predicted change for one condition of the split with `seed`.
+    Detail { run_id: u32, seed: Option<u32>, perturbation: String },
+    /// The built-in baselines' predictions for the split with `seed`, in the paper's format.
+    ExportBaselines { run_id: u32, seed: Option<u32> },
+    /// The interaction report under other thresholds (`None`: the fitted ones).
+    Interactions { run_id: u32, thresholds: Option<ManualThresholds> },
+    /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
+    ExportPseudobulk { id: u32, n_cells: bool },
+}
+
+/// The answer to a [`Query`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Reply {
+    Detail(Box<ConditionDetail>),
+    /// Files to download.
+    Files(Vec<ExportedFile>),
+    Interactions(Box<InteractionReport>),
 }

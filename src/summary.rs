@@ -3,13 +3,15 @@
 //! By default methods are compared on the (seed, perturbation) points that every method predicts.
 //!
 //! ```
-//! use perturb_check::summary::{quantile, bootstrap_mean_interval};
-//! assert_eq!(quantile(&mut vec![4.0, 1.0, 3.0, 2.0], 0.5), 2.5);
+//! use perturb_check::quantile::summary_quantile;
+//! use perturb_check::summary::bootstrap_mean_interval;
+//! assert_eq!(summary_quantile(&mut vec![4.0, 1.0, 3.0, 2.0], 0.5), 2.5);
 //! let (lower, upper) = bootstrap_mean_interval(&[1.0, 1.0, 1.0], 100, 1);
 //! assert_eq!((lower, upper), (1.0, 1.0));
 //! ```
 
 use crate::numpy_random::LegacyRandomState;
+use crate::quantile::summary_quantile;
 use crate::results_table::ResultRow;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -65,18 +67,6 @@ pub struct MethodSummary {
     pub ratio: Option<RatioToReference>,
 }
 
-/// R's type-7 quantile (linear interpolation between order statistics). Sorts `values`.
-pub fn quantile(values: &mut [f64], probability: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let position = (values.len() - 1) as f64 * probability;
-    let lower = position.floor() as usize;
-    let upper = (lower + 1).min(values.len() - 1);
-    values[lower] + (position - lower as f64) * (values[upper] - values[lower])
-}
-
 /// The 2.5% and 97.5% quantiles of `draws` bootstrap means of `values`, drawn with numpy's legacy generator
 /// from `seed` so the interval is reproducible.
 pub fn bootstrap_mean_interval(values: &[f64], draws: usize, seed: u32) -> (f64, f64) {
@@ -87,8 +77,8 @@ pub fn bootstrap_mean_interval(values: &[f64], draws: usize, seed: u32) -> (f64,
     let n = values.len();
     let mut means: Vec<f64> =
         (0..draws).map(|_| (0..n).map(|_| values[random.below(n)]).sum::<f64>() / n as f64).collect();
-    let lower = quantile(&mut means, 0.025);
-    let upper = quantile(&mut means, 0.975);
+    let lower = summary_quantile(&mut means, 0.025);
+    let upper = summary_quantile(&mut means, 0.975);
     (lower, upper)
 }
 
@@ -163,9 +153,9 @@ pub fn summarize(
                 seed,
                 n: group.len(),
                 mean_l2: mean(&l2).unwrap_or(f64::NAN),
-                median_l2: quantile(&mut l2, 0.5),
+                median_l2: summary_quantile(&mut l2, 0.5),
                 mean_pearson_delta: mean(&deltas),
-                median_pearson_delta: (!deltas.is_empty()).then(|| quantile(&mut deltas, 0.5)),
+                median_pearson_delta: (!deltas.is_empty()).then(|| summary_quantile(&mut deltas, 0.5)),
                 mean_pearson: mean(&pearsons),
                 ratio,
             }
@@ -231,12 +221,5 @@ mod tests {
         let standard_error = sd / 50f64.sqrt();
         assert!(((upper - lower) / 2.0 / standard_error - 1.96).abs() < 0.1, "{lower} {upper}");
         assert_eq!(bootstrap_mean_interval(&values, 10_000, 7), (lower, upper));
-    }
-
-    #[test]
-    fn quantile_is_type_seven() {
-        let mut values = vec![1.0, 2.0, 3.0, 4.0, 10.0];
-        assert!((quantile(&mut values, 0.025) - 1.1).abs() < 1e-12);
-        assert!((quantile(&mut values, 0.975) - 9.4).abs() < 1e-12);
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::read;
-use perturb_check::analysis::{analyze, detail, export_baselines, AnalysisSettings, InputFile};
+use perturb_check::analysis::{analyze, preparations_so_far, run_analysis, AnalysisSettings, InputFile};
 use perturb_check::inspect::{inspect, load_file, FileRole, LoadedFile};
 
 fn input(id: u32, name: &str, role: FileRole) -> InputFile {
@@ -45,9 +45,9 @@ fn roles_are_detected_and_the_paper_format_is_paired() {
 fn detail_reproduces_each_methods_l2() {
     let files = simulated_files();
     let settings = AnalysisSettings::default();
-    let report = analyze(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| true).unwrap();
     let row = report.rows.iter().find(|row| row.seed == Some(2) && row.method == "additive").unwrap();
-    let detail = detail(&pairs(&files), &settings, Some(2), &row.perturbation).unwrap();
+    let detail = kept.detail(Some(2), &row.perturbation).unwrap();
     assert_eq!(detail.genes.len(), 1000);
     for (method, changes) in &detail.predicted_change {
         let expected = report
@@ -65,8 +65,8 @@ fn detail_reproduces_each_methods_l2() {
 fn exported_baselines_score_the_same_when_read_back() {
     let files = simulated_files();
     let settings = AnalysisSettings::default();
-    let report = analyze(&pairs(&files), &settings, &mut |_| true).unwrap();
-    let exported = export_baselines(&pairs(&files), &settings, Some(1)).unwrap();
+    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let exported = kept.export_baselines(Some(1)).unwrap();
     let names: Vec<&str> = exported.iter().map(|file| file.name.as_str()).collect();
     assert_eq!(names[..2], ["no_change_seed1_all_predictions.json", "no_change_seed1_gene_names.json"]);
     // Read the additive model's export back as an upload, next to the data only.
@@ -88,4 +88,51 @@ fn exported_baselines_score_the_same_when_read_back() {
             .unwrap();
         assert!((row.l2 - original.l2).abs() < 1e-5, "{}: {} vs {}", row.perturbation, row.l2, original.l2);
     }
+}
+
+/// Follow-ups are answered from the kept run: a detail and a baseline export after a run prepare no file and
+/// fit no baseline, and give what the baselines fitted from scratch on the same split give.
+#[test]
+fn follow_ups_read_no_file_and_fit_no_baseline() {
+    use perturb_check::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
+    use perturb_check::baselines::{fits_so_far, mean};
+    use perturb_check::conditions::ConditionRules;
+    use perturb_check::expression::{read_expression_data, Orientation};
+    use perturb_check::metrics::top_expressed_genes;
+    use perturb_check::splits::unseen_single_split;
+
+    let name = "papalexi2021_thp1_lowmoi_pseudobulk.csv";
+    let bytes = read(&format!("public/demo/papalexi/{name}"));
+    let loaded = load_file(name, &bytes, &Default::default()).unwrap();
+    let files = vec![(input(1, name, FileRole::Data), loaded)];
+    let settings = AnalysisSettings::default();
+    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| true).unwrap();
+    assert!(report.methods.contains(&"linear".to_string()), "{:?}", report.methods);
+    let (prepared, fitted) = (preparations_so_far(), fits_so_far());
+    assert_eq!(fitted, 2 * 3, "the run fitted no_change, mean and linear for seeds 1 and 2");
+
+    let row = report.rows.iter().find(|row| row.seed == Some(2) && row.method == "linear").unwrap();
+    let detail = kept.detail(Some(2), &row.perturbation).unwrap();
+    let exported = kept.export_baselines(Some(1)).unwrap();
+    assert_eq!((preparations_so_far(), fits_so_far()), (prepared, fitted), "a follow-up prepared or fitted");
+    assert_eq!(exported.len(), 2 * 3);
+
+    // From scratch: the split of seed 2, the mean and the linear model fitted on its training conditions.
+    let data = read_expression_data(name, &bytes, &ConditionRules::default(), Orientation::Detect).unwrap().matrix;
+    let split = unseen_single_split(data.conditions(), 2);
+    let train = split.train();
+    let condition = data.conditions().iter().find(|c| c.name() == row.perturbation).unwrap();
+    let control = data.control().unwrap();
+    let gene_set = top_expressed_genes(control, settings.benchmark.n_genes);
+    let from_scratch = |column: &[f64]| -> Vec<Option<f64>> {
+        gene_set.iter().map(|&gene| Some(column[gene] - control[gene])).collect()
+    };
+    let linear =
+        linear_model(&data, &train, &[condition], &LinearModelSettings::default(), UploadedEmbeddings::default())
+            .unwrap();
+    let means = mean(&data, &train, &[condition]);
+    let shown = |method: &str| &detail.predicted_change.iter().find(|(m, _)| m == method).unwrap().1;
+    assert_eq!(shown("linear"), &from_scratch(linear.column(condition).unwrap()));
+    assert_eq!(shown("mean"), &from_scratch(means.column(condition).unwrap()));
+    assert_eq!(fits_so_far(), fitted, "fitting from scratch here uses the free functions, not the counter");
 }

@@ -2,28 +2,16 @@
 //! cells kept, the minimum of cells), the conditions found with their cells, and the progress of a reading
 //! with its cancel button. A changed choice pseudobulks the file again in the worker.
 
-use super::files::file_handles;
 use super::state::{use_state, AppState, RunState};
-use super::worker_client::{read_again, request_pseudobulk_export, restart, rules, send};
+use super::worker_client::{ask_download, inspect, read_again, restart};
 use leptos::prelude::*;
 use perturb_check::inspect::CellsSummary;
-use perturb_check::protocol::Request;
+use perturb_check::protocol::Query;
 use perturb_check::readers::h5ad::{MatrixEncoding, PseudobulkOptions, Scale};
 
 /// Pseudobulks file `id` again with `options`; the card shows the progress until the worker answers.
 pub fn repseudobulk(state: AppState, id: u32, options: PseudobulkOptions) {
-    let Some(name) = state.files.with_untracked(|files| files.iter().find(|e| e.id == id).map(|e| e.name.clone()))
-    else {
-        return;
-    };
-    state.files.update(|files| {
-        if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
-            entry.cells = Some(options.clone());
-            entry.reading = Some((0, 1));
-            entry.error = None;
-        }
-    });
-    send(state, &Request::Inspect { id, name, cells: Some(options), rules: rules(state) }, file_handles(&[id]));
+    inspect(state, id, Some(options));
 }
 
 /// Stops the reading of file `id` by restarting the worker. A file read before keeps its last pseudobulk
@@ -34,11 +22,7 @@ pub fn cancel_reading(state: AppState, id: u32) {
     if matches!(state.run_state.get_untracked(), RunState::Running { .. }) {
         state.run_state.set(RunState::Idle);
     }
-    state.files.update(|files| {
-        if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
-            entry.stop_reading("Reading cancelled. Remove the file and add it again to retry.");
-        }
-    });
+    state.files.update(|files| files.stop_reading(id, "Reading cancelled. Remove the file and add it again to retry."));
     read_again(state, Some(id));
 }
 
@@ -46,7 +30,7 @@ pub fn cancel_reading(state: AppState, id: u32) {
 #[component]
 pub fn ReadingProgress(id: u32) -> impl IntoView {
     let state = use_state();
-    let reading = move || state.files.with(|files| files.iter().find(|e| e.id == id).and_then(|e| e.reading));
+    let reading = move || state.files.with(|files| files.get(id).and_then(|e| e.progress()));
     view! {
         <Show when=move || reading().is_some()>
             <div class="reading" data-testid="reading-progress">
@@ -97,9 +81,15 @@ fn choice_select(
 #[component]
 pub fn CellsPanel(id: u32) -> impl IntoView {
     let state = use_state();
-    let entry = Memo::new(move |_| state.files.with(|files| files.iter().find(|e| e.id == id).cloned()));
-    let cells = move || entry.with(|entry| entry.as_ref().and_then(|e| e.summary.as_ref()?.cells.clone()));
-    let busy = move || entry.with(|entry| entry.as_ref().is_some_and(|e| e.reading.is_some()));
+    let entry = Memo::new(move |_| state.files.with(|files| files.get(id).cloned()));
+    let cells = move || entry.with(|entry| entry.as_ref().and_then(|e| e.summary()?.cells.clone()));
+    let busy = move || entry.with(|entry| entry.as_ref().is_some_and(|e| e.progress().is_some()));
+    let export_error = RwSignal::new(None::<String>);
+    let export = move |n_cells: bool| {
+        leptos::task::spawn_local(async move {
+            export_error.set(ask_download(state, Query::ExportPseudobulk { id, n_cells }).await.err());
+        });
+    };
     // While a reading runs the progress shows instead; the choices are then built afresh, so a cancelled
     // choice does not linger in a select.
     move || {
@@ -184,13 +174,7 @@ pub fn CellsPanel(id: u32) -> impl IntoView {
         let set_min_cells = move |event: leptos::ev::Event| {
             // Only the flags change: no new reading.
             let Ok(value) = event_target_value(&event).trim().parse::<usize>() else { return };
-            state.files.update(|files| {
-                let Some(entry) = files.iter_mut().find(|e| e.id == id) else { return };
-                if let Some(cells) = entry.summary.as_mut().and_then(|s| s.cells.as_mut()) {
-                    cells.options.min_cells = value;
-                    entry.cells = Some(cells.options.clone());
-                }
-            });
+            state.files.update(|files| files.set_min_cells(id, value));
         };
         let few: Vec<String> = cells.few_cells(min_cells).iter().map(|(c, _)| c.clone()).collect();
         let summary_line = format!(
@@ -250,10 +234,13 @@ pub fn CellsPanel(id: u32) -> impl IntoView {
             </details>
             <div class="exports">
                 <button class="secondary small" data-testid="export-pseudobulk"
-                    on:click=move |_| request_pseudobulk_export(state, id, false)>"pseudobulk.csv"</button>
+                    on:click=move |_| export(false)>"pseudobulk.csv"</button>
                 <button class="secondary small" data-testid="export-n-cells"
-                    on:click=move |_| request_pseudobulk_export(state, id, true)>"n_cells.csv"</button>
+                    on:click=move |_| export(true)>"n_cells.csv"</button>
             </div>
+            <Show when=move || export_error.get().is_some()>
+                <p role="alert" class="error">{move || export_error.get().unwrap_or_default()}</p>
+            </Show>
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The three demos: files shipped with the page (`public/demo`), loaded as if dropped, then run.
 
-use super::files::{add_files, clear_files};
+use super::file_cards::{add_files, clear_files};
 use super::state::{use_state, AppState, Demo, PublishedMetric};
 use leptos::prelude::*;
 use perturb_check::analysis::AnalysisSettings;
@@ -74,7 +74,6 @@ pub fn load_demo(state: AppState, demo: Demo) {
     state.published.set(None);
     state.page_error.set(None);
     state.settings.set(AnalysisSettings::default());
-    state.demo.set(Some(demo));
     leptos::task::spawn_local(async move {
         let mut files = Vec::new();
         for path in demo_files(demo) {

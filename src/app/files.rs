@@ -1,15 +1,14 @@
-//! Adding files (picker, folder picker, drag and drop), their cards, and the role each plays.
+//! The files the user added, as the page keeps them: a [`Files`] list that owns its operations, each file's
+//! [`FileStatus`], and the browser's file handles. Roles and method names are not decided here: they come from
+//! the engine ([`resolve_roles`], [`method_names`]) over what was read and what the user chose, so the page
+//! shows what a run uses. This module imports nothing else of the page.
 
-use super::cells::{CellsPanel, ReadingProgress};
-use super::state::{use_state, AppState, FileEntry};
-use super::worker_client::{rules, send};
-use leptos::prelude::*;
-use perturb_check::inspect::{FileRole, FileSummary};
-use perturb_check::predictions::{method_name_from_file, MethodName};
-use perturb_check::protocol::Request;
+use perturb_check::analysis::InputFile;
+use perturb_check::inspect::{resolve_roles, FileRole, FileSummary, RoleChoice};
+use perturb_check::predictions::{method_names, MethodName, NameRequest};
+use perturb_check::readers::h5ad::PseudobulkOptions;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use wasm_bindgen::JsCast;
 use web_sys::File;
 
 thread_local! {
@@ -17,6 +16,7 @@ thread_local! {
     static HANDLES: RefCell<HashMap<u32, File>> = RefCell::new(HashMap::new());
 }
 
+/// The handles of files `ids`, in that order (a removed file has none).
 pub fn file_handles(ids: &[u32]) -> Vec<File> {
     HANDLES.with(|handles| {
         let handles = handles.borrow();
@@ -24,397 +24,272 @@ pub fn file_handles(ids: &[u32]) -> Vec<File> {
     })
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-// Every file of a drop, folders walked to any depth, as [file, path] pairs. The entries are taken before the
-// first await: a drop's items are readable only during the event.
-export async function droppedFiles(transfer) {
-  const entries = [...transfer.items]
-    .filter((item) => item.kind === "file")
-    .map((item) => ({ entry: item.webkitGetAsEntry ? item.webkitGetAsEntry() : null, file: item.getAsFile() }));
-  const found = [];
-  async function walk(entry, file) {
-    if (!entry) {
-      // No entry (a synthetic drop, an older browser): the item's file as it is.
-      if (file) found.push([file, file.name]);
-      return;
+/// Where the reading of a file is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileStatus {
+    /// Sent to the worker. `progress` (done, total) once an h5ad reading reports it; `previous` is the summary
+    /// of an earlier reading of the same file, kept if this one is stopped.
+    Reading {
+        progress: Option<(usize, usize)>,
+        previous: Option<Box<FileSummary>>,
+    },
+    Read(Box<FileSummary>),
+    /// Why the file could not be read.
+    Failed(String),
+}
+
+/// A file the user added, as its card shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileEntry {
+    pub id: u32,
+    /// With the folder path when a folder was chosen.
+    pub name: String,
+    pub size: f64,
+    pub status: FileStatus,
+    /// The role the user chose (`None`: the one guessed from the content).
+    pub chosen_role: Option<FileRole>,
+    /// For predictions: the method name the user typed (`None`: derived from the file name).
+    pub chosen_method: Option<String>,
+    /// For predictions: the seed the user set (`None`: from the file name, else every seed).
+    pub chosen_seed: Option<u32>,
+    /// For h5ad: the pseudobulk choices asked for (`None`: the detected ones, until the worker says which).
+    pub cells: Option<PseudobulkOptions>,
+    /// The largest wasm memory of the worker seen while this file was read, in bytes.
+    pub peak_memory: f64,
+}
+
+impl FileEntry {
+    /// What the last finished reading found (kept while a new reading runs).
+    pub fn summary(&self) -> Option<&FileSummary> {
+        match &self.status {
+            FileStatus::Read(summary) => Some(summary),
+            FileStatus::Reading { previous, .. } => previous.as_deref(),
+            FileStatus::Failed(_) => None,
+        }
     }
-    if (entry.isFile) {
-      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
-      found.push([file, entry.fullPath.replace(/^\//, "")]);
-    } else if (entry.isDirectory) {
-      const reader = entry.createReader();
-      for (;;) {
-        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
-        if (batch.length === 0) break;
-        for (const child of batch) await walk(child, null);
-      }
+
+    pub fn error(&self) -> Option<&str> {
+        match &self.status {
+            FileStatus::Failed(error) => Some(error),
+            _ => None,
+        }
     }
-  }
-  for (const { entry, file } of entries) await walk(entry, file);
-  return found;
-}
-"#)]
-extern "C" {
-    #[wasm_bindgen::prelude::wasm_bindgen(js_name = droppedFiles)]
-    async fn dropped_files(transfer: &web_sys::DataTransfer) -> wasm_bindgen::JsValue;
+
+    pub fn is_reading(&self) -> bool {
+        matches!(self.status, FileStatus::Reading { .. })
+    }
+
+    /// How far an h5ad reading has come, once it reports.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        match self.status {
+            FileStatus::Reading { progress, .. } => progress,
+            _ => None,
+        }
+    }
+
+    fn role_choice(&self) -> RoleChoice {
+        RoleChoice { guessed: self.summary().map(|summary| summary.role), chosen: self.chosen_role }
+    }
 }
 
-/// The files of a drop with their paths (a dropped folder in the paper's layout keeps `<method>/...`).
-async fn files_of_drop(transfer: web_sys::DataTransfer) -> Vec<(File, String)> {
-    let pairs: js_sys::Array = dropped_files(&transfer).await.unchecked_into();
-    pairs
-        .iter()
-        .filter_map(|pair| {
-            let pair: js_sys::Array = pair.dyn_into().ok()?;
-            Some((pair.get(0).dyn_into::<File>().ok()?, pair.get(1).as_string()?))
-        })
-        .collect()
+/// The files in the order they were added.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Files {
+    entries: Vec<FileEntry>,
+    next_id: u32,
 }
 
-/// The name a file is known by: its path inside a chosen folder, else its name.
-fn display_name(file: &File) -> String {
-    let relative = js_sys::Reflect::get(file, &"webkitRelativePath".into()).ok().and_then(|path| path.as_string());
-    relative.filter(|path| !path.is_empty()).unwrap_or_else(|| file.name())
-}
+impl Files {
+    pub fn ids(&self) -> Vec<u32> {
+        self.entries.iter().map(|entry| entry.id).collect()
+    }
 
-/// Adds files from a picker.
-pub fn add_files(state: AppState, files: Vec<File>) {
-    add_named_files(state, files.into_iter().map(|file| (display_name(&file), file)).collect());
-}
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 
-/// Adds files under the given names; a file with the same name as one already there replaces it.
-fn add_named_files(state: AppState, files: Vec<(String, File)>) {
-    for (name, file) in files {
-        let replaced =
-            state.files.with_untracked(|entries| entries.iter().find(|entry| entry.name == name).map(|entry| entry.id));
-        let id = replaced.unwrap_or_else(|| {
-            let id = state.next_file_id.get_untracked();
-            state.next_file_id.set(id + 1);
-            id
-        });
-        HANDLES.with(|handles| handles.borrow_mut().insert(id, file.clone()));
+    pub fn get(&self, id: u32) -> Option<&FileEntry> {
+        self.entries.iter().find(|entry| entry.id == id)
+    }
+
+    fn get_mut(&mut self, id: u32) -> Option<&mut FileEntry> {
+        self.entries.iter_mut().find(|entry| entry.id == id)
+    }
+
+    /// Adds a file to be read, or replaces the one with the same name; returns its id.
+    pub fn add(&mut self, name: String, file: File) -> u32 {
+        let id = match self.entries.iter().position(|entry| entry.name == name) {
+            Some(position) => self.entries[position].id,
+            None => {
+                self.next_id += 1;
+                self.next_id
+            }
+        };
         let entry = FileEntry {
             id,
-            name: name.clone(),
+            name,
             size: file.size(),
-            summary: None,
-            error: None,
-            role: None,
-            role_chosen: false,
-            method: String::new(),
-            seed: None,
+            status: FileStatus::Reading { progress: None, previous: None },
+            chosen_role: None,
+            chosen_method: None,
+            chosen_seed: None,
             cells: None,
-            reading: None,
             peak_memory: 0.0,
         };
-        state.files.update(|entries| match entries.iter_mut().find(|other| other.id == id) {
+        HANDLES.with(|handles| handles.borrow_mut().insert(id, file));
+        match self.get_mut(id) {
             Some(slot) => *slot = entry,
-            None => entries.push(entry),
-        });
-        send(state, &Request::Inspect { id, name, cells: None, rules: rules(state) }, vec![file]);
+            None => self.entries.push(entry),
+        }
+        id
     }
-}
 
-pub fn remove_file(state: AppState, id: u32) {
-    HANDLES.with(|handles| handles.borrow_mut().remove(&id));
-    state.files.update(|entries| entries.retain(|entry| entry.id != id));
-    send(state, &Request::Forget { id }, vec![]);
-}
-
-pub fn clear_files(state: AppState) {
-    let ids: Vec<u32> = state.files.with_untracked(|entries| entries.iter().map(|entry| entry.id).collect());
-    for id in ids {
-        remove_file(state, id);
+    pub fn remove(&mut self, id: u32) {
+        HANDLES.with(|handles| handles.borrow_mut().remove(&id));
+        self.entries.retain(|entry| entry.id != id);
     }
-}
 
-/// Records what the worker found and gives the file its role: the first table with a control is the data,
-/// other tables predictions; a prediction gets a method name from its file name.
-pub fn assign_role(entries: &mut [FileEntry], id: u32, outcome: Result<FileSummary, String>) {
-    let has_data = entries.iter().any(|entry| entry.id != id && entry.role == Some(FileRole::Data));
-    let taken: Vec<MethodName> = entries
-        .iter()
-        .filter(|entry| entry.id != id && entry.role == Some(FileRole::Predictions))
-        .map(|entry| MethodName { method: entry.method.clone(), seed: entry.seed })
-        .collect();
-    let Some(entry) = entries.iter_mut().find(|entry| entry.id == id) else { return };
-    entry.reading = None;
-    match outcome {
-        Err(error) => entry.error = Some(error),
-        Ok(summary) => {
-            // A file read again (new pseudobulk choices) keeps the role and method the user gave it.
-            let role = match entry.role {
-                Some(role) => role,
-                None if summary.role == FileRole::Data && has_data => FileRole::Predictions,
-                None => summary.role,
+    /// The roles of all files, in order: the user's choices, else the guesses, one data file at most.
+    pub fn roles(&self) -> Vec<(u32, Option<FileRole>)> {
+        let choices: Vec<RoleChoice> = self.entries.iter().map(FileEntry::role_choice).collect();
+        self.ids().into_iter().zip(resolve_roles(&choices)).collect()
+    }
+
+    pub fn role(&self, id: u32) -> Option<FileRole> {
+        self.roles().into_iter().find(|(other, _)| *other == id).and_then(|(_, role)| role)
+    }
+
+    /// The method names of the prediction files, as a run gives them.
+    pub fn method_names(&self) -> Vec<(u32, MethodName)> {
+        let predictions: Vec<&FileEntry> = self
+            .roles()
+            .into_iter()
+            .filter(|(_, role)| *role == Some(FileRole::Predictions))
+            .filter_map(|(id, _)| self.get(id))
+            .collect();
+        let requests: Vec<NameRequest<'_>> = predictions
+            .iter()
+            .map(|entry| NameRequest {
+                file: &entry.name,
+                method: entry.chosen_method.as_deref(),
+                seed: entry.chosen_seed,
+            })
+            .collect();
+        predictions.iter().map(|entry| entry.id).zip(method_names(&requests)).collect()
+    }
+
+    pub fn method_name(&self, id: u32) -> Option<MethodName> {
+        self.method_names().into_iter().find(|(other, _)| *other == id).map(|(_, name)| name)
+    }
+
+    /// Whether a file read has the role of the data.
+    pub fn has_data(&self) -> bool {
+        self.roles().iter().any(|(_, role)| *role == Some(FileRole::Data))
+    }
+
+    /// Whether every file has been read or failed.
+    pub fn all_read(&self) -> bool {
+        self.entries.iter().all(|entry| !entry.is_reading())
+    }
+
+    pub fn choose_role(&mut self, id: u32, role: Option<FileRole>) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.chosen_role = role;
+        }
+    }
+
+    pub fn choose_method(&mut self, id: u32, method: String) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.chosen_method = Some(method).filter(|method| !method.trim().is_empty());
+        }
+    }
+
+    pub fn choose_seed(&mut self, id: u32, seed: Option<u32>) {
+        if let Some(entry) = self.get_mut(id) {
+            entry.chosen_seed = seed;
+        }
+    }
+
+    /// Sets the minimum of cells of an h5ad file (it only flags conditions: nothing is read again).
+    pub fn set_min_cells(&mut self, id: u32, min_cells: usize) {
+        let Some(entry) = self.get_mut(id) else { return };
+        if let FileStatus::Read(summary) = &mut entry.status {
+            if let Some(cells) = summary.cells.as_mut() {
+                cells.options.min_cells = min_cells;
+                entry.cells = Some(cells.options.clone());
+            }
+        }
+    }
+
+    /// A new reading of file `id` starts (with `cells`, for h5ad); `show_progress` shows its bar at once.
+    pub fn start_reading(&mut self, id: u32, cells: Option<PseudobulkOptions>, show_progress: bool) {
+        let Some(entry) = self.get_mut(id) else { return };
+        let previous = entry.summary().cloned().map(Box::new);
+        entry.status = FileStatus::Reading { progress: show_progress.then_some((0, 1)), previous };
+        if cells.is_some() {
+            entry.cells = cells;
+        }
+    }
+
+    /// How far the reading of file `id` has come, and the worker's memory then.
+    pub fn reading_progress(&mut self, id: u32, done: usize, total: usize, memory_bytes: f64) {
+        let Some(entry) = self.get_mut(id) else { return };
+        entry.peak_memory = entry.peak_memory.max(memory_bytes);
+        if let FileStatus::Reading { progress, .. } = &mut entry.status {
+            // The last report (all read) ends the bar; a run reading the file gets no other answer.
+            *progress = (done < total).then_some((done, total));
+        }
+    }
+
+    /// What the worker found in file `id`, or why it could not read it.
+    pub fn record(&mut self, id: u32, outcome: Result<FileSummary, String>) {
+        let Some(entry) = self.get_mut(id) else { return };
+        entry.status = match outcome {
+            Ok(summary) => {
+                entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
+                FileStatus::Read(Box::new(summary))
+            }
+            Err(error) => FileStatus::Failed(error),
+        };
+    }
+
+    /// Ends a reading that will not finish: a file read before keeps its last summary (and the choices it was
+    /// made with); a new one fails with `why`.
+    pub fn stop_reading(&mut self, id: u32, why: &str) {
+        let Some(entry) = self.get_mut(id) else { return };
+        if let FileStatus::Reading { previous, .. } = &entry.status {
+            entry.status = match previous {
+                Some(summary) => {
+                    entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
+                    FileStatus::Read(summary.clone())
+                }
+                None => FileStatus::Failed(why.to_string()),
             };
-            entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
-            if role == FileRole::Predictions && entry.method.is_empty() {
-                let folder = entry.name.rsplit('/').nth(1);
-                let name = method_name_from_file(&entry.name, folder, &taken);
-                entry.method = name.method;
-                entry.seed = name.seed;
-            }
-            entry.role = Some(role);
-            entry.summary = Some(summary);
         }
     }
-}
 
-/// Adds the files chosen in a picker, then clears it so the same file can be chosen again.
-fn add_picked_files(state: AppState, event: &leptos::ev::Event) {
-    let input: web_sys::HtmlInputElement = event_target(event);
-    add_files(state, files_of(input.files()));
-    input.set_value("");
-}
-
-fn files_of(list: Option<web_sys::FileList>) -> Vec<File> {
-    let Some(list) = list else { return vec![] };
-    (0..list.length()).filter_map(|index| list.get(index)).collect()
-}
-
-fn human_size(bytes: f64) -> String {
-    match bytes {
-        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
-        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
-        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
-        b => format!("{b:.0} B"),
+    /// The files whose reading has not finished.
+    pub fn unfinished(&self) -> Vec<u32> {
+        self.entries.iter().filter(|entry| entry.is_reading()).map(|entry| entry.id).collect()
     }
-}
 
-/// The drop zone with the file and folder pickers.
-#[component]
-pub fn DropZone() -> impl IntoView {
-    let state = use_state();
-    let dragging = RwSignal::new(false);
-    // `webkitdirectory` (choose a whole folder) is not an attribute the view macro knows.
-    let folder_input = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = folder_input.get() {
-            let _ = input.set_attribute("webkitdirectory", "");
-        }
-    });
-    let on_drop = move |event: web_sys::DragEvent| {
-        event.prevent_default();
-        dragging.set(false);
-        if let Some(transfer) = event.data_transfer() {
-            leptos::task::spawn_local(async move {
-                let files = files_of_drop(transfer).await;
-                add_named_files(state, files.into_iter().map(|(file, path)| (path, file)).collect());
-            });
-        }
-    };
-    view! {
-        <section
-            class="drop-zone"
-            class:dragging=move || dragging.get()
-            on:dragover=move |event: web_sys::DragEvent| {
-                event.prevent_default();
-                dragging.set(true);
-            }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=on_drop
-            aria-label="Add files"
-        >
-            <p class="drop-title">"Drop your files here"</p>
-            <p class="hint">
-                "A pseudobulk table (genes × conditions, log-normalised, with a control), predictions as tables or in the paper's "
-                <code>"all_predictions.json"</code> " + " <code>"gene_names.json"</code>
-                " format, optionally a split or embeddings. CSV, TSV, gzip, or AnnData .h5ad cells (pseudobulked here)."
-            </p>
-            <div class="pickers">
-                <label class="button">
-                    "Choose files"
-                    <input
-                        type="file"
-                        multiple
-                        data-testid="file-input"
-                        class="visually-hidden"
-                        on:change=move |event| add_picked_files(state, &event)
-                    />
-                </label>
-                <label class="button secondary">
-                    "Choose a folder"
-                    <input
-                        type="file"
-                        multiple
-                        node_ref=folder_input
-                        data-testid="folder-input"
-                        class="visually-hidden"
-                        on:change=move |event| add_picked_files(state, &event)
-                    />
-                </label>
-            </div>
-        </section>
+    /// The files that take part in a run, as the worker wants them (read, with a role).
+    pub fn inputs(&self) -> Vec<InputFile> {
+        let names = self.method_names();
+        self.roles()
+            .into_iter()
+            .filter_map(|(id, role)| {
+                let entry = self.get(id).filter(|entry| entry.error().is_none())?;
+                let name = names.iter().find(|(other, _)| *other == id).map(|(_, name)| name.clone());
+                Some(InputFile {
+                    id,
+                    name: entry.name.clone(),
+                    role: role?,
+                    method: name.as_ref().map(|name| name.method.clone()),
+                    seed: name.and_then(|name| name.seed),
+                    cells: entry.cells.clone(),
+                })
+            })
+            .collect()
     }
-}
-
-/// One card per file: what it is, what was detected, and the controls to change its role and method.
-#[component]
-pub fn FileCard(id: u32) -> impl IntoView {
-    let state = use_state();
-    let entry = Memo::new(move |_| state.files.with(|files| files.iter().find(|entry| entry.id == id).cloned()));
-    let field =
-        move |read: fn(&FileEntry) -> String| move || entry.with(|entry| entry.as_ref().map(read).unwrap_or_default());
-    let role_value =
-        move || entry.with(|entry| entry.as_ref().and_then(|e| e.role).map(FileRole::as_str).unwrap_or(""));
-    let set_role = move |event: leptos::ev::Event| {
-        let value = event_target_value(&event);
-        state.files.update(|files| {
-            if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
-                entry.role = FileRole::from_value(&value);
-                entry.role_chosen = true;
-            }
-        });
-    };
-    let is_predictions = move || entry.with(|entry| entry.as_ref().and_then(|e| e.role) == Some(FileRole::Predictions));
-    let summary = move || entry.with(|entry| entry.as_ref().and_then(|e| e.summary.clone()));
-    let error = move || entry.with(|entry| entry.as_ref().and_then(|e| e.error.clone()));
-    let reading = move || entry.with(|entry| entry.as_ref().is_some_and(|e| e.reading.is_some()));
-    // After a run: how this prediction's genes met the data's.
-    let overlap = move || {
-        let name = entry.with(|entry| entry.as_ref().map(|e| e.name.clone()))?;
-        state.report.with(|report| {
-            let found = report.as_ref()?.predictions.iter().find(|p| p.file == name)?;
-            let genes = found.genes;
-            Some(format!(
-                "Genes: {} of the data's {} matched; {} missing, {} extra",
-                genes.matched,
-                genes.matched + genes.missing,
-                genes.missing,
-                genes.extra
-            ))
-        })
-    };
-    view! {
-        <article class="file-card" data-testid="file-card" data-file-name=field(|e| e.name.clone())
-            data-wasm-memory=field(|e| e.peak_memory.to_string())>
-            <header>
-                <h3 class="file-name">{field(|e| e.name.clone())}</h3>
-                <span class="file-size">{field(|e| human_size(e.size))}</span>
-                <button class="icon" title="Remove this file" aria-label=move || format!("Remove {}", field(|e| e.name.clone())())
-                    on:click=move |_| remove_file(state, id)>"×"</button>
-            </header>
-            <Show when=move || error().is_some()>
-                <p role="alert" class="error">{move || error().unwrap_or_default()}</p>
-            </Show>
-            <Show when=move || summary().is_none() && error().is_none() && !reading()>
-                <p class="hint">"Reading…"</p>
-            </Show>
-            <ReadingProgress id=id />
-            <Show when=move || summary().is_some()>
-                <label class="field">
-                    <span>"Role"</span>
-                    <select data-testid="role" prop:value=role_value on:change=set_role>
-                        {FileRole::ALL.into_iter().map(|role| view! { <option value=role.as_str()>{role.label()}</option> }).collect_view()}
-                    </select>
-                </label>
-                <dl class="facts">
-                    <dt>"Shape"</dt><dd>{move || summary().map(|s| s.shape).unwrap_or_default()}</dd>
-                    <Show when=move || summary().and_then(|s| s.convention).is_some()>
-                        <dt>"Naming"</dt><dd>{move || summary().and_then(|s| s.convention).unwrap_or_default()}</dd>
-                    </Show>
-                    <Show when=move || summary().and_then(|s| s.control_label).is_some()>
-                        <dt>"Control"</dt><dd>{move || summary().and_then(|s| s.control_label).unwrap_or_default()}</dd>
-                    </Show>
-                </dl>
-                <ControlPrompt id=id />
-                <Show when=is_predictions>
-                    <div class="prediction-fields">
-                        <label class="field">
-                            <span>"Method"</span>
-                            <input type="text" data-testid="method-name" prop:value=field(|e| e.method.clone())
-                                on:change=move |event| {
-                                    let value = event_target_value(&event);
-                                    state.files.update(|files| if let Some(entry) = files.iter_mut().find(|e| e.id == id) { entry.method = value; });
-                                } />
-                        </label>
-                        <label class="field">
-                            <span>"Seed"</span>
-                            <input type="number" min="0" placeholder="all" data-testid="method-seed"
-                                prop:value=field(|e| e.seed.map(|s| s.to_string()).unwrap_or_default())
-                                on:change=move |event| {
-                                    let value = event_target_value(&event).trim().parse::<u32>().ok();
-                                    state.files.update(|files| if let Some(entry) = files.iter_mut().find(|e| e.id == id) { entry.seed = value; });
-                                } />
-                        </label>
-                    </div>
-                </Show>
-                <Show when=move || overlap().is_some()>
-                    <p class="overlap" data-testid="gene-overlap">{move || overlap().unwrap_or_default()}</p>
-                </Show>
-                <ul class="notices">
-                    {move || summary().map(|s| s.notices).unwrap_or_default().into_iter().map(|notice| view! { <li>{notice.message}</li> }).collect_view()}
-                </ul>
-                <CellsPanel id=id />
-            </Show>
-        </article>
-    }
-}
-
-/// On the card of a table or h5ad file whose conditions include no recognised control, while no other file is
-/// the data: an alert listing its condition labels. Picking one adds it to the control labels (which reads
-/// every file again) and makes this file the data.
-#[component]
-fn ControlPrompt(id: u32) -> impl IntoView {
-    let state = use_state();
-    let candidates = Memo::new(move |_| {
-        state.files.with(|files| {
-            let other_data = files.iter().any(|entry| entry.id != id && entry.role == Some(FileRole::Data));
-            let entry = files.iter().find(|entry| entry.id == id)?;
-            let missing = entry.summary.as_ref()?.missing_control.clone()?;
-            (!other_data).then_some(missing)
-        })
-    });
-    let pick = move |label: String| {
-        state.files.update(|files| {
-            if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
-                entry.role = Some(FileRole::Data);
-                entry.role_chosen = true;
-            }
-        });
-        state.settings.update(|settings| settings.rules.control_labels.push(label));
-    };
-    move || {
-        let missing = candidates.get()?;
-        Some(view! {
-            <div role="alert" class="control-prompt" data-testid="control-prompt">
-                <p>{missing.message}</p>
-                <p>"Which of these is the control?"</p>
-                <div class="choices">
-                    {missing.candidates.into_iter().map(|label| {
-                        let chosen = label.clone();
-                        view! { <button class="secondary small" data-testid="pick-control" on:click=move |_| pick(chosen.clone())>{label}</button> }
-                    }).collect_view()}
-                </div>
-            </div>
-        })
-    }
-}
-
-/// All file cards.
-#[component]
-pub fn FileList() -> impl IntoView {
-    let state = use_state();
-    view! {
-        <Show when=move || state.files.with(|files| !files.is_empty())>
-            <section class="file-list" aria-label="Files">
-                <div class="section-head">
-                    <h2>"Files"</h2>
-                    <button class="secondary" on:click=move |_| clear_files(state)>"Remove all"</button>
-                </div>
-                <div class="cards">
-                    <For each=move || state.files.with(|files| files.iter().map(|f| f.id).collect::<Vec<_>>()) key=|id| *id let(id)>
-                        <FileCard id=id />
-                    </For>
-                </div>
-            </section>
-        </Show>
-    }
-}
-
-/// Reads a dropped `settings.json` (used by the settings panel).
-pub fn first_file(event: &leptos::ev::Event) -> Option<File> {
-    let input: web_sys::HtmlInputElement = event.target()?.dyn_into().ok()?;
-    input.files()?.get(0)
 }

@@ -6,7 +6,7 @@ use super::download::download_text;
 use super::plots::{ScoreHistogramPlot, TprFdpPlot};
 use super::results::format_number;
 use super::state::use_state;
-use super::worker_client::request_interactions;
+use super::worker_client::rescore_interactions;
 use leptos::prelude::*;
 use perturb_check::interactions::{
     interactions_csv, interactions_json, InteractionReport, ManualThresholds, ObservedClass, PredictedClass,
@@ -74,6 +74,14 @@ fn ThresholdForm(report: Memo<Option<InteractionReport>>) -> impl IntoView {
     let upper = RwSignal::new(String::new());
     let lower = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
+    // Rescored in the worker from the kept run; a failure shows under the form.
+    let rescore = move |thresholds: Option<ManualThresholds>| {
+        leptos::task::spawn_local(async move {
+            if let Err(message) = rescore_interactions(state, thresholds).await {
+                problem.set(Some(message));
+            }
+        });
+    };
     // New thresholds in the report (a run, an override) refill the fields.
     Effect::new(move |_| {
         let thresholds = report.with(|report| report.as_ref().and_then(|r| r.thresholds.clone()));
@@ -87,7 +95,7 @@ fn ThresholdForm(report: Memo<Option<InteractionReport>>) -> impl IntoView {
         match (parse(upper.get_untracked()), parse(lower.get_untracked())) {
             (Some(upper), Some(lower)) if upper.is_finite() && lower.is_finite() && lower < upper => {
                 problem.set(None);
-                request_interactions(state, Some(ManualThresholds { upper, lower }));
+                rescore(Some(ManualThresholds { upper, lower }));
             }
             (Some(_), Some(_)) => problem.set(Some("the lower threshold must be below the upper one".into())),
             _ => problem.set(Some("enter two numbers, e.g. 0.2 and −0.2".into())),
@@ -138,14 +146,11 @@ fn ThresholdForm(report: Memo<Option<InteractionReport>>) -> impl IntoView {
             <button type="submit" class="secondary" data-testid="apply-thresholds">"Apply thresholds"</button>
             <Show when=manual>
                 <button type="button" class="secondary" data-testid="reset-thresholds"
-                    on:click=move |_| { problem.set(None); request_interactions(state, None) }>"Use locfdr's"</button>
+                    on:click=move |_| { problem.set(None); rescore(None) }>"Use locfdr's"</button>
             </Show>
         </form>
         <Show when=move || problem.get().is_some()>
             <p role="alert" class="error">{move || problem.get().unwrap_or_default()}</p>
-        </Show>
-        <Show when=move || state.request_error.get().is_some()>
-            <p role="alert" class="error">{move || state.request_error.get().unwrap_or_default()}</p>
         </Show>
     }
 }

@@ -4,6 +4,7 @@ mod audits;
 mod cells;
 mod demos;
 mod download;
+mod file_cards;
 mod files;
 mod interactions;
 mod internal_error;
@@ -67,9 +68,9 @@ pub fn App() -> impl IntoView {
                 <p role="alert" class="error">{move || state.page_error.get().unwrap_or_default()}</p>
             </Show>
             <internal_error::InternalError />
-            <files::DropZone />
+            <file_cards::DropZone />
             <demos::DemoCards />
-            <files::FileList />
+            <file_cards::FileList />
             <settings::SettingsPanel />
             <results::RunBar />
             <Show when=has_report>

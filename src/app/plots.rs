@@ -3,12 +3,14 @@
 
 use super::download::{download_text, download_url};
 use super::state::use_state;
+use super::worker_client::ask;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use perturb_check::benchmark::{ConditionDetail, ErrorCurve};
 use perturb_check::interactions::{ScoreHistogram, TprFdpCurve};
+use perturb_check::protocol::{Query, Reply};
+use perturb_check::quantile::summary_quantile as quantile;
 use perturb_check::results_table::ResultRow;
-use perturb_check::summary::quantile;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -527,11 +529,30 @@ pub fn DetailPlot() -> impl IntoView {
             perturbation.set(names.first().cloned().unwrap_or_default());
         }
     });
+    // The chosen condition's detail, from the run the worker kept; a failure shows under these controls.
+    let error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         let (chosen_seed, chosen) = (seed.get(), perturbation.get());
-        if !chosen.is_empty() && state.report.with(Option::is_some) {
-            crate::app::worker_client::request_detail(state, chosen_seed, chosen);
+        if chosen.is_empty() || !state.report.with(Option::is_some) {
+            return;
         }
+        let run_id = state.run_id.get_untracked();
+        leptos::task::spawn_local(async move {
+            let query = Query::Detail { run_id, seed: chosen_seed, perturbation: chosen.clone() };
+            let answer = ask(state, query).await;
+            // Only the answer for what is still chosen is shown.
+            if (seed.get_untracked(), perturbation.get_untracked()) != (chosen_seed, chosen) {
+                return;
+            }
+            match answer {
+                Ok(Reply::Detail(detail)) => {
+                    error.set(None);
+                    state.detail.set(Some(*detail));
+                }
+                Ok(_) => error.set(Some("the worker answered with something else than a detail".into())),
+                Err(message) => error.set(Some(message)),
+            }
+        });
     });
     let chart = Memo::new(move |_| state.detail.get().map(Chart::Scatter));
     view! {
@@ -555,8 +576,8 @@ pub fn DetailPlot() -> impl IntoView {
                 </select>
             </label>
         </div>
-        <Show when=move || state.request_error.get().is_some()>
-            <p role="alert" class="error">{move || state.request_error.get().unwrap_or_default()}</p>
+        <Show when=move || error.get().is_some()>
+            <p role="alert" class="error" data-testid="detail-error">{move || error.get().unwrap_or_default()}</p>
         </Show>
         <PlotPanel chart file_stem="observed_vs_predicted" label="Predicted against observed change per gene"
             caption="Each dot is a gene of the metrics' gene set; the diagonal is a perfect prediction." />

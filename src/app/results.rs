@@ -3,11 +3,11 @@
 
 use super::download::download_text;
 use super::state::{use_state, RunState};
-use super::worker_client::{cancel, request_baseline_export, run};
+use super::worker_client::{ask_download, cancel, run_when_read};
 use leptos::prelude::*;
 use perturb_check::benchmark::BenchmarkKind;
 use perturb_check::error::Severity;
-use perturb_check::inspect::FileRole;
+use perturb_check::protocol::Query;
 use perturb_check::results_table::{write_results_csv, ResultRow};
 use perturb_check::summary::{Comparison, MethodSummary};
 
@@ -22,7 +22,7 @@ pub fn format_number(value: Option<f64>) -> String {
 #[component]
 pub fn RunBar() -> impl IntoView {
     let state = use_state();
-    let has_data = move || state.files.with(|files| files.iter().any(|file| file.role == Some(FileRole::Data)));
+    let has_data = move || state.files.with(|files| files.has_data());
     let running = move || matches!(state.run_state.get(), RunState::Running { .. });
     let fraction = move || match state.run_state.get() {
         RunState::Running { done, total, .. } if total > 0 => done as f64 / total as f64,
@@ -32,7 +32,7 @@ pub fn RunBar() -> impl IntoView {
     view! {
         <section class="run-bar" aria-label="Run">
             <button data-testid="run" class="primary" disabled=move || running() || !has_data()
-                on:click=move |_| { state.demo.set(None); state.published.set(None); run(state) }>"Run benchmark"</button>
+                on:click=move |_| { state.published.set(None); run_when_read(state) }>"Run benchmark"</button>
             <Show when=running>
                 <button data-testid="cancel" class="secondary" on:click=move |_| cancel(state)>"Cancel"</button>
             </Show>
@@ -311,6 +311,7 @@ fn BaselineExport() -> impl IntoView {
         })
     };
     let chosen = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
     view! {
         <div class="baseline-export">
             <span>"Baselines' predictions in the paper's format (all_predictions.json + gene_names.json), for other tools:"</span>
@@ -323,8 +324,14 @@ fn BaselineExport() -> impl IntoView {
             </select>
             <button class="secondary" data-testid="export-baselines" on:click=move |_| {
                 let seed = chosen.get_untracked().parse().ok().or_else(|| seeds().first().copied().flatten());
-                request_baseline_export(state, seed);
+                let run_id = state.run_id.get_untracked();
+                leptos::task::spawn_local(async move {
+                    error.set(ask_download(state, Query::ExportBaselines { run_id, seed }).await.err());
+                });
             }>"Download"</button>
+            <Show when=move || error.get().is_some()>
+                <p role="alert" class="error">{move || error.get().unwrap_or_default()}</p>
+            </Show>
         </div>
     }
 }

@@ -2,7 +2,6 @@
 //! re-imported as `settings.json`.
 
 use super::download::download_text;
-use super::files::first_file;
 use super::state::use_state;
 use leptos::prelude::*;
 use perturb_check::analysis::AnalysisSettings;
@@ -239,4 +238,11 @@ pub fn SettingsPanel() -> impl IntoView {
             </Show>
         </details>
     }
+}
+
+/// The file chosen in a file input (`settings.json`).
+fn first_file(event: &leptos::ev::Event) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let input: web_sys::HtmlInputElement = event.target()?.dyn_into().ok()?;
+    input.files()?.get(0)
 }

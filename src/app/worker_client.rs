@@ -2,16 +2,18 @@
 //! state, and cancel a run by terminating it and starting a fresh one.
 
 use super::download::download_text;
-use super::files::{assign_role, file_handles};
+use super::files::file_handles;
 use super::state::{AppState, RunState};
+use futures_channel::oneshot;
 use leptos::prelude::*;
 use perturb_check::analysis::{InputFile, RunReport};
 use perturb_check::baselines::linear_model::EmbeddingSource;
-use perturb_check::conditions::ConditionRules;
 use perturb_check::inspect::FileRole;
 use perturb_check::interactions::ManualThresholds;
-use perturb_check::protocol::{Request, Response};
+use perturb_check::protocol::{Query, Reply, Request, Response};
+use perturb_check::readers::h5ad::PseudobulkOptions;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{File, MessageEvent, Worker};
@@ -22,6 +24,36 @@ thread_local! {
     static GENERATION: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// Messages sent before the worker said it was ready (they would be lost).
     static QUEUE: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
+    /// Queries sent and not yet answered, by request id. A restarted worker drops them: each asker then hears
+    /// that the worker restarted.
+    static PENDING: RefCell<HashMap<u32, oneshot::Sender<Result<Reply, String>>>> = RefCell::new(HashMap::new());
+    static NEXT_REQUEST: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Asks the worker about something it kept (the current run, a file read) and waits for the answer.
+pub async fn ask(state: AppState, query: Query) -> Result<Reply, String> {
+    let request_id = NEXT_REQUEST.with(|next| {
+        next.set(next.get() + 1);
+        next.get()
+    });
+    let (sender, receiver) = oneshot::channel();
+    PENDING.with(|pending| pending.borrow_mut().insert(request_id, sender));
+    send(state, &Request::Query { request_id, query }, vec![]);
+    receiver.await.unwrap_or_else(|_| Err("the worker restarted before it answered: ask again".into()))
+}
+
+/// Asks for files to download and downloads them; the error, if any, is the asker's to show.
+pub async fn ask_download(state: AppState, query: Query) -> Result<(), String> {
+    match ask(state, query).await? {
+        Reply::Files(files) => {
+            for file in files {
+                let mime = if file.name.ends_with(".csv") { "text/csv" } else { "application/json" };
+                download_text(&file.name, &file.text, mime);
+            }
+            Ok(())
+        }
+        _ => Err("the worker answered with something else than files".into()),
+    }
 }
 
 pub fn start(state: AppState) {
@@ -75,54 +107,47 @@ fn crashed(state: AppState, details: String) {
         ));
     }
     state.files.update(|files| {
-        for entry in files.iter_mut() {
-            if entry.reading.is_some() || (entry.summary.is_none() && entry.error.is_none()) {
-                entry.stop_reading(
-                    "the reading stopped on an internal error (see above); remove the file and add it again to retry",
-                );
-            }
+        for id in files.unfinished() {
+            files.stop_reading(
+                id,
+                "the reading stopped on an internal error (see above); remove the file and add it again to retry",
+            );
         }
     });
 }
 
 /// Asks the (new) worker again for every file whose reading had not finished, except `except`.
 pub fn read_again(state: AppState, except: Option<u32>) {
-    let mut again = Vec::new();
-    state.files.update(|files| {
-        for entry in files.iter_mut().filter(|entry| Some(entry.id) != except) {
-            if entry.reading.is_some() || (entry.summary.is_none() && entry.error.is_none()) {
-                entry.reading = None;
-                again.push((entry.id, entry.name.clone(), entry.cells.clone()));
-            }
-        }
-    });
-    for (id, name, cells) in again {
-        send(state, &Request::Inspect { id, name, cells, rules: rules(state) }, file_handles(&[id]));
+    let unfinished = state.files.with_untracked(|files| files.unfinished());
+    for id in unfinished.into_iter().filter(|id| Some(*id) != except) {
+        let cells = state.files.with_untracked(|files| files.get(id).and_then(|entry| entry.cells.clone()));
+        inspect(state, id, cells);
     }
 }
 
-/// The condition rules in force (the Settings' control labels among them): every reading uses them.
-pub fn rules(state: AppState) -> ConditionRules {
-    state.settings.with_untracked(|settings| settings.rules.clone())
+/// Asks the worker to read file `id` under the condition rules in force, an h5ad file with `cells` (`None`:
+/// the choices it was read with, or the detected ones); the card shows a progress bar at once when `cells`
+/// are new choices.
+pub fn inspect(state: AppState, id: u32, cells: Option<PseudobulkOptions>) {
+    let Some(name) = state.files.with_untracked(|files| files.get(id).map(|entry| entry.name.clone())) else { return };
+    let show_progress = cells.is_some();
+    state.files.update(|files| files.start_reading(id, cells, show_progress));
+    let cells = state.files.with_untracked(|files| files.get(id).and_then(|entry| entry.cells.clone()));
+    let rules = state.settings.with_untracked(|settings| settings.rules.clone());
+    send(state, &Request::Inspect { id, name, cells, rules }, file_handles(&[id]));
 }
 
-/// Reads every file again under new condition rules: roles the user did not choose are guessed again, and h5ad
-/// files are pseudobulked again with their choices (tables and JSON come from the worker's cache).
+/// Reads every file again under new condition rules: each role the user did not choose is guessed again, and
+/// h5ad files are pseudobulked again with their choices (tables and JSON come from the worker's cache).
 pub fn read_all_again(state: AppState) {
-    let mut again = Vec::new();
-    state.files.update(|files| {
-        for entry in files.iter_mut() {
-            if !entry.role_chosen {
-                entry.role = None;
-            }
-            entry.error = None;
-            entry.summary = None;
-            again.push((entry.id, entry.name.clone(), entry.cells.clone()));
-        }
-    });
-    for (id, name, cells) in again {
-        send(state, &Request::Inspect { id, name, cells, rules: rules(state) }, file_handles(&[id]));
+    for id in state.files.with_untracked(|files| files.ids()) {
+        inspect(state, id, None);
     }
+}
+
+/// Drops a removed file from the worker's cache.
+pub fn forget(state: AppState, id: u32) {
+    send(state, &Request::Forget { id }, vec![]);
 }
 
 /// Stops whatever the worker is doing and starts a new one; files are re-read on the next run.
@@ -133,6 +158,7 @@ pub fn restart(state: AppState) {
         }
     });
     QUEUE.with(|queue| queue.borrow_mut().clear());
+    PENDING.with(|pending| pending.borrow_mut().clear());
     start(state);
 }
 
@@ -159,22 +185,8 @@ pub fn send(state: AppState, request: &Request, files: Vec<File>) {
 
 /// The files that take part in a run, as the worker wants them, with their handles in the same order.
 fn current_inputs(state: AppState) -> (Vec<InputFile>, Vec<File>) {
-    let entries = state.files.get_untracked();
-    let usable: Vec<_> = entries.iter().filter(|entry| entry.error.is_none() && entry.role.is_some()).collect();
-    let handles = file_handles(&usable.iter().map(|entry| entry.id).collect::<Vec<_>>());
-    let inputs: Vec<InputFile> = usable
-        .iter()
-        .filter_map(|entry| {
-            Some(InputFile {
-                id: entry.id,
-                name: entry.name.clone(),
-                role: entry.role?,
-                method: (!entry.method.trim().is_empty()).then(|| entry.method.trim().to_string()),
-                seed: entry.seed,
-                cells: entry.cells.clone(),
-            })
-        })
-        .collect();
+    let inputs = state.files.with_untracked(|files| files.inputs());
+    let handles = file_handles(&inputs.iter().map(|input| input.id).collect::<Vec<_>>());
     (inputs, handles)
 }
 
@@ -190,39 +202,28 @@ pub fn run(state: AppState) {
     send(state, &request, handles);
 }
 
-/// Asks for every method's predicted change for one condition of the split with `seed`.
-pub fn request_detail(state: AppState, seed: Option<u32>, perturbation: String) {
-    let (files, handles) = current_inputs(state);
-    let settings = state.settings.get_untracked();
-    state.request_error.set(None);
-    send(state, &Request::Detail { files, settings, seed, perturbation }, handles);
-}
-
-/// Asks for the baselines' predictions of the split with `seed`, in the paper's format.
-pub fn request_baseline_export(state: AppState, seed: Option<u32>) {
-    let (files, handles) = current_inputs(state);
-    let settings = state.settings.get_untracked();
-    state.request_error.set(None);
-    send(state, &Request::ExportBaselines { files, settings, seed }, handles);
-}
-
-/// Scores the interactions of the current run under `thresholds` (`None`: the fitted ones) and records the
-/// choice in the settings.
-pub fn request_interactions(state: AppState, thresholds: Option<ManualThresholds>) {
+/// Scores the interactions of the current run under `thresholds` (`None`: the fitted ones), records the
+/// choice in the settings and shows the new report.
+pub async fn rescore_interactions(state: AppState, thresholds: Option<ManualThresholds>) -> Result<(), String> {
     state.settings.update(|settings| settings.interaction_thresholds = thresholds);
-    state.request_error.set(None);
-    send(state, &Request::Interactions { run_id: state.run_id.get_untracked(), thresholds }, vec![]);
+    let run_id = state.run_id.get_untracked();
+    match ask(state, Query::Interactions { run_id, thresholds }).await? {
+        Reply::Interactions(report) if run_id == state.run_id.get_untracked() => {
+            state.report.update(|current| {
+                if let Some(current) = current {
+                    current.interactions = Some(*report);
+                }
+            });
+            Ok(())
+        }
+        Reply::Interactions(_) => Ok(()),
+        _ => Err("the worker answered with something else than interactions".into()),
+    }
 }
 
 /// Makes the worker panic (for the end-to-end test of the recovery; the page offers it only with `?debug`).
 pub fn request_debug_panic(state: AppState) {
     send(state, &Request::DebugPanic, vec![]);
-}
-
-/// Asks for the pseudobulk (or, with `n_cells`, the cells per condition) of the h5ad file with `id`.
-pub fn request_pseudobulk_export(state: AppState, id: u32, n_cells: bool) {
-    state.request_error.set(None);
-    send(state, &Request::ExportPseudobulk { id, n_cells }, vec![]);
 }
 
 pub fn cancel(state: AppState) {
@@ -251,18 +252,14 @@ fn receive(state: AppState, response: Response) {
                 }
                 _ => {}
             }
-            state.files.update(|files| assign_role(files, id, Ok(*summary)));
+            state.files.update(|files| files.record(id, Ok(*summary)));
             maybe_run(state);
         }
-        Response::Reading { id, done, total, memory_bytes } => state.files.update(|files| {
-            if let Some(entry) = files.iter_mut().find(|entry| entry.id == id) {
-                // The last report (all read) ends the bar; a run reading the file gets no other answer.
-                entry.reading = (done < total).then_some((done, total));
-                entry.peak_memory = entry.peak_memory.max(memory_bytes);
-            }
-        }),
+        Response::Reading { id, done, total, memory_bytes } => {
+            state.files.update(|files| files.reading_progress(id, done, total, memory_bytes))
+        }
         Response::InspectFailed { id, error } => {
-            state.files.update(|files| assign_role(files, id, Err(error)));
+            state.files.update(|files| files.record(id, Err(error)));
             maybe_run(state);
         }
         Response::Progress { run_id, progress } if run_id == state.run_id.get_untracked() => {
@@ -282,31 +279,29 @@ fn receive(state: AppState, response: Response) {
         Response::Failed { run_id, error } if run_id == state.run_id.get_untracked() => {
             state.run_state.set(RunState::Error(error));
         }
-        Response::Detail { detail } => state.detail.set(Some(*detail)),
-        Response::Interactions { run_id, report } if run_id == state.run_id.get_untracked() => {
-            state.report.update(|current| {
-                if let Some(current) = current {
-                    current.interactions = Some(*report);
-                }
-            });
-        }
-        Response::Exported { files } => {
-            for file in files {
-                let mime = if file.name.ends_with(".csv") { "text/csv" } else { "application/json" };
-                download_text(&file.name, &file.text, mime);
+        Response::Reply { request_id, reply } => {
+            if let Some(sender) = PENDING.with(|pending| pending.borrow_mut().remove(&request_id)) {
+                let _ = sender.send(reply);
             }
         }
-        Response::RequestFailed { error } => state.request_error.set(Some(error)),
         Response::Crashed { details } => crashed(state, details),
         _ => {}
     }
 }
 
-/// Runs a demo once all of its files have been read.
+/// Runs now, or once the files still being read are read (the status says so meanwhile).
+pub fn run_when_read(state: AppState) {
+    if state.files.with_untracked(|files| files.all_read()) {
+        run(state);
+    } else {
+        state.run_when_read.set(true);
+        state.run_state.set(RunState::Running { step: "waiting for files being read".into(), done: 0, total: 1 });
+    }
+}
+
+/// Runs (a demo, or a run asked for while files were being read) once all files have been read.
 fn maybe_run(state: AppState) {
-    let all_read =
-        state.files.with_untracked(|files| files.iter().all(|file| file.role.is_some() || file.error.is_some()));
-    if state.run_when_read.get_untracked() && all_read {
+    if state.run_when_read.get_untracked() && state.files.with_untracked(|files| files.all_read()) {
         state.run_when_read.set(false);
         run(state);
     }

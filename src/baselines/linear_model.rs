@@ -23,6 +23,7 @@
 
 use super::BaselinePredictions;
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionKey, ConditionRules};
+use crate::error::LinearModelError;
 use crate::expression::ExpressionMatrix;
 use crate::linalg::{product, solve, truncated_svd};
 use crate::numpy_random::LegacyRandomState;
@@ -126,16 +127,42 @@ pub struct UploadedEmbeddings<'a> {
     pub perturbations: Option<&'a HashMap<ConditionKey, Vec<f64>>>,
 }
 
-/// Fits the linear model on `train` and predicts `targets`. Errors say why the model cannot be fitted at
-/// all (e.g. an uploaded embedding is required but missing).
+/// Fits the linear model on `train` and predicts `targets` ([`fit_linear`], then [`FittedLinear::predict`]).
 pub fn linear_model(
     data: &ExpressionMatrix,
     train: &[&Condition],
     targets: &[&Condition],
     settings: &LinearModelSettings,
     uploaded: UploadedEmbeddings<'_>,
-) -> Result<BaselinePredictions, String> {
-    let control: Vec<f64> = data.control().ok_or("the data have no control")?.to_vec();
+) -> Result<BaselinePredictions, LinearModelError> {
+    Ok(fit_linear(data, train, settings, uploaded)?.predict(data, targets))
+}
+
+/// The linear model fitted on one split's training conditions: `G`, `W`, the offsets `b`, and the
+/// perturbation embedding of every condition of the data (or why it has none), so that any condition is
+/// predicted later without fitting again.
+#[derive(Clone, Debug)]
+pub struct FittedLinear {
+    /// The data's genes that have a gene embedding (rows of `g`).
+    model_genes: Vec<usize>,
+    g: Mat<f64>,
+    weights: Mat<f64>,
+    offsets: Vec<f64>,
+    control: Vec<f64>,
+    perturbation_dimensions: usize,
+    /// Per condition key of the data: its embedding, or why it has none.
+    embeddings: HashMap<ConditionKey, Result<Vec<f64>, String>>,
+}
+
+/// Fits the linear model on `train`. Errors say why the model cannot be fitted at all (e.g. an uploaded
+/// embedding is required but missing).
+pub fn fit_linear(
+    data: &ExpressionMatrix,
+    train: &[&Condition],
+    settings: &LinearModelSettings,
+    uploaded: UploadedEmbeddings<'_>,
+) -> Result<FittedLinear, LinearModelError> {
+    let control: Vec<f64> = data.control().ok_or(LinearModelError::NoControl)?.to_vec();
     let train_columns: Vec<(&Condition, &[f64])> =
         train.iter().filter_map(|&condition| data.column_of(condition).map(|column| (condition, column))).collect();
 
@@ -153,7 +180,7 @@ pub fn linear_model(
             ((0..n_genes).collect(), truncated_svd(centred.as_ref(), settings.components).scores())
         }
         EmbeddingSource::Uploaded => {
-            let embedding = uploaded.genes.ok_or("no gene embedding was uploaded")?;
+            let embedding = uploaded.genes.ok_or(LinearModelError::NoGeneEmbedding)?;
             let positions: HashMap<&str, usize> =
                 embedding.names.iter().enumerate().rev().map(|(index, name)| (name.as_str(), index)).collect();
             let rows: Vec<(usize, usize)> = data
@@ -163,7 +190,7 @@ pub fn linear_model(
                 .filter_map(|(gene, name)| positions.get(name.as_str()).map(|&row| (gene, row)))
                 .collect();
             if rows.is_empty() {
-                return Err("the gene embedding shares no gene with the data".into());
+                return Err(LinearModelError::GeneEmbeddingSharesNoGene);
             }
             let g = Mat::from_fn(rows.len(), embedding.dimensions, |i, k| embedding.vector(rows[i].1)[k]);
             (rows.into_iter().map(|(gene, _)| gene).collect(), g)
@@ -197,7 +224,7 @@ pub fn linear_model(
         EmbeddingSource::TrainingPca => g.ncols(),
         EmbeddingSource::Random { .. } => settings.components,
         EmbeddingSource::Uploaded => {
-            uploaded.perturbations.ok_or("no perturbation embedding was uploaded")?.values().next().map_or(0, Vec::len)
+            uploaded.perturbations.ok_or(LinearModelError::NoPerturbationEmbedding)?.values().next().map_or(0, Vec::len)
         }
     };
     let embed = |condition: &Condition| -> Result<Vec<f64>, String> {
@@ -250,23 +277,34 @@ pub fn linear_model(
     let p = Mat::from_fn(fitted.len(), perturbation_dimensions, |i, k| fitted[i].1.get(k).copied().unwrap_or(0.0));
     let weights = linear_weights(g.as_ref(), y.as_ref(), p.as_ref(), settings.ridge);
 
-    let mut output = BaselinePredictions::default();
-    for &condition in targets {
-        match embed(condition) {
-            Ok(vector) if vector.len() == perturbation_dimensions => {
-                let embedding = Mat::from_fn(perturbation_dimensions, 1, |k, _| vector[k]);
-                let change = product(g.as_ref(), product(weights.as_ref(), embedding.as_ref()).as_ref());
-                let mut values = vec![f64::NAN; data.n_genes()];
-                for (row, &gene) in model_genes.iter().enumerate() {
-                    values[gene] = change[(row, 0)] + offsets[row] + control[gene];
+    let embeddings = data.conditions().iter().map(|condition| (condition.key(), embed(condition))).collect();
+    Ok(FittedLinear { model_genes, g, weights, offsets, control, perturbation_dimensions, embeddings })
+}
+
+impl FittedLinear {
+    /// Predicts `targets` (conditions of the data the model was fitted on).
+    pub fn predict(&self, data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePredictions {
+        let mut output = BaselinePredictions::default();
+        for &condition in targets {
+            let embedded = self.embeddings.get(&condition.key()).cloned().unwrap_or_else(|| {
+                Err(format!("{} is not a condition of the data the model was fitted on", condition.name()))
+            });
+            match embedded {
+                Ok(vector) if vector.len() == self.perturbation_dimensions => {
+                    let embedding = Mat::from_fn(self.perturbation_dimensions, 1, |k, _| vector[k]);
+                    let change = product(self.g.as_ref(), product(self.weights.as_ref(), embedding.as_ref()).as_ref());
+                    let mut values = vec![f64::NAN; data.n_genes()];
+                    for (row, &gene) in self.model_genes.iter().enumerate() {
+                        values[gene] = change[(row, 0)] + self.offsets[row] + self.control[gene];
+                    }
+                    output.predicted.push((condition.clone(), values));
                 }
-                output.predicted.push((condition.clone(), values));
+                Ok(_) => output.not_predicted.push((condition.clone(), "its embedding has the wrong length".into())),
+                Err(reason) => output.not_predicted.push((condition.clone(), reason)),
             }
-            Ok(_) => output.not_predicted.push((condition.clone(), "its embedding has the wrong length".into())),
-            Err(reason) => output.not_predicted.push((condition.clone(), reason)),
         }
+        output
     }
-    Ok(output)
 }
 
 #[cfg(test)]

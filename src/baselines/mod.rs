@@ -16,6 +16,7 @@
 pub mod linear_model;
 
 use crate::conditions::{Condition, ConditionKind};
+use crate::error::LinearModelError;
 use crate::expression::ExpressionMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,15 @@ pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePred
 
 /// The unweighted mean of the training pseudobulks (`ctrl` included) for every condition.
 pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition]) -> BaselinePredictions {
+    let means = training_mean(data, train);
+    BaselinePredictions {
+        predicted: targets.iter().map(|&condition| (condition.clone(), means.clone())).collect(),
+        not_predicted: vec![],
+    }
+}
+
+/// Per gene, the mean of the training pseudobulks, summed in training order (pinned to the paper's numbers).
+fn training_mean(data: &ExpressionMatrix, train: &[&Condition]) -> Vec<f64> {
     let mut sums = vec![0f64; data.n_genes()];
     let columns: Vec<&[f64]> = train.iter().filter_map(|condition| data.column_of(condition)).collect();
     for column in &columns {
@@ -109,10 +119,61 @@ pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition
         }
     }
     let n = columns.len().max(1) as f64;
-    let means: Vec<f64> = sums.into_iter().map(|sum| sum / n).collect();
-    BaselinePredictions {
-        predicted: targets.iter().map(|&condition| (condition.clone(), means.clone())).collect(),
-        not_predicted: vec![],
+    sums.into_iter().map(|sum| sum / n).collect()
+}
+
+/// A baseline fitted on one split's training conditions, ready to predict any condition of the data: a run
+/// keeps these, so that a later detail or export predicts again without fitting again.
+#[derive(Clone, Debug)]
+pub enum FittedBaseline {
+    NoChange,
+    Additive,
+    /// The mean of the training pseudobulks, per gene.
+    Mean(Vec<f64>),
+    Linear(Box<linear_model::FittedLinear>),
+}
+
+thread_local! {
+    /// Baselines fitted on this thread (read by tests that check a follow-up fits nothing).
+    static FITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many baselines have been fitted on this thread so far.
+pub fn fits_so_far() -> usize {
+    FITS.with(std::cell::Cell::get)
+}
+
+impl FittedBaseline {
+    /// Fits `baseline` on `train`. Errors say why it cannot be fitted (only the linear model can fail).
+    pub fn fit(
+        baseline: Baseline,
+        data: &ExpressionMatrix,
+        train: &[&Condition],
+        linear: &linear_model::LinearModelSettings,
+        uploaded: linear_model::UploadedEmbeddings<'_>,
+    ) -> Result<FittedBaseline, LinearModelError> {
+        FITS.with(|fits| fits.set(fits.get() + 1));
+        Ok(match baseline {
+            Baseline::NoChange => FittedBaseline::NoChange,
+            Baseline::Additive => FittedBaseline::Additive,
+            Baseline::Mean => FittedBaseline::Mean(training_mean(data, train)),
+            Baseline::Linear => {
+                FittedBaseline::Linear(Box::new(linear_model::fit_linear(data, train, linear, uploaded)?))
+            }
+        })
+    }
+
+    /// Predicts `targets`, conditions of the data it was fitted on.
+    pub fn predict(&self, data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePredictions {
+        match self {
+            FittedBaseline::NoChange => no_change(data, targets),
+            FittedBaseline::Additive => additive(data, targets),
+            FittedBaseline::Mean(means) => BaselinePredictions {
+                predicted: targets.iter().map(|&condition| (condition.clone(), means.clone())).collect(),
+                not_predicted: vec![],
+            },
+            FittedBaseline::Linear(fitted) => fitted.predict(data, targets),
+        }
     }
 }
 

@@ -2,11 +2,11 @@
 //! `perturb_check::protocol`; a run cannot be interrupted from inside, so the page cancels by terminating
 //! the worker and starting a new one.
 
-use perturb_check::analysis::{detail, export_baselines, run_analysis, AnalysisError, ExportedFile, InputFile};
+use perturb_check::analysis::{run_analysis, ExportedFile, InputFile, KeptRun};
 use perturb_check::conditions::ConditionRules;
+use perturb_check::error::RunError;
 use perturb_check::inspect::{inspect, load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
-use perturb_check::interactions::{interaction_report, InteractionInputs};
-use perturb_check::protocol::{Request, Response};
+use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::readers::check_text_size;
 use perturb_check::readers::h5ad::{n_cells_csv, pseudobulk_csv, H5ad, PseudobulkOptions};
 use std::cell::RefCell;
@@ -20,9 +20,13 @@ thread_local! {
     static CACHE: RefCell<HashMap<u32, Cached>> = RefCell::new(HashMap::new());
     /// Files being read on demand (h5ad), by file id, with the last blocks read from each.
     static OPEN_FILES: RefCell<HashMap<u32, OpenFile>> = RefCell::new(HashMap::new());
-    /// The last finished run's interaction inputs, by run id: new thresholds are scored from them.
-    static INTERACTIONS: RefCell<Option<(u32, InteractionInputs)>> = const { RefCell::new(None) };
+    /// The latest finished runs by run id, the newest last: queries are answered from them.
+    static RUNS: RefCell<Vec<(u32, KeptRun)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Runs kept: the page shows one, and a query about the one before may still be on its way. Each holds its
+/// data and predictions (a Norman-scale run about 40 MB), so no more.
+const KEPT_RUNS: usize = 2;
 
 /// A file read, with what identifies that reading: the file's size and time (a replaced file re-reads); an
 /// h5ad file's pseudobulk also records the choices and condition rules it was made with.
@@ -185,7 +189,7 @@ fn with_files<T>(
     inputs: &[InputFile],
     files: &[File],
     rules: &ConditionRules,
-    work: impl FnOnce(&[(InputFile, &LoadedFile)]) -> Result<T, AnalysisError>,
+    work: impl FnOnce(&[(InputFile, &LoadedFile)]) -> Result<T, RunError>,
 ) -> Result<T, String> {
     if inputs.len() != files.len() {
         return Err("the page sent a request without its files".into());
@@ -221,18 +225,20 @@ fn handle(request: Request, files: Vec<File>) {
             CACHE.with(|cache| cache.borrow_mut().remove(&id));
         }
         Request::Run { run_id, files: inputs, settings } => {
-            INTERACTIONS.with(|kept| *kept.borrow_mut() = None);
             let outcome = with_files(&inputs, &files, &settings.rules, |pairs| {
                 run_analysis(pairs, &settings, &mut |progress| {
                     post(&Response::Progress { run_id, progress: progress.clone() });
                     true
                 })
             });
-            let outcome = outcome.map(|outcome| {
-                if let Some(interactions) = outcome.interactions {
-                    INTERACTIONS.with(|kept| *kept.borrow_mut() = Some((run_id, interactions)));
-                }
-                outcome.report
+            let outcome = outcome.map(|(report, kept)| {
+                RUNS.with(|runs| {
+                    let mut runs = runs.borrow_mut();
+                    runs.push((run_id, kept));
+                    let excess = runs.len().saturating_sub(KEPT_RUNS);
+                    runs.drain(..excess);
+                });
+                report
             });
             post(&match outcome {
                 Ok(report) => match serde_json::to_string(&report) {
@@ -244,54 +250,44 @@ fn handle(request: Request, files: Vec<File>) {
                 Err(error) => Response::Failed { run_id, error },
             });
         }
-        Request::Detail { files: inputs, settings, seed, perturbation } => {
-            post(&match with_files(&inputs, &files, &settings.rules, |pairs| {
-                detail(pairs, &settings, seed, &perturbation)
-            }) {
-                Ok(detail) => Response::Detail { detail: Box::new(detail) },
-                Err(error) => Response::RequestFailed { error },
-            });
-        }
-        Request::Interactions { run_id, thresholds } => {
-            let report = INTERACTIONS.with(|kept| {
-                kept.borrow()
-                    .as_ref()
-                    .filter(|(kept_run, _)| *kept_run == run_id)
-                    .map(|(_, inputs)| interaction_report(inputs, thresholds))
-            });
-            post(&match report {
-                Some(report) => Response::Interactions { run_id, report: Box::new(report) },
-                None => Response::RequestFailed {
-                    error: "the scores of this run are no longer in memory (the run was cancelled or replaced); \
-                            run the benchmark again"
-                        .into(),
-                },
-            });
-        }
-        Request::ExportPseudobulk { id, n_cells } => {
-            let files = CACHE.with(|cache| match cache.borrow().get(&id) {
-                Some(Cached { loaded: LoadedFile::Cells(cells), .. }) if n_cells => {
-                    Some(vec![ExportedFile { name: "n_cells.csv".into(), text: n_cells_csv(&cells.pseudobulk) }])
-                }
-                Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => {
-                    Some(vec![ExportedFile { name: "pseudobulk.csv".into(), text: pseudobulk_csv(&cells.pseudobulk) }])
-                }
-                _ => None,
-            });
-            post(&match files {
-                Some(files) => Response::Exported { files },
-                None => Response::RequestFailed { error: "this file is not an h5ad file the worker has read".into() },
-            });
-        }
+        Request::Query { request_id, query } => post(&Response::Reply { request_id, reply: answer(query) }),
         Request::DebugPanic => panic!("a panic asked for by the page (?debug), to test the recovery"),
-        Request::ExportBaselines { files: inputs, settings, seed } => {
-            post(
-                &match with_files(&inputs, &files, &settings.rules, |pairs| export_baselines(pairs, &settings, seed)) {
-                    Ok(files) => Response::Exported { files },
-                    Err(error) => Response::RequestFailed { error },
-                },
-            );
+    }
+}
+
+/// Answers a query from the kept runs and files; nothing is read, prepared or fitted again.
+fn answer(query: Query) -> Result<Reply, String> {
+    let with_run =
+        |run_id: u32, work: &dyn Fn(&KeptRun) -> Result<Reply, String>| {
+            RUNS.with(|runs| match runs.borrow().iter().find(|(id, _)| *id == run_id) {
+                Some((_, kept)) => work(kept),
+                None => Err("this run is no longer in memory (it was cancelled or replaced): run the benchmark again"
+                    .to_string()),
+            })
+        };
+    match query {
+        Query::Detail { run_id, seed, perturbation } => with_run(run_id, &|kept| {
+            kept.detail(seed, &perturbation).map(|detail| Reply::Detail(Box::new(detail))).map_err(|e| e.to_string())
+        }),
+        Query::ExportBaselines { run_id, seed } => {
+            with_run(run_id, &|kept| kept.export_baselines(seed).map(Reply::Files).map_err(|e| e.to_string()))
         }
+        Query::Interactions { run_id, thresholds } => with_run(run_id, &|kept| {
+            kept.interactions(thresholds)
+                .map(|report| Reply::Interactions(Box::new(report)))
+                .ok_or_else(|| "this run has no interaction scores".to_string())
+        }),
+        Query::ExportPseudobulk { id, n_cells } => CACHE.with(|cache| match cache.borrow().get(&id) {
+            Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => {
+                let (name, text) = if n_cells {
+                    ("n_cells.csv", n_cells_csv(&cells.pseudobulk))
+                } else {
+                    ("pseudobulk.csv", pseudobulk_csv(&cells.pseudobulk))
+                };
+                Ok(Reply::Files(vec![ExportedFile { name: name.into(), text }]))
+            }
+            _ => Err("this file is not an h5ad file the worker has read".into()),
+        }),
     }
 }
 
