@@ -18,32 +18,59 @@
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionKey, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice};
 use crate::readers::table::{read_table, RawTable, TableOptions};
+use ndarray::{Array2, ArrayView2};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// A genes × conditions matrix with canonical condition names. Used for the data and for predictions.
+///
+/// Stored as an ndarray of conditions × genes in standard (row-major) layout, so that each condition's
+/// pseudobulk over all genes is one contiguous row: [`column`](Self::column) is a slice, and
+/// [`by_condition`](Self::by_condition) the whole matrix as a view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpressionMatrix {
     genes: Vec<String>,
     conditions: Vec<Condition>,
-    /// genes × conditions, column-major.
-    values: Vec<f64>,
+    /// conditions × genes.
+    by_condition: Array2<f64>,
     gene_positions: HashMap<String, usize>,
     condition_positions: HashMap<ConditionKey, usize>,
 }
 
 impl ExpressionMatrix {
-    /// Builds a matrix from column-major values. Gene names and condition keys must be unique (the
-    /// table reader removes duplicates first).
+    /// Builds a matrix from genes × conditions values in column-major order (each condition's genes
+    /// contiguous). Gene names and condition keys must be unique (the table reader removes duplicates first).
     ///
     /// # Panics
     /// When `values.len() != genes.len() * conditions.len()`: a programming error, not an input error.
     pub fn new(genes: Vec<String>, conditions: Vec<Condition>, values: Vec<f64>) -> Self {
         assert_eq!(values.len(), genes.len() * conditions.len(), "values must be genes × conditions");
+        let by_condition = Array2::from_shape_vec((conditions.len(), genes.len()), values)
+            .expect("the length was checked against the shape");
+        Self::from_conditions_by_genes(genes, conditions, by_condition)
+    }
+
+    /// Builds a matrix from a conditions × genes array (row `c` is condition `c` over all genes).
+    ///
+    /// # Panics
+    /// When the array's shape is not conditions × genes: a programming error, not an input error.
+    pub fn from_conditions_by_genes(genes: Vec<String>, conditions: Vec<Condition>, by_condition: Array2<f64>) -> Self {
+        assert_eq!(by_condition.dim(), (conditions.len(), genes.len()), "the array must be conditions × genes");
+        // Standard layout keeps every condition's row a contiguous slice.
+        let by_condition = if by_condition.is_standard_layout() {
+            by_condition
+        } else {
+            by_condition.as_standard_layout().into_owned()
+        };
         let gene_positions = genes.iter().enumerate().map(|(index, gene)| (gene.clone(), index)).rev().collect();
         let condition_positions =
             conditions.iter().enumerate().map(|(index, condition)| (condition.key(), index)).rev().collect();
-        ExpressionMatrix { genes, conditions, values, gene_positions, condition_positions }
+        ExpressionMatrix { genes, conditions, by_condition, gene_positions, condition_positions }
+    }
+
+    /// The whole matrix, conditions × genes.
+    pub fn by_condition(&self) -> ArrayView2<'_, f64> {
+        self.by_condition.view()
     }
 
     pub fn n_genes(&self) -> usize {
@@ -68,18 +95,17 @@ impl ExpressionMatrix {
 
     /// The values of the `index`-th condition over all genes.
     pub fn column(&self, index: usize) -> &[f64] {
-        let n_genes = self.genes.len();
-        &self.values[index * n_genes..(index + 1) * n_genes]
+        self.by_condition.row(index).to_slice().expect("rows of a standard-layout array are contiguous")
     }
 
-    /// All values, genes × conditions column-major.
     /// The largest finite value (0 for an empty matrix).
     pub fn largest_value(&self) -> f64 {
-        self.values.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max)
+        self.by_condition.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max)
     }
 
+    /// All values, genes × conditions column-major (conditions × genes row-major).
     pub fn values(&self) -> &[f64] {
-        &self.values
+        self.by_condition.as_slice().expect("the array is kept in standard layout")
     }
 
     /// The column of a condition, matched order-insensitively (`B+A` finds `A+B`).

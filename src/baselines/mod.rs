@@ -18,6 +18,7 @@ pub mod linear_model;
 use crate::conditions::{Condition, ConditionKind};
 use crate::error::LinearModelError;
 use crate::expression::ExpressionMatrix;
+use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 /// A built-in baseline.
@@ -109,17 +110,16 @@ pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition
     }
 }
 
-/// Per gene, the mean of the training pseudobulks, summed in training order (pinned to the paper's numbers).
+/// Per gene, the mean of the training pseudobulks. Each gene's sum adds the conditions one after another in
+/// training order (as numpy's reference does; ndarray's `sum`/`mean_axis` may reorder and move the last bits).
 fn training_mean(data: &ExpressionMatrix, train: &[&Condition]) -> Vec<f64> {
-    let mut sums = vec![0f64; data.n_genes()];
-    let columns: Vec<&[f64]> = train.iter().filter_map(|condition| data.column_of(condition)).collect();
-    for column in &columns {
-        for (sum, &value) in sums.iter_mut().zip(column.iter()) {
-            *sum += value;
-        }
+    let by_condition = data.by_condition();
+    let rows: Vec<usize> = train.iter().filter_map(|condition| data.condition_position(condition)).collect();
+    let mut sums = Array1::<f64>::zeros(data.n_genes());
+    for &row in &rows {
+        sums += &by_condition.row(row);
     }
-    let n = columns.len().max(1) as f64;
-    sums.into_iter().map(|sum| sum / n).collect()
+    (sums / rows.len().max(1) as f64).to_vec()
 }
 
 /// A baseline fitted on one split's training conditions, ready to predict any condition of the data: a run

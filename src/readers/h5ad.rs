@@ -23,6 +23,7 @@ use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice};
 use crate::expression::ExpressionMatrix;
 use hdf5_pure::{AttrValue, File, Source};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 /// The largest pseudobulk (conditions × genes of f64) made: 1 GiB, beside the file's windows and the page.
@@ -685,8 +686,9 @@ pub fn pseudobulk(
     // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
     check_pseudobulk_size(groups.conditions.len(), n_genes)
         .map_err(|message| h5ad.error(&format!("obs/{}", options.condition_column), message))?;
-    // Sums are condition-major (each condition's genes contiguous), like the matrix that results.
-    let mut sums = vec![0f64; groups.conditions.len() * n_genes];
+    // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
+    // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
+    let mut sums = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
     let normalize = options.scale == Scale::NormalizeCounts;
     let cancelled = || InputError::new(&h5ad.name, Location::File, ErrorKind::H5ad, "cancelled");
     match layout.encoding {
@@ -702,7 +704,7 @@ pub fn pseudobulk(
                 let values = stored.values(start, count)?;
                 for (offset, row) in values.chunks(n_genes.max(1)).enumerate() {
                     let Some(group) = groups.group_of_cell[start + offset] else { continue };
-                    let target = &mut sums[group * n_genes..(group + 1) * n_genes];
+                    let mut target = sums.row_mut(group);
                     let mut scale = CellScale::new(if normalize { row.iter().sum() } else { 1.0 }, normalize);
                     for (sum, &value) in target.iter_mut().zip(row) {
                         *sum += scale.apply(value);
@@ -729,7 +731,7 @@ pub fn pseudobulk(
                 for row in cell..end {
                     let Some(group) = groups.group_of_cell[row] else { continue };
                     let range = indptr[row] - first..indptr[row + 1] - first;
-                    let target = &mut sums[group * n_genes..(group + 1) * n_genes];
+                    let mut target = sums.row_mut(group);
                     let mut scale =
                         CellScale::new(if normalize { data[range.clone()].iter().sum() } else { 1.0 }, normalize);
                     for (&gene, &value) in indices[range.clone()].iter().zip(&data[range]) {
@@ -774,7 +776,7 @@ pub fn pseudobulk(
                                 totals[cell] += value;
                             } else if let Some(group) = groups.group_of_cell[cell] {
                                 let total = if normalize { totals[cell] } else { 1.0 };
-                                sums[group * n_genes + column] += transform(value, total, normalize);
+                                sums[[group, column]] += transform(value, total, normalize);
                             }
                         }
                     }
@@ -789,8 +791,8 @@ pub fn pseudobulk(
     for group in groups.group_of_cell.iter().flatten() {
         n_cells[*group] += 1;
     }
-    for (group, &n) in n_cells.iter().enumerate() {
-        sums[group * n_genes..(group + 1) * n_genes].iter_mut().for_each(|sum| *sum /= n.max(1) as f64);
+    for (mut condition_sums, &n) in sums.rows_mut().into_iter().zip(&n_cells) {
+        condition_sums.mapv_inplace(|sum| sum / n.max(1) as f64);
     }
     let mut notices = Vec::new();
     if !groups.excluded.is_empty() {
@@ -800,7 +802,7 @@ pub fn pseudobulk(
     // No control among the cells is not an error here: the card offers the labels to pick it from, and a run
     // on data without one says which labels were looked for (`expression::require_control`).
     Ok(Pseudobulk {
-        matrix: ExpressionMatrix::new(genes, groups.conditions, sums),
+        matrix: ExpressionMatrix::from_conditions_by_genes(genes, groups.conditions, sums),
         n_cells,
         excluded: groups.excluded,
         notices,
