@@ -555,8 +555,9 @@ pub fn DetailPlot() -> impl IntoView {
         });
     });
     let chart = Memo::new(move |_| state.detail.get().map(Chart::Scatter));
+    let shown = move || state.detail.with(|detail| detail.as_ref().map(|d| d.perturbation.clone()).unwrap_or_default());
     view! {
-        <div class="detail-controls">
+        <div class="detail-controls" data-testid="detail-controls" data-shown=shown>
             <label class="field inline">
                 <span>"Seed"</span>
                 <select data-testid="detail-seed" prop:value=move || seed.get().map(|s| s.to_string()).unwrap_or_default()

@@ -64,8 +64,20 @@ for (let round = 1; round <= 3; round++) {
   await page.waitForSelector('[data-testid="leaderboard"] tbody tr');
   const total = Date.now() - start;
   const longest = await page.evaluate(() => window.longest);
+  // The observed-vs-predicted plot: a new perturbation is answered from the run the worker kept.
+  const controls = '[data-testid="detail-controls"]';
+  await page.waitForFunction((c) => document.querySelector(c)?.dataset.shown, controls, { timeout: 60000 });
+  const names = await page.$$eval('[data-testid="detail-perturbation"] option', (options) => options.map((o) => o.value));
+  const detailTimes = [];
+  for (const name of names.slice(1, 6)) {
+    const asked = await page.evaluate(() => performance.now());
+    await page.selectOption('[data-testid="detail-perturbation"]', name);
+    await page.waitForFunction(([c, n]) => document.querySelector(c)?.dataset.shown === n, [controls, name], { timeout: 60000 });
+    detailTimes.push(await page.evaluate((t) => performance.now() - t, asked));
+  }
   console.log(`round ${round}: first render ${render.toFixed(0)} ms (first contentful paint ${fcp.toFixed(0)} ms); ` +
-    `drop → files read ${read} ms, → results ${total} ms; longest main-thread task ${longest.toFixed(0)} ms`);
+    `drop → files read ${read} ms, → results ${total} ms; longest main-thread task ${longest.toFixed(0)} ms; ` +
+    `detail of a new perturbation ${detailTimes.map((t) => t.toFixed(0)).join(", ")} ms`);
   await page.context().close();
 }
 await browser.close();
