@@ -158,17 +158,17 @@ fn main() {
         .collect();
     assert_eq!(methods.len(), 15, "3 methods x 5 seeds");
     let (seconds, report) = best_of(|| {
-        let inputs = InteractionInputs::new(interactions.scores.clone(), methods.clone());
+        let inputs = InteractionInputs::new(interactions.pairs.clone(), methods.clone());
         interaction_report(&inputs, None)
     });
     assert_eq!(report.tpr_fdp.len(), 3, "{:?} {:?}", report.fit_error, report.notes);
-    let (fit_seconds, inputs) = best_of(|| InteractionInputs::new(interactions.scores.clone(), methods.clone()));
+    let (fit_seconds, inputs) = best_of(|| InteractionInputs::new(interactions.pairs.clone(), methods.clone()));
     let (report_seconds, _) = best_of(|| interaction_report(&inputs, None));
     println!("  of which the locfdr fit {:.1} ms, the report {:.1} ms", fit_seconds * 1e3, report_seconds * 1e3);
     let thresholds = report.thresholds.expect("the fit succeeds on generated data");
     println!(
         "interactions: {} pairs, 3 methods x 5 seeds: thresholds ({:.4}, {:.4}), classes, curves, AUCs in {:.1} ms",
-        interactions.scores.n_pairs(),
+        interactions.pairs.n_pairs(),
         thresholds.upper,
         thresholds.lower,
         seconds * 1e3

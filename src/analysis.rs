@@ -387,7 +387,7 @@ pub fn run_analysis(
     let audits = audit_predictions(data, &result.gene_set, predictions, &result.rows, &result.not_predicted);
     let interactions = result.interactions;
     if let Some(inputs) = &interactions {
-        let skipped: Vec<String> = inputs.scores.skipped.iter().map(|double| double.name()).collect();
+        let skipped: Vec<String> = inputs.pairs.skipped.iter().map(|double| double.name()).collect();
         if !skipped.is_empty() {
             notices.push(Notice::info(
                 None,

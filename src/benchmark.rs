@@ -11,7 +11,7 @@ use crate::baselines::{Baseline, BaselinePredictions, FittedBaseline};
 use crate::conditions::{Condition, ConditionKind};
 use crate::error::{Notice, RunError};
 use crate::expression::{preview, ExpressionMatrix};
-use crate::interactions::{InteractionInputs, InteractionScores, MethodPairs};
+use crate::interactions::{InteractionInputs, MeasuredPairs, MethodPairs};
 use crate::metrics::{cumulative_l2, score, top_expressed_genes, PerturbationMetrics};
 use crate::predictions::Prediction;
 use crate::results_table::ResultRow;
@@ -202,7 +202,7 @@ struct Scorer<'a> {
     gene_set: &'a [usize],
     control: Vec<f64>,
     /// The double × gene pairs whose predictions are gathered for the interaction analysis.
-    interactions: Option<&'a InteractionScores>,
+    interactions: Option<&'a MeasuredPairs>,
 }
 
 /// What scoring produces, gathered over methods and seeds.
@@ -402,7 +402,7 @@ pub fn run_benchmark(
             format!("the data have {} genes, fewer than N = {}: all genes are used", gene_set.len(), settings.n_genes),
         ));
     }
-    let interaction_scores = InteractionScores::new(data, &gene_set).filter(|scores| !scores.doubles.is_empty());
+    let interaction_scores = MeasuredPairs::new(data, &gene_set).filter(|scores| !scores.doubles.is_empty());
     let scorer = Scorer {
         dataset: inputs.dataset,
         data,

@@ -30,7 +30,7 @@ pub const TOP_PAIRS: usize = 500;
 
 /// Every double × gene pair of the data: the measured values the score and the classes need.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub struct InteractionScores {
+pub struct MeasuredPairs {
     /// The doubles with both singles measured, in data order.
     pub doubles: Vec<Condition>,
     /// Doubles left out because a single is not measured.
@@ -45,11 +45,11 @@ pub struct InteractionScores {
     pub double: Vec<f64>,
 }
 
-impl InteractionScores {
+impl MeasuredPairs {
     /// The pairs of `data` over `gene_set`. `None` without a control.
-    pub fn new(data: &ExpressionMatrix, gene_set: &[usize]) -> Option<InteractionScores> {
+    pub fn new(data: &ExpressionMatrix, gene_set: &[usize]) -> Option<MeasuredPairs> {
         let control = data.control()?;
-        let mut scores = InteractionScores {
+        let mut pairs = MeasuredPairs {
             genes: gene_set.to_vec(),
             control: gene_set.iter().map(|&gene| control[gene]).collect(),
             ..Default::default()
@@ -58,17 +58,17 @@ impl InteractionScores {
             let Some((a, b)) = condition.singles() else { continue };
             let (Some(a), Some(b), Some(ab)) = (data.column_of(&a), data.column_of(&b), data.column_of(condition))
             else {
-                scores.skipped.push(condition.clone());
+                pairs.skipped.push(condition.clone());
                 continue;
             };
-            scores.doubles.push(condition.clone());
+            pairs.doubles.push(condition.clone());
             for &gene in gene_set {
-                scores.first.push(a[gene]);
-                scores.second.push(b[gene]);
-                scores.double.push(ab[gene]);
+                pairs.first.push(a[gene]);
+                pairs.second.push(b[gene]);
+                pairs.double.push(ab[gene]);
             }
         }
-        Some(scores)
+        Some(pairs)
     }
 
     pub fn n_pairs(&self) -> usize {
@@ -86,7 +86,7 @@ impl InteractionScores {
     }
 
     /// The interaction score `AB − (A + B − c)` of every pair.
-    pub fn errors(&self) -> Vec<f64> {
+    pub fn interaction_scores(&self) -> Vec<f64> {
         (0..self.n_pairs()).map(|pair| self.double[pair] - self.additive(pair)).collect()
     }
 
@@ -232,16 +232,16 @@ pub struct Thresholds {
 /// scored without running again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InteractionInputs {
-    pub scores: InteractionScores,
+    pub pairs: MeasuredPairs,
     pub fit: Result<LocfdrFit, LocfdrError>,
     pub methods: Vec<MethodPairs>,
 }
 
 impl InteractionInputs {
-    /// Fits the local fdr of the scores.
-    pub fn new(scores: InteractionScores, methods: Vec<MethodPairs>) -> InteractionInputs {
-        let fit = locfdr(&scores.errors());
-        InteractionInputs { scores, fit, methods }
+    /// Fits the local fdr of the pairs' interaction scores.
+    pub fn new(pairs: MeasuredPairs, methods: Vec<MethodPairs>) -> InteractionInputs {
+        let fit = locfdr(&pairs.interaction_scores());
+        InteractionInputs { pairs, fit, methods }
     }
 }
 
@@ -321,7 +321,7 @@ struct SeedScore {
 ///
 /// The stable sorts of METHODS are LSD radix sorts of the keys' bits (stable by construction, and several
 /// times faster than comparison sorts; the keys are never negative, so an f64 key's bits order like it).
-fn score_seed(scores: &InteractionScores, method: &MethodPairs, upper: f64, lower: f64) -> Option<SeedScore> {
+fn score_seed(pairs: &MeasuredPairs, method: &MethodPairs, upper: f64, lower: f64) -> Option<SeedScore> {
     // Step 1, then step 2's stable sort by |p − add| descending: ascending by the complemented key.
     let (truths, descending): (Vec<bool>, Vec<u64>) = method
         .pairs
@@ -329,8 +329,8 @@ fn score_seed(scores: &InteractionScores, method: &MethodPairs, upper: f64, lowe
         .zip(&method.predicted)
         .map(|(&pair, &predicted)| {
             let pair = pair as usize;
-            let additive = scores.additive(pair);
-            let observed_minus_additive = scores.double[pair] - additive;
+            let additive = pairs.additive(pair);
+            let observed_minus_additive = pairs.double[pair] - additive;
             let truth = observed_minus_additive > upper || observed_minus_additive < lower;
             (truth, !(predicted - additive).abs().to_bits())
         })
@@ -522,8 +522,8 @@ fn choose_thresholds(inputs: &InteractionInputs, manual: Option<ManualThresholds
         return Ok(Thresholds { upper, lower, source: ThresholdSource::Manual, delta, sigma, p0 });
     }
     let fit = inputs.fit.as_ref().map_err(|error| error.to_string())?;
-    let errors = inputs.scores.errors();
-    match thresholds(&errors, &fit.fdr) {
+    let interaction_scores = inputs.pairs.interaction_scores();
+    match thresholds(&interaction_scores, &fit.fdr) {
         (Some(upper), Some(lower)) => {
             Ok(Thresholds { upper, lower, source: ThresholdSource::Locfdr, delta, sigma, p0 })
         }
@@ -533,11 +533,11 @@ fn choose_thresholds(inputs: &InteractionInputs, manual: Option<ManualThresholds
 
 /// The interaction report under `manual` thresholds (or the fitted ones when `None`).
 pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThresholds>) -> InteractionReport {
-    let scores = &inputs.scores;
+    let pairs = &inputs.pairs;
     let mut report = InteractionReport {
-        n_doubles: scores.doubles.len(),
-        n_genes: scores.genes.len(),
-        skipped_doubles: scores.skipped.iter().map(Condition::name).collect(),
+        n_doubles: pairs.doubles.len(),
+        n_genes: pairs.genes.len(),
+        skipped_doubles: pairs.skipped.iter().map(Condition::name).collect(),
         fit_error: inputs.fit.as_ref().err().map(ToString::to_string),
         misfit: inputs.fit.as_ref().ok().map(|fit| fit.misfit),
         thresholds: None,
@@ -558,13 +558,13 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
     let (upper, lower) = (thresholds.upper, thresholds.lower);
     report.thresholds = Some(thresholds);
 
-    let observed: Vec<ObservedClass> = (0..scores.n_pairs())
+    let observed: Vec<ObservedClass> = (0..pairs.n_pairs())
         .map(|pair| {
             observed_class(
-                scores.control_of(pair),
-                scores.first[pair],
-                scores.second[pair],
-                scores.double[pair],
+                pairs.control_of(pair),
+                pairs.first[pair],
+                pairs.second[pair],
+                pairs.double[pair],
                 upper,
                 lower,
             )
@@ -585,7 +585,7 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
         let scored: Vec<SeedScore> = seeds
             .iter()
             .filter_map(|&method| {
-                let score = score_seed(scores, method, upper, lower);
+                let score = score_seed(pairs, method, upper, lower);
                 if score.is_none() && !method.pairs.is_empty() {
                     let seed = method.seed.map(|seed| format!(" (seed {seed})")).unwrap_or_default();
                     report.notes.push(format!(
@@ -609,19 +609,14 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
                 report.auc.push(AucSummary { method: name.to_string(), metric: metric.into(), mean, se, n_seeds: n });
             }
         }
-        report.class_tables.push(class_table(scores, &observed, name, &seeds));
+        report.class_tables.push(class_table(pairs, &observed, name, &seeds));
     }
     report
 }
 
 /// The predicted × observed classes of a method's top pairs by `|p − add|`, pooled over seeds (seeds in
 /// order, ties in order).
-fn class_table(
-    scores: &InteractionScores,
-    observed: &[ObservedClass],
-    name: &str,
-    seeds: &[&MethodPairs],
-) -> ClassTable {
+fn class_table(pairs: &MeasuredPairs, observed: &[ObservedClass], name: &str, seeds: &[&MethodPairs]) -> ClassTable {
     // (|p − add| as ordered bits, position in the pooled order, pair, p); ranked by the first two.
     let mut pooled: Vec<(u64, u32, usize, f64)> = seeds
         .iter()
@@ -629,7 +624,7 @@ fn class_table(
         .enumerate()
         .map(|(position, (&pair, &predicted))| {
             let pair = pair as usize;
-            ((predicted - scores.additive(pair)).abs().to_bits(), position as u32, pair, predicted)
+            ((predicted - pairs.additive(pair)).abs().to_bits(), position as u32, pair, predicted)
         })
         .collect();
     let rank = |a: &(u64, u32, usize, f64), b: &(u64, u32, usize, f64)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
@@ -640,7 +635,7 @@ fn class_table(
     pooled.sort_unstable_by(rank);
     let mut counts = vec![vec![0; ObservedClass::ALL.len()]; PredictedClass::ALL.len()];
     for &(_, _, pair, predicted) in &pooled {
-        let class = predicted_class(scores.control_of(pair), scores.additive(pair), predicted);
+        let class = predicted_class(pairs.control_of(pair), pairs.additive(pair), predicted);
         let p = PredictedClass::ALL.iter().position(|&c| c == class).unwrap_or(0);
         let o = ObservedClass::ALL.iter().position(|&c| c == observed[pair]).unwrap_or(0);
         counts[p][o] += 1;
@@ -657,7 +652,7 @@ fn histogram(inputs: &InteractionInputs) -> Option<ScoreHistogram> {
             mixture: fit.mixture.clone(),
             null: fit.null.clone(),
         }),
-        Err(_) => locfdr_histogram(&inputs.scores.errors()).map(|(breaks, counts)| ScoreHistogram {
+        Err(_) => locfdr_histogram(&inputs.pairs.interaction_scores()).map(|(breaks, counts)| ScoreHistogram {
             breaks,
             counts,
             mixture: vec![],
@@ -812,7 +807,7 @@ mod tests {
     #[test]
     fn ties_in_the_score_keep_input_order() {
         // Two pairs with the same |p − add|: the true one first in input order is ranked first.
-        let scores = InteractionScores {
+        let scores = MeasuredPairs {
             doubles: vec![Condition::Double("A".into(), "B".into())],
             genes: vec![0, 1, 2],
             control: vec![0.0, 0.0, 0.0],
@@ -832,7 +827,7 @@ mod tests {
     #[test]
     fn a_failed_fit_gives_no_thresholds_until_they_are_set_by_hand() {
         // Three pairs are too few for locfdr: the report says so and classifies nothing.
-        let scores = InteractionScores {
+        let scores = MeasuredPairs {
             doubles: vec![Condition::Double("A".into(), "B".into())],
             genes: vec![0, 1, 2],
             control: vec![0.0; 3],

@@ -5,7 +5,7 @@
 mod common;
 
 use flate2::read::GzDecoder;
-use perturb_check::interactions::InteractionScores;
+use perturb_check::interactions::MeasuredPairs;
 use perturb_check::locfdr::{locfdr, thresholds};
 use perturb_check::metrics::top_expressed_genes;
 use std::io::Read;
@@ -69,8 +69,8 @@ fn locfdr_matches_r_on_the_demo_interaction_scores() {
 fn the_demo_interaction_scores_and_their_fit_are_rs() {
     let data = common::load_data("public/demo/simulated/sim_double_pseudobulk.csv");
     let control = data.control().unwrap();
-    let scores = InteractionScores::new(&data, &top_expressed_genes(control, 1000)).unwrap();
-    let errors = scores.errors();
+    let pairs = MeasuredPairs::new(&data, &top_expressed_genes(control, 1000)).unwrap();
+    let errors = pairs.interaction_scores();
     let (z, _) = reference_values("demo_sim_double");
     assert_eq!(errors.len(), z.len());
     let worst = errors.iter().zip(&z).map(|(ours, theirs)| (ours - theirs).abs()).fold(0.0, f64::max);

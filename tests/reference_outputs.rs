@@ -75,8 +75,8 @@ fn simulated_double_benchmark_matches_numpy_reference() {
 fn simulated_double_interactions_match_numpy_reference() {
     let result = simulated_double_result();
     let inputs = result.interactions.as_ref().expect("the demo has doubles with singles");
-    assert_eq!(inputs.scores.doubles.len(), 124);
-    assert!(inputs.scores.skipped.is_empty());
+    assert_eq!(inputs.pairs.doubles.len(), 124);
+    assert!(inputs.pairs.skipped.is_empty());
     // The engine's own locfdr thresholds: R's (tests/fixtures/locfdr/summary.csv), which the reference uses.
     let report = interaction_report(inputs, None);
     let thresholds = report.thresholds.as_ref().unwrap();

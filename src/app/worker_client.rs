@@ -226,7 +226,10 @@ pub fn request_debug_panic(state: AppState) {
     send(state, &Request::DebugPanic, vec![]);
 }
 
+/// Stops the run (or the wait for files being read before it) by restarting the worker; files still being read
+/// are asked for again, and no run starts when they are.
 pub fn cancel(state: AppState) {
+    state.run_when_read.set(false);
     restart(state);
     state.run_state.set(RunState::Idle);
     read_again(state, None);
