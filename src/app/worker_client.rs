@@ -282,8 +282,10 @@ fn receive(state: AppState, response: Response) {
         Response::Failed { run_id, error } if run_id == state.run_id.get_untracked() => {
             state.run_state.set(RunState::Error(error));
         }
-        Response::Reply { request_id, reply } => {
+        Response::Reply { request_id, reply_json } => {
             if let Some(sender) = PENDING.with(|pending| pending.borrow_mut().remove(&request_id)) {
+                let reply = serde_json::from_str::<Result<Reply, String>>(&reply_json)
+                    .unwrap_or_else(|error| Err(format!("the worker's answer could not be read: {error}")));
                 let _ = sender.send(reply);
             }
         }

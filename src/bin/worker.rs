@@ -250,7 +250,11 @@ fn handle(request: Request, files: Vec<File>) {
                 Err(error) => Response::Failed { run_id, error },
             });
         }
-        Request::Query { request_id, query } => post(&Response::Reply { request_id, reply: answer(query) }),
+        Request::Query { request_id, query } => {
+            let reply_json = serde_json::to_string(&answer(query))
+                .unwrap_or_else(|error| format!(r#"{{"Err":"the answer could not be written: {error}"}}"#));
+            post(&Response::Reply { request_id, reply_json })
+        }
         Request::DebugPanic => panic!("a panic asked for by the page (?debug), to test the recovery"),
     }
 }
