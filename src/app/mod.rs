@@ -1,6 +1,7 @@
 //! The page: a component per thing the user sees, state in signals shared through context.
 
 mod audits;
+mod canvas;
 mod cells;
 mod demos;
 mod download;

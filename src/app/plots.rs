@@ -1,6 +1,7 @@
 //! Plots drawn with plotters: the distribution of a metric per method (points over a box). The same
 //! drawing code renders to the canvas and to SVG for export.
 
+use super::canvas::DotCanvas;
 use super::download::{download_text, download_url};
 use super::state::use_state;
 use super::worker_client::ask;
@@ -11,9 +12,9 @@ use perturb_check::interactions::{ScoreHistogram, TprFdpCurve};
 use perturb_check::protocol::{Query, Reply};
 use perturb_check::quantile::summary_quantile as quantile;
 use perturb_check::results_table::ResultRow;
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 pub const PALETTE: [RGBColor; 8] = [
@@ -199,6 +200,7 @@ fn draw_scatter<DB: DrawingBackend>(
         .draw()?;
     chart.draw_series(std::iter::once(PathElement::new(vec![(-extent, -extent), (extent, extent)], BLACK.mix(0.4))))?;
     let mut hover = Vec::new();
+    let mut legend = Vec::new();
     for (index, (method, changes)) in detail.predicted_change.iter().enumerate() {
         let colour = PALETTE[index % PALETTE.len()];
         let points: Vec<(f64, f64, usize)> = detail
@@ -208,33 +210,68 @@ fn draw_scatter<DB: DrawingBackend>(
             .enumerate()
             .filter_map(|(gene, (&observed, predicted))| predicted.map(|predicted| (observed, predicted, gene)))
             .collect();
-        chart
-            .draw_series(points.iter().map(|&(x, y, _)| Circle::new((x, y), 2, colour.mix(0.55).filled())))?
-            .label(method.clone())
-            .legend(move |(x, y)| Circle::new((x + 8, y), 4, colour.filled()));
+        chart.draw_series(points.iter().map(|&(x, y, _)| Circle::new((x, y), 2, colour.mix(0.55).filled())))?;
+        legend.push((method.clone(), colour, Key::Dot));
         for &(x, y, gene) in &points {
             let (px, py) = chart.backend_coord(&(x, y));
             hover.push(HoverPoint { x: px, y: py, gene, method: index });
         }
     }
-    draw_legend(&mut chart)?;
+    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
     root.present()?;
     Ok(hover)
 }
 
-type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+/// How a legend entry shows its series.
+#[derive(Clone, Copy)]
+enum Key {
+    Dot,
+    Line,
+}
 
-/// The legend of a chart's labelled series, in the upper left corner.
-fn draw_legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart2d<'a, DB>,
+#[derive(Clone, Copy)]
+enum Corner {
+    UpperLeft,
+    LowerRight,
+}
+
+/// A legend of `(label, colour, key)` entries in a corner of `area` (a chart's plotting area). Not plotters'
+/// series labels: those measure each line of text by adding an element to the page and reading its size
+/// back, a layout of the whole page per label (10 ms for five labels on a page of results); this measures
+/// through the backend (on the page, the canvas's own text measure).
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    corner: Corner,
+    entries: &[(String, RGBColor, Key)],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .draw()
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let font = ("sans-serif", 13).into_font().color(&BLACK);
+    let mut text_width = 0;
+    for (label, _, _) in entries {
+        text_width = text_width.max(area.estimate_text_size(label, &font)?.0 as i32);
+    }
+    let (row, key_width, padding, margin) = (20, 28, 6, 10);
+    let (width, height) = (key_width + text_width + 2 * padding, row * entries.len() as i32 + 2 * padding);
+    let (area_width, area_height) = area.dim_in_pixel();
+    let (left, top) = match corner {
+        Corner::UpperLeft => (margin, margin),
+        Corner::LowerRight => (area_width as i32 - width - margin, area_height as i32 - height - margin),
+    };
+    let corners = [(left, top), (left + width, top + height)];
+    area.draw(&Rectangle::new(corners, WHITE.mix(0.85).filled()))?;
+    area.draw(&Rectangle::new(corners, BLACK.mix(0.3)))?;
+    let label_font = font.pos(Pos::new(HPos::Left, VPos::Center));
+    for (index, (label, colour, key)) in entries.iter().enumerate() {
+        let (x, y) = (left + padding, top + padding + row * index as i32 + row / 2);
+        match key {
+            Key::Dot => area.draw(&Circle::new((x + 9, y), 4, colour.filled()))?,
+            Key::Line => area.draw(&PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)))?,
+        }
+        area.draw(&Text::new(label.as_str(), (x + key_width, y), &label_font))?;
+    }
+    Ok(())
 }
 
 fn draw_error_curves<DB: DrawingBackend>(
@@ -256,15 +293,14 @@ fn draw_error_curves<DB: DrawingBackend>(
         .y_desc("Mean L2 over these genes")
         .label_style(("sans-serif", 13))
         .draw()?;
+    let mut legend = Vec::new();
     for (index, curve) in curves.iter().enumerate() {
         let colour = PALETTE[index % PALETTE.len()];
         let points = curve.mean_cumulative_l2.iter().enumerate().map(|(i, &value)| ((i + 1) as f64, value));
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(curve.method.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+        chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+        legend.push((curve.method.clone(), colour, Key::Line));
     }
-    draw_legend(&mut chart)?;
+    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
     root.present()
 }
 
@@ -303,37 +339,32 @@ fn draw_score_histogram<DB: DrawingBackend>(
     chart.draw_series(histogram.counts.iter().zip(histogram.breaks.windows(2)).map(|(&count, edges)| {
         Rectangle::new([(edges[0], 0.0), (edges[1], f64::from(count))], bar.mix(0.5).filled())
     }))?;
+    let mut legend = Vec::new();
     let centres: Vec<f64> = histogram.breaks.windows(2).map(|edges| (edges[0] + edges[1]) / 2.0).collect();
     if !histogram.mixture.is_empty() {
         let (mixture_colour, null_colour) = (PALETTE[2], PALETTE[0]);
-        chart
-            .draw_series(LineSeries::new(
-                centres.iter().copied().zip(histogram.mixture.iter().copied()),
-                mixture_colour.stroke_width(2),
-            ))?
-            .label("fitted mixture f")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], mixture_colour.stroke_width(3)));
-        chart
-            .draw_series(LineSeries::new(
-                centres.iter().copied().zip(histogram.null.iter().copied()),
-                null_colour.stroke_width(2),
-            ))?
-            .label("null p0·f0")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], null_colour.stroke_width(3)));
+        chart.draw_series(LineSeries::new(
+            centres.iter().copied().zip(histogram.mixture.iter().copied()),
+            mixture_colour.stroke_width(2),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            centres.iter().copied().zip(histogram.null.iter().copied()),
+            null_colour.stroke_width(2),
+        ))?;
+        legend.push(("fitted mixture f".to_string(), mixture_colour, Key::Line));
+        legend.push(("null p0·f0".to_string(), null_colour, Key::Line));
     }
     let threshold_colour = PALETTE[5];
     for (index, threshold) in [upper, lower].into_iter().flatten().enumerate() {
-        let series = chart.draw_series(std::iter::once(PathElement::new(
+        chart.draw_series(std::iter::once(PathElement::new(
             vec![(threshold, 0.0), (threshold, top * 1.05)],
             threshold_colour.stroke_width(2),
         )))?;
         if index == 0 {
-            series
-                .label("thresholds")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], threshold_colour.stroke_width(3)));
+            legend.push(("thresholds".to_string(), threshold_colour, Key::Line));
         }
     }
-    draw_legend(&mut chart)?;
+    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
     root.present()
 }
 
@@ -353,21 +384,14 @@ fn draw_tpr_fdp<DB: DrawingBackend>(
         .y_desc("True positive rate (log)")
         .label_style(("sans-serif", 13))
         .draw()?;
+    let mut legend = Vec::new();
     for (index, curve) in curves.iter().enumerate() {
         let colour = PALETTE[index % PALETTE.len()];
         let points = curve.fdp.iter().zip(&curve.tpr).map(|(&fdp, &tpr)| (fdp, tpr.max(TPR_FLOOR)));
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(curve.method.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+        chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+        legend.push((curve.method.clone(), colour, Key::Line));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .draw()?;
+    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::LowerRight, &legend)?;
     root.present()
 }
 
@@ -399,13 +423,16 @@ fn PlotPanel(
     let canvas = NodeRef::<Canvas>::new();
     let hover_points = RwSignal::new(Vec::<HoverPoint>::new());
     let hovered = RwSignal::new(None::<String>);
+    // How many drawings have finished (`data-drawn`, which the page benchmark waits for).
+    let drawn = RwSignal::new(0u32);
     Effect::new(move |_| {
         let (Some(element), Some(chart)) = (canvas.get(), chart.get()) else { return };
         // Drawn in a task of its own, so that the page never blocks for long when results arrive.
         set_timeout(
             move || {
-                if let Some(backend) = plotters_canvas::CanvasBackend::with_canvas_object(element) {
+                if let Some(backend) = DotCanvas::new(element) {
                     hover_points.set(draw_chart(&backend.into_drawing_area(), &chart).unwrap_or_default());
+                    drawn.update(|count| *count += 1);
                 }
             },
             std::time::Duration::ZERO,
@@ -441,7 +468,7 @@ fn PlotPanel(
         }
     };
     view! {
-        <figure class="plot">
+        <figure class="plot" data-drawn=move || drawn.get()>
             <canvas node_ref=canvas width=WIDTH height=HEIGHT role="img" aria-label=label on:mousemove=on_move
                 on:mouseleave=move |_| hovered.set(None)></canvas>
             <Show when=move || hover_points.with(|points| !points.is_empty())>
