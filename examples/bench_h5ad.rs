@@ -4,7 +4,8 @@
 //! the browser's numbers come from tests/e2e/bench-h5ad.mjs.
 
 use perturb_check::conditions::ConditionRules;
-use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
+use perturb_check::pseudobulk::{pseudobulk, PseudobulkOptions};
+use perturb_check::readers::h5ad::H5ad;
 use std::time::Instant;
 
 fn main() {
@@ -19,7 +20,6 @@ fn main() {
     let mut windows = 0;
     let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {
         windows += 1;
-        true
     })
     .unwrap_or_else(|error| panic!("{error}"));
     let seconds = start.elapsed().as_secs_f64();

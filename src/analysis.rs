@@ -15,13 +15,14 @@ use crate::benchmark::{
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
-use crate::inspect::{CellData, FileRole, LoadedFile};
+use crate::inspect::FileRole;
 use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
+use crate::load::{CellData, LoadedFile};
 use crate::predictions::{
     method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
 };
+use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::embedding::Embedding;
-use crate::readers::h5ad::PseudobulkOptions;
 use crate::readers::prediction_json::write_paper_format;
 use crate::readers::split_json::read_split;
 use crate::readers::{base_name, folder_of};
@@ -337,11 +338,11 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
     })
 }
 
-/// Runs the benchmark on `files`. `on_progress` returning `false` cancels.
+/// Runs the benchmark on `files`, reporting each step to `on_progress`.
 pub fn analyze(
     files: &[(InputFile, &LoadedFile)],
     settings: &AnalysisSettings,
-    on_progress: &mut dyn FnMut(&Progress) -> bool,
+    on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<RunReport, RunError> {
     run_analysis(files, settings, on_progress).map(|(report, _)| report)
 }
@@ -350,7 +351,7 @@ pub fn analyze(
 pub fn run_analysis(
     files: &[(InputFile, &LoadedFile)],
     settings: &AnalysisSettings,
-    on_progress: &mut dyn FnMut(&Progress) -> bool,
+    on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<(RunReport, KeptRun), RunError> {
     let prepared = prepare(files, settings)?;
     let mut notices = prepared.notices.clone();

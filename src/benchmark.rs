@@ -381,11 +381,12 @@ fn fit_baseline(
     Ok(FittedBaseline::fit(baseline, inputs.data, train, &settings.linear, inputs.embeddings)?)
 }
 
-/// Runs the benchmark. `on_progress` is called before each step; returning `false` cancels the run.
+/// Runs the benchmark. `on_progress` is called before each step. (A run is stopped by stopping its worker or
+/// process: the page restarts the worker.)
 pub fn run_benchmark(
     inputs: &BenchmarkInputs<'_>,
     settings: &BenchmarkSettings,
-    on_progress: &mut dyn FnMut(&Progress) -> bool,
+    on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<BenchmarkResult, RunError> {
     let data = inputs.data;
     let control = data.control().ok_or(RunError::NoControl)?;
@@ -444,9 +445,7 @@ pub fn run_benchmark(
         let mut fitted_here = Vec::with_capacity(baselines.len());
         for &baseline in &baselines {
             let method = baseline_name(baseline, settings);
-            if !on_progress(&Progress { step: format!("{method}{seed_label}"), done, total }) {
-                return Err(RunError::Cancelled);
-            }
+            on_progress(&Progress { step: format!("{method}{seed_label}"), done, total });
             let fit = fit_baseline(inputs, settings, baseline, &train)?;
             let source = Source::Baseline(fit.predict(data, &targets));
             scorer.score(&method, seed, &source, &evaluated, &mut scored);
@@ -455,9 +454,7 @@ pub fn run_benchmark(
         }
         fitted.push(fitted_here);
         for (prediction, alignment) in inputs.predictions.iter().zip(&alignments) {
-            if !on_progress(&Progress { step: format!("{}{seed_label}", prediction.method), done, total }) {
-                return Err(RunError::Cancelled);
-            }
+            on_progress(&Progress { step: format!("{}{seed_label}", prediction.method), done, total });
             if prediction.scored_under(seed) {
                 let source = Source::Uploaded(prediction, alignment);
                 scorer.score(&prediction.method, seed, &source, &evaluated, &mut scored);
@@ -468,9 +465,7 @@ pub fn run_benchmark(
     let Scored { rows, not_predicted, mut error_curves, interaction_pairs } = scored;
     let interactions = match interaction_scores {
         Some(scores) => {
-            if !on_progress(&Progress { step: "interactions".into(), done, total }) {
-                return Err(RunError::Cancelled);
-            }
+            on_progress(&Progress { step: "interactions".into(), done, total });
             Some(InteractionInputs::new(scores, interaction_pairs))
         }
         None => None,
@@ -566,25 +561,6 @@ mod tests {
     }
 
     #[test]
-    fn cancelling_stops_the_run() {
-        let data = data(8, 4);
-        let inputs = BenchmarkInputs {
-            dataset: "d",
-            data: &data,
-            predictions: &[],
-            uploaded_split: None,
-            embeddings: UploadedEmbeddings::default(),
-        };
-        let mut calls = 0;
-        let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {
-            calls += 1;
-            calls < 3
-        });
-        assert_eq!(result.unwrap_err(), RunError::Cancelled);
-        assert_eq!(calls, 3);
-    }
-
-    #[test]
     fn doubles_without_singles_get_no_additive_prediction_but_a_notice() {
         let data = data(8, 0);
         let inputs = BenchmarkInputs {
@@ -594,7 +570,7 @@ mod tests {
             uploaded_split: None,
             embeddings: UploadedEmbeddings::default(),
         };
-        let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| true).unwrap();
+        let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap();
         assert!(result.rows.iter().all(|row| row.method != "additive"));
         assert!(result.rows.iter().any(|row| row.method == "no_change"));
         let notice = result.notices.iter().find(|notice| notice.message.starts_with("additive: ")).unwrap();

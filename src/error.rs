@@ -51,7 +51,6 @@ pub enum ErrorKind {
     Unsupported,
     /// An h5ad file lacks what it needs or holds something inconsistent.
     H5ad,
-    Cancelled,
 }
 
 /// A problem with one input file, fit to show to the user.
@@ -154,8 +153,6 @@ pub enum RunError {
     NotAConditionName(String),
     /// A follow-up named a condition the data do not have (its canonical name).
     NotInData(String),
-    /// The progress callback asked to stop.
-    Cancelled,
 }
 
 /// Why the linear model cannot be fitted at all.
@@ -198,7 +195,6 @@ impl fmt::Display for RunError {
             RunError::NoSplitWithSeed(seed) => write!(f, "the run has no split with seed {seed:?}"),
             RunError::NotAConditionName(name) => write!(f, "'{name}' is not a condition name"),
             RunError::NotInData(name) => write!(f, "{name} is not a condition of the data"),
-            RunError::Cancelled => f.write_str("cancelled"),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! What a dropped file is: its role (expression data, predictions, gene names of a paper-format prediction,
-//! split, gene or perturbation embedding), shape, naming convention and control label, before any run.
+//! split, gene or perturbation embedding), shape, naming convention and control label, before any run. The
+//! file is read by [`crate::load`]; this describes what was read.
 //!
 //! ```
 //! use perturb_check::conditions::ConditionRules;
-//! use perturb_check::inspect::{inspect, load_file, FileRole};
+//! use perturb_check::inspect::{inspect, FileRole};
+//! use perturb_check::load::load_file;
 //! let rules = ConditionRules::default();
 //! let loaded = load_file("data.csv", b"gene,ctrl,KLF1+ctrl\nKLF1,1,2\n", &rules).unwrap();
 //! let summary = inspect("data.csv", &loaded, &rules);
@@ -12,11 +14,12 @@
 //! ```
 
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
-use crate::error::{InputError, Notice};
+use crate::error::Notice;
 use crate::expression::{detect_orientation, no_control, Orientation};
-use crate::readers::h5ad::{pseudobulk, H5ad, H5adSummary, Pseudobulk, PseudobulkOptions};
-use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
-use crate::readers::{decompress, strip_bom};
+use crate::load::{CellData, LoadedFile};
+use crate::pseudobulk::PseudobulkOptions;
+use crate::readers::h5ad::H5adSummary;
+use crate::readers::table::RawTable;
 use serde::{Deserialize, Serialize};
 
 /// What a file is used as.
@@ -103,79 +106,6 @@ pub fn resolve_roles(files: &[RoleChoice]) -> Vec<Option<FileRole>> {
             (None, guessed) => guessed,
         })
         .collect()
-}
-
-/// A file read once and kept: a numeric table, JSON text, or cells already pseudobulked.
-#[derive(Clone, Debug)]
-pub enum LoadedFile {
-    Table(RawTable),
-    /// Decompressed JSON bytes.
-    Json(Vec<u8>),
-    /// An h5ad file of cells, with what was read of it and its pseudobulk.
-    Cells(Box<CellData>),
-}
-
-/// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, and the pseudobulk.
-#[derive(Clone, Debug)]
-pub struct CellData {
-    pub summary: H5adSummary,
-    pub options: PseudobulkOptions,
-    pub rules: ConditionRules,
-    pub pseudobulk: Pseudobulk,
-}
-
-impl CellData {
-    /// The condition labels as the file writes them (the values of the condition column).
-    pub fn condition_labels(&self) -> Vec<String> {
-        self.summary
-            .obs_columns
-            .iter()
-            .find(|column| column.name == self.options.condition_column)
-            .map(|column| column.values.clone())
-            .unwrap_or_default()
-    }
-
-    /// Whether asking for `options` (`None`: whatever was made) under `rules` would make this very pseudobulk
-    /// again (a new minimum of cells only flags conditions).
-    pub fn made_as(&self, options: Option<&PseudobulkOptions>, rules: &ConditionRules) -> bool {
-        self.rules == *rules && options.is_none_or(|asked| asked.same_pseudobulk(&self.options))
-    }
-}
-
-/// The first bytes of every HDF5 file.
-pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
-
-/// Pseudobulks an opened h5ad file with `options`, or with the detected choices (`X` on its detected scale,
-/// the detected condition and gene columns) when there are none, reading condition labels with `rules`.
-/// `on_progress(done, total)` returning `false` cancels.
-pub fn load_cells(
-    h5ad: &H5ad,
-    options: Option<&PseudobulkOptions>,
-    rules: &ConditionRules,
-    on_progress: &mut dyn FnMut(usize, usize) -> bool,
-) -> Result<LoadedFile, InputError> {
-    let summary = h5ad.summary()?;
-    let options = options.cloned().unwrap_or_else(|| PseudobulkOptions::detected(&summary));
-    let pseudobulk = pseudobulk(h5ad, &options, rules, on_progress)?;
-    Ok(LoadedFile::Cells(Box::new(CellData { summary, options, rules: rules.clone(), pseudobulk })))
-}
-
-/// Reads a file's bytes: an HDF5 file as h5ad cells (pseudobulked with the detected choices, labels read with
-/// `rules`), JSON (by its first character) as text, anything else as a table.
-pub fn load_file(name: &str, bytes: &[u8], rules: &ConditionRules) -> Result<LoadedFile, InputError> {
-    if bytes.starts_with(HDF5_SIGNATURE) {
-        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, None, rules, &mut |_, _| true);
-    }
-    let decompressed = decompress(name, bytes)?;
-    let text = strip_bom(&decompressed);
-    match text.iter().find(|byte| !byte.is_ascii_whitespace()) {
-        Some(b'{') | Some(b'[') => Ok(LoadedFile::Json(text.to_vec())),
-        _ => Ok(LoadedFile::Table(read_table(
-            name,
-            text,
-            &TableOptions { row_names: RowNames::Detect, delimiter: None },
-        )?)),
-    }
 }
 
 /// What the file card shows.
@@ -402,6 +332,7 @@ fn inspect_table(name: &str, table: &RawTable, rules: &ConditionRules) -> FileSu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::load_file;
 
     fn summary(name: &str, bytes: &[u8]) -> FileSummary {
         let rules = ConditionRules::default();

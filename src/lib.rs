@@ -6,8 +6,9 @@
 //! Web Worker are thin layers over it). `METHODS.md` in the repository states every formula.
 //!
 //! The data flow, one module per step:
-//! [`readers`] (tables, paper JSON, splits, embeddings; [`readers::h5ad`] cells → pseudobulk) →
-//! [`inspect`] (what a file is, its role) → [`expression`] (genes × conditions, canonical [`conditions`]) →
+//! [`readers`] (tables, paper JSON, splits, embeddings; [`readers::h5ad`] cells, made into profiles by
+//! [`pseudobulk`]) → [`load`] (a file read once, kept) → [`inspect`] (what it is, its role) →
+//! [`expression`] (genes × conditions, canonical [`conditions`]) →
 //! [`predictions`] (named, genes mapped to the data's) → [`splits`] (bit-identical to numpy via
 //! [`numpy_random`]) → [`baselines`] (fitted, with [`linalg`]) → [`metrics`] → [`summary`] (with
 //! [`quantile`]) → [`results_table`]; [`interactions`] (with the [`locfdr`] port) scores genetic interactions
@@ -26,11 +27,13 @@ pub mod expression;
 pub mod inspect;
 pub mod interactions;
 pub mod linalg;
+pub mod load;
 pub mod locfdr;
 pub mod metrics;
 pub mod numpy_random;
 pub mod predictions;
 pub mod protocol;
+pub mod pseudobulk;
 pub mod quantile;
 pub mod readers;
 pub mod results_table;

@@ -7,7 +7,7 @@ use crate::benchmark::Progress;
 use crate::conditions::ConditionRules;
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
-use crate::readers::h5ad::PseudobulkOptions;
+use crate::pseudobulk::PseudobulkOptions;
 use serde::{Deserialize, Serialize};
 
 /// Page → worker.

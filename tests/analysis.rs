@@ -5,7 +5,8 @@ mod common;
 
 use common::read;
 use perturb_check::analysis::{analyze, preparations_so_far, run_analysis, AnalysisSettings, InputFile};
-use perturb_check::inspect::{inspect, load_file, FileRole, LoadedFile};
+use perturb_check::inspect::{inspect, FileRole};
+use perturb_check::load::{load_file, LoadedFile};
 
 fn input(id: u32, name: &str, role: FileRole) -> InputFile {
     InputFile { id, name: name.to_string(), role, method: None, seed: None, cells: None }
@@ -34,7 +35,7 @@ fn roles_are_detected_and_the_paper_format_is_paired() {
     let files = simulated_files();
     let roles: Vec<FileRole> = files.iter().map(|(file, _)| file.role).collect();
     assert_eq!(roles, [FileRole::Data, FileRole::Predictions, FileRole::GeneNames]);
-    let report = analyze(&pairs(&files), &AnalysisSettings::default(), &mut |_| true).unwrap();
+    let report = analyze(&pairs(&files), &AnalysisSettings::default(), &mut |_| {}).unwrap();
     assert_eq!(report.methods, ["no_change", "additive", "mean", "shrunk_additive_model"]);
     assert_eq!(report.rows.len(), 4 * 310);
     assert_eq!(report.summary_by_seed.len(), 4 * 5);
@@ -45,7 +46,7 @@ fn roles_are_detected_and_the_paper_format_is_paired() {
 fn detail_reproduces_each_methods_l2() {
     let files = simulated_files();
     let settings = AnalysisSettings::default();
-    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| {}).unwrap();
     let row = report.rows.iter().find(|row| row.seed == Some(2) && row.method == "additive").unwrap();
     let detail = kept.detail(Some(2), &row.perturbation).unwrap();
     assert_eq!(detail.genes.len(), 1000);
@@ -65,7 +66,7 @@ fn detail_reproduces_each_methods_l2() {
 fn exported_baselines_score_the_same_when_read_back() {
     let files = simulated_files();
     let settings = AnalysisSettings::default();
-    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| {}).unwrap();
     let exported = kept.export_baselines(Some(1)).unwrap();
     let names: Vec<&str> = exported.iter().map(|file| file.name.as_str()).collect();
     assert_eq!(names[..2], ["no_change_seed1_all_predictions.json", "no_change_seed1_gene_names.json"]);
@@ -76,7 +77,7 @@ fn exported_baselines_score_the_same_when_read_back() {
         let role = inspect(&file.name, &loaded, &Default::default()).role;
         uploaded.push((input(10 + index as u32, &file.name, role), loaded));
     }
-    let again = analyze(&pairs(&uploaded), &settings, &mut |_| true).unwrap();
+    let again = analyze(&pairs(&uploaded), &settings, &mut |_| {}).unwrap();
     let read_back: Vec<_> = again.rows.iter().filter(|row| row.method == "additive_uploaded").collect();
     assert_eq!(read_back.len(), 62, "the seed-1 export holds seed 1's test and val doubles");
     assert!(read_back.iter().all(|row| row.seed == Some(1)), "the file name's _seed1 ties it to seed 1");
@@ -106,7 +107,7 @@ fn follow_ups_read_no_file_and_fit_no_baseline() {
     let loaded = load_file(name, &bytes, &Default::default()).unwrap();
     let files = vec![(input(1, name, FileRole::Data), loaded)];
     let settings = AnalysisSettings::default();
-    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| true).unwrap();
+    let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| {}).unwrap();
     assert!(report.methods.contains(&"linear".to_string()), "{:?}", report.methods);
     let (prepared, fitted) = (preparations_so_far(), fits_so_far());
     assert_eq!(fitted, 2 * 3, "the run fitted no_change, mean and linear for seeds 1 and 2");

@@ -6,7 +6,8 @@ mod common;
 use common::{load_data, read, read_records};
 use perturb_check::conditions::{Condition, ConditionRules};
 use perturb_check::expression::ExpressionMatrix;
-use perturb_check::readers::h5ad::{pseudobulk, H5ad, MatrixEncoding, Pseudobulk, PseudobulkOptions, Scale};
+use perturb_check::pseudobulk::{pseudobulk, Pseudobulk, PseudobulkOptions, Scale};
+use perturb_check::readers::h5ad::{H5ad, MatrixEncoding};
 
 fn open(name: &str) -> H5ad {
     let path = format!("tests/fixtures/h5ad/{name}");
@@ -72,7 +73,6 @@ fn papalexi_x_is_averaged_as_is_and_matches_the_shipped_pseudobulk() {
     let mut calls = 0;
     let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {
         calls += 1;
-        true
     })
     .unwrap();
     assert!(calls >= 2, "progress is reported");
@@ -93,7 +93,7 @@ fn papalexi_counts_are_normalised_per_cell_before_averaging() {
         scale: Scale::NormalizeCounts,
         ..PseudobulkOptions::detected(&summary)
     };
-    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| true).unwrap();
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap();
     let expected = load_data("tests/fixtures/h5ad/papalexi_counts_pseudobulk.csv");
     assert_same_matrix(&result.matrix, &expected, 1e-9);
 }
@@ -106,15 +106,16 @@ fn norman_slice_matches_its_pseudobulk_once_names_are_canonical() {
     assert_eq!(summary.cell_type_column, None, "one cell type only");
     let options = PseudobulkOptions::detected(&summary);
     assert_eq!(options.scale, Scale::AsIs);
-    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| true).unwrap();
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap();
     // The CSV spells conditions ctrl+X and X+ctrl; the engine reads both as the single X.
     let expected = load_data("tests/fixtures/h5ad/norman_gears_fixture_50x50_pseudobulk.csv");
     assert_same_matrix(&result.matrix, &expected, 1e-5);
     assert_cell_counts(&result, "tests/fixtures/h5ad/norman_n_cells.csv");
 
     // The card flags conditions with fewer cells than the chosen minimum.
-    use perturb_check::inspect::{inspect, load_cells};
-    let loaded = load_cells(&h5ad, None, &Default::default(), &mut |_, _| true).unwrap();
+    use perturb_check::inspect::inspect;
+    use perturb_check::load::load_cells;
+    let loaded = load_cells(&h5ad, None, &Default::default(), &mut |_, _| {}).unwrap();
     let cells = inspect("norman_subset.h5ad", &loaded, &Default::default()).cells.unwrap();
     let expected_few: Vec<(String, usize)> = result
         .matrix
@@ -150,11 +151,11 @@ fn broken_inputs_say_what_is_wrong() {
         cell_type: Some(("condition".into(), "HeLa".into())),
         ..PseudobulkOptions::detected(&summary)
     };
-    let error = pseudobulk(&h5ad, &elsewhere, &ConditionRules::default(), &mut |_, _| true).unwrap_err();
+    let error = pseudobulk(&h5ad, &elsewhere, &ConditionRules::default(), &mut |_, _| {}).unwrap_err();
     assert_eq!(error.to_string(), "norman_subset.h5ad, key 'obs/condition': no cell has the value 'HeLa'");
     let missing_column =
         PseudobulkOptions { condition_column: "guide".into(), ..PseudobulkOptions::detected(&summary) };
-    let error = pseudobulk(&h5ad, &missing_column, &ConditionRules::default(), &mut |_, _| true).unwrap_err();
+    let error = pseudobulk(&h5ad, &missing_column, &ConditionRules::default(), &mut |_, _| {}).unwrap_err();
     assert_eq!(error.to_string(), "norman_subset.h5ad, key 'obs/guide': no such column");
     let records = open("formats/records_anndata06.h5ad");
     let error = records.summary().unwrap_err().to_string();
@@ -165,7 +166,7 @@ fn broken_inputs_say_what_is_wrong() {
     assert_eq!(error, "formats/no_x.h5ad, key 'X': is missing: the file has no such matrix");
 
     let missing_layer = PseudobulkOptions { matrix: "layers/spliced".into(), ..PseudobulkOptions::detected(&summary) };
-    let error = pseudobulk(&h5ad, &missing_layer, &ConditionRules::default(), &mut |_, _| true).unwrap_err();
+    let error = pseudobulk(&h5ad, &missing_layer, &ConditionRules::default(), &mut |_, _| {}).unwrap_err();
     assert!(error.to_string().contains("layers/spliced"), "{error}");
 }
 
@@ -173,13 +174,14 @@ fn broken_inputs_say_what_is_wrong() {
 #[test]
 fn a_run_on_cells_equals_the_run_on_their_pseudobulk() {
     use perturb_check::analysis::{analyze, AnalysisSettings, InputFile};
-    use perturb_check::inspect::{inspect, load_file, FileRole};
+    use perturb_check::inspect::{inspect, FileRole};
+    use perturb_check::load::load_file;
     let run = |name: &str, path: &str| {
         let loaded = load_file(name, &read(path), &Default::default()).unwrap();
         let summary = inspect(name, &loaded, &Default::default());
         assert_eq!(summary.role, FileRole::Data, "{name}");
         let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
-        (summary, analyze(&[(file, &loaded)], &AnalysisSettings::default(), &mut |_| true).unwrap())
+        (summary, analyze(&[(file, &loaded)], &AnalysisSettings::default(), &mut |_| {}).unwrap())
     };
     let (summary, cells) = run("papalexi.h5ad", "tests/fixtures/h5ad/papalexi2021_thp1_lowmoi.h5ad");
     assert_eq!(summary.shape, "20729 cells × 299 genes → 26 conditions (h5ad)");
@@ -228,17 +230,17 @@ fn every_storage_choice_anndata_writes_reads_identically() {
         // Two cell lines: by default the cells of the more common one.
         assert_eq!(summary.cell_type_column.as_deref(), Some("cell_line"), "{name}");
         assert_eq!(detected.cell_type, Some(("cell_line".into(), "K562".into())), "{name}");
-        let result = pseudobulk(&h5ad, &detected, &ConditionRules::default(), &mut |_, _| true).unwrap();
+        let result = pseudobulk(&h5ad, &detected, &ConditionRules::default(), &mut |_, _| {}).unwrap();
         assert_same_matrix(&result.matrix, &counts_k562, 1e-12);
         let detected = PseudobulkOptions { cell_type: None, ..detected };
-        let result = pseudobulk(&h5ad, &detected, &ConditionRules::default(), &mut |_, _| true).unwrap();
+        let result = pseudobulk(&h5ad, &detected, &ConditionRules::default(), &mut |_, _| {}).unwrap();
         assert_same_matrix(&result.matrix, &counts, 1e-12);
         assert_cell_counts(&result, "tests/fixtures/h5ad/formats/expected_n_cells.csv");
         let result = pseudobulk(
             &h5ad,
             &PseudobulkOptions { scale: Scale::AsIs, ..detected },
             &ConditionRules::default(),
-            &mut |_, _| true,
+            &mut |_, _| {},
         )
         .unwrap();
         assert_same_matrix(&result.matrix, &as_is, 1e-12);
@@ -252,7 +254,7 @@ fn a_file_cut_anywhere_gives_a_message() {
     for length in (0..bytes.len()).step_by(977).chain([4096]) {
         let outcome = H5ad::from_bytes("cut.h5ad", bytes[..length].to_vec()).and_then(|h5ad| {
             let summary = h5ad.summary()?;
-            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| true)
+            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| {})
         });
         let error = outcome.expect_err("a cut file cannot be read whole").to_string();
         assert!(error.starts_with("cut.h5ad"), "{length}: {error}");
@@ -270,7 +272,7 @@ fn inputs_found_by_fuzzing_give_messages() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let outcome = H5ad::from_bytes(&name, std::fs::read(&path).unwrap()).and_then(|h5ad| {
             let summary = h5ad.summary()?;
-            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| true)
+            pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| {})
         });
         match outcome {
             Err(error) => {
@@ -298,7 +300,8 @@ fn inputs_found_by_fuzzing_give_messages() {
 #[test]
 fn an_h5ad_control_labelled_nt_runs_once_the_user_names_it() {
     use perturb_check::analysis::{analyze, AnalysisSettings, InputFile};
-    use perturb_check::inspect::{inspect, load_file, FileRole, LoadedFile};
+    use perturb_check::inspect::{inspect, FileRole};
+    use perturb_check::load::{load_file, LoadedFile};
     let name = "control_nt.h5ad";
     let bytes = read("tests/fixtures/h5ad/control_nt/control_nt.h5ad");
     let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
@@ -306,7 +309,7 @@ fn an_h5ad_control_labelled_nt_runs_once_the_user_names_it() {
     let defaults = AnalysisSettings::default();
     let read_with_defaults = load_file(name, &bytes, &defaults.rules).unwrap();
     assert_eq!(inspect(name, &read_with_defaults, &defaults.rules).control_label, None);
-    let error = analyze(&[(file.clone(), &read_with_defaults)], &defaults, &mut |_| true).unwrap_err().to_string();
+    let error = analyze(&[(file.clone(), &read_with_defaults)], &defaults, &mut |_| {}).unwrap_err().to_string();
     assert!(
         error.starts_with(
             "control_nt.h5ad: no control condition: expected one named ctrl, control, non-targeting (found"
@@ -326,10 +329,10 @@ fn an_h5ad_control_labelled_nt_runs_once_the_user_names_it() {
     let LoadedFile::Cells(cells) = &read_with_nt else { panic!("read as cells") };
     let expected = load_data("tests/fixtures/h5ad/control_nt/expected_nt.csv");
     assert_same_matrix(&cells.pseudobulk.matrix, &expected, 1e-9);
-    let report = analyze(&[(file.clone(), &read_with_nt)], &settings, &mut |_| true).unwrap();
+    let report = analyze(&[(file.clone(), &read_with_nt)], &settings, &mut |_| {}).unwrap();
     assert!(report.rows.iter().any(|row| row.method == "mean"), "the benchmark ran: {:?}", report.rows.first());
 
     // A pseudobulk made under other rules is not silently used.
-    let error = analyze(&[(file, &read_with_defaults)], &settings, &mut |_| true).unwrap_err().to_string();
+    let error = analyze(&[(file, &read_with_defaults)], &settings, &mut |_| {}).unwrap_err().to_string();
     assert!(error.contains("other condition rules"), "{error}");
 }

@@ -38,7 +38,7 @@ fn l2_and_pearson_delta_match_published_cebpe_cebpb() {
         uploaded_split: None,
         embeddings: UploadedEmbeddings::default(),
     };
-    let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| true).unwrap();
+    let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap();
     assert_eq!(result.kind, BenchmarkKind::All, "one double: every condition is evaluated");
     let published = read_records(&format!("{folder}/published_metrics.csv"));
     assert_eq!(published.len(), 9);

@@ -4,7 +4,8 @@
 use libfuzzer_sys::fuzz_target;
 use perturb_check::conditions::ConditionRules;
 use perturb_check::expression::{read_expression_data, Orientation};
-use perturb_check::inspect::{inspect, load_file};
+use perturb_check::inspect::inspect;
+use perturb_check::load::load_file;
 
 fuzz_target!(|bytes: &[u8]| {
     let rules = ConditionRules::default();

@@ -7,7 +7,8 @@ use super::worker_client::{ask_download, inspect, read_again, restart};
 use leptos::prelude::*;
 use perturb_check::inspect::CellsSummary;
 use perturb_check::protocol::Query;
-use perturb_check::readers::h5ad::{MatrixEncoding, PseudobulkOptions, Scale};
+use perturb_check::pseudobulk::{PseudobulkOptions, Scale};
+use perturb_check::readers::h5ad::MatrixEncoding;
 
 /// Pseudobulks file `id` again with `options`; the card shows the progress until the worker answers.
 pub fn repseudobulk(state: AppState, id: u32, options: PseudobulkOptions) {

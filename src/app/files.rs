@@ -6,7 +6,7 @@
 use perturb_check::analysis::InputFile;
 use perturb_check::inspect::{resolve_roles, FileRole, FileSummary, RoleChoice};
 use perturb_check::predictions::{method_names, MethodName, NameRequest};
-use perturb_check::readers::h5ad::PseudobulkOptions;
+use perturb_check::pseudobulk::PseudobulkOptions;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use web_sys::File;

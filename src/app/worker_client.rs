@@ -11,7 +11,7 @@ use perturb_check::baselines::linear_model::EmbeddingSource;
 use perturb_check::inspect::FileRole;
 use perturb_check::interactions::ManualThresholds;
 use perturb_check::protocol::{Query, Reply, Request, Response};
-use perturb_check::readers::h5ad::PseudobulkOptions;
+use perturb_check::pseudobulk::PseudobulkOptions;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;

@@ -5,10 +5,12 @@
 use perturb_check::analysis::{run_analysis, ExportedFile, InputFile, KeptRun};
 use perturb_check::conditions::ConditionRules;
 use perturb_check::error::RunError;
-use perturb_check::inspect::{inspect, load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
+use perturb_check::inspect::inspect;
+use perturb_check::load::{load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::protocol::{Query, Reply, Request, Response};
+use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions};
 use perturb_check::readers::check_text_size;
-use perturb_check::readers::h5ad::{n_cells_csv, pseudobulk_csv, H5ad, PseudobulkOptions};
+use perturb_check::readers::h5ad::H5ad;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -142,7 +144,6 @@ fn load_h5ad(
     OPEN_FILES.with(|open| open.borrow_mut().insert(id, (file.clone(), Vec::new())));
     let mut on_progress = |done: usize, total: usize| {
         post(&Response::Reading { id, done, total, memory_bytes: memory_bytes() });
-        true
     };
     let outcome = H5ad::from_source(name, BlobSource { id, len: file.size() as u64 })
         .and_then(|h5ad| load_cells(&h5ad, cells, rules, &mut on_progress))
@@ -228,7 +229,6 @@ fn handle(request: Request, files: Vec<File>) {
             let outcome = with_files(&inputs, &files, &settings.rules, |pairs| {
                 run_analysis(pairs, &settings, &mut |progress| {
                     post(&Response::Progress { run_id, progress: progress.clone() });
-                    true
                 })
             });
             let outcome = outcome.map(|(report, kept)| {

@@ -1,33 +1,30 @@
-//! AnnData `.h5ad` files (HDF5, read with the pure-Rust `hdf5-pure`), from cells to pseudobulk.
+//! AnnData `.h5ad` files (HDF5, read with the pure-Rust `hdf5-pure`): the file, its `obs` / `var` columns
+//! and its matrices read a window at a time. What the cells are made into is [`crate::pseudobulk`]'s.
 //!
 //! What is read: `X` or a layer (dense, or sparse CSR / CSC groups with `data` / `indices` / `indptr` and an
 //! `encoding-type` attribute), any numeric storage type, any filter hdf5-pure decodes (gzip, lzf, shuffle);
 //! `obs` columns stored as categoricals (`codes` + `categories`) or string arrays; `var` names from its index
 //! or a `gene_name` / `gene_symbols` / `feature_name` column.
 //!
-//! [`pseudobulk`] streams the matrix a window of cells at a time (a window of genes for CSC) into per-condition
-//! sums (f64) and cell counts, so memory is the pseudobulk plus one window whatever the file's size. The file
-//! is reached through an [`hdf5_pure::Source`]: bytes in memory for tests, `Blob.slice` reads in the worker.
+//! [`CellMatrix::visit`] streams a matrix a window of cells at a time (a window of genes for CSC), about 8 MB
+//! of values, so whatever the file's size memory holds one window. The file is reached through an
+//! [`hdf5_pure::Source`]: bytes in memory for tests, `Blob.slice` reads in the worker.
 //!
 //! ```no_run
 //! use perturb_check::conditions::ConditionRules;
-//! use perturb_check::readers::h5ad::{pseudobulk, H5ad, PseudobulkOptions};
+//! use perturb_check::pseudobulk::{pseudobulk, PseudobulkOptions};
+//! use perturb_check::readers::h5ad::H5ad;
 //! let h5ad = H5ad::from_bytes("cells.h5ad", std::fs::read("cells.h5ad").unwrap()).unwrap();
 //! let summary = h5ad.summary().unwrap();
 //! let options = PseudobulkOptions::detected(&summary);
-//! let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| true).unwrap();
+//! let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap();
 //! println!("{} genes × {} conditions", result.matrix.n_genes(), result.matrix.n_conditions());
 //! ```
 
-use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
-use crate::error::{ErrorKind, InputError, Location, Notice};
-use crate::expression::ExpressionMatrix;
+use crate::error::{ErrorKind, InputError, Location};
 use hdf5_pure::{AttrValue, File, Source};
-use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-/// The largest pseudobulk (conditions × genes of f64) made: 1 GiB, beside the file's windows and the page.
-const MAX_PSEUDOBULK_BYTES: u64 = 1 << 30;
 /// Stored values read per window: about 8 MB of f64.
 const WINDOW_VALUES: usize = 1 << 20;
 /// Distinct values of an `obs` column listed in the summary (a column with more is no cell type).
@@ -102,69 +99,6 @@ pub struct H5adSummary {
     pub cell_type_column: Option<String>,
 }
 
-/// The scale a matrix is pseudobulked on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Scale {
-    /// The values are already log-normalised: averaged as they are.
-    AsIs,
-    /// Raw counts: each cell becomes `ln(1 + 1e4 · counts / total)` (total over all genes) before averaging.
-    NormalizeCounts,
-}
-
-/// The choices a pseudobulk is made with.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PseudobulkOptions {
-    /// `X` or `layers/<name>`.
-    pub matrix: String,
-    pub scale: Scale,
-    pub condition_column: String,
-    /// `index` or a `var` column.
-    pub gene_column: String,
-    /// Only cells with this value in this column (a cell type or line).
-    pub cell_type: Option<(String, String)>,
-    /// Conditions with fewer cells are flagged.
-    pub min_cells: usize,
-}
-
-impl PseudobulkOptions {
-    /// Whether both choices make the same pseudobulk (the minimum of cells only flags conditions).
-    pub fn same_pseudobulk(&self, other: &PseudobulkOptions) -> bool {
-        PseudobulkOptions { min_cells: 0, ..self.clone() } == PseudobulkOptions { min_cells: 0, ..other.clone() }
-    }
-
-    /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns and, when a
-    /// cell-type / cell-line column has several values, the cells of its most common value (cells of
-    /// different types are not pooled).
-    pub fn detected(summary: &H5adSummary) -> PseudobulkOptions {
-        let x = summary.matrices.iter().find(|m| m.path == "X");
-        let cell_type = summary.cell_type_column.as_ref().and_then(|name| {
-            let column = summary.obs_columns.iter().find(|c| c.name == *name)?;
-            let largest = column.counts.iter().enumerate().max_by_key(|(position, n)| (**n, usize::MAX - position))?;
-            Some((name.clone(), column.values[largest.0].clone()))
-        });
-        PseudobulkOptions {
-            matrix: "X".into(),
-            scale: if x.is_some_and(|m| m.looks_like_counts) { Scale::NormalizeCounts } else { Scale::AsIs },
-            condition_column: summary.condition_column.clone().unwrap_or_default(),
-            gene_column: summary.gene_column.clone(),
-            cell_type,
-            min_cells: 10,
-        }
-    }
-}
-
-/// A pseudobulk made from cells.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pseudobulk {
-    /// Genes × canonical conditions, the mean over each condition's cells.
-    pub matrix: ExpressionMatrix,
-    /// Cells per condition, in the matrix's condition order.
-    pub n_cells: Vec<usize>,
-    /// Labels excluded (not perturbations, or three genes and more) with their cells.
-    pub excluded: Vec<(String, usize)>,
-    pub notices: Vec<Notice>,
-}
-
 impl H5ad {
     /// Opens a file held in memory.
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<H5ad, InputError> {
@@ -197,7 +131,13 @@ impl H5ad {
         Ok(H5ad { name: name.to_string(), file })
     }
 
-    fn error(&self, key: &str, message: impl Into<String>) -> InputError {
+    /// The file's name, as the user gave it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// An error at `key` of this file (a dataset, a group, `obs/<column>`).
+    pub(crate) fn error(&self, key: &str, message: impl Into<String>) -> InputError {
         InputError::new(&self.name, Location::Key(key.to_string()), ErrorKind::H5ad, message)
     }
 
@@ -484,6 +424,114 @@ impl H5ad {
     }
 }
 
+/// A matrix of the file (`X` or a layer), cells × genes, ready to be read a window at a time.
+pub struct CellMatrix<'a> {
+    h5ad: &'a H5ad,
+    layout: MatrixLayout,
+}
+
+/// What [`CellMatrix::visit`] hands over: one compressed row of the stored matrix, in file order.
+pub enum Stripe<'w> {
+    /// Dense storage: one cell's value for every gene.
+    Cell { cell: usize, values: &'w [f64] },
+    /// CSR: one cell's stored values and the genes they are of.
+    SparseCell { cell: usize, genes: &'w [usize], values: &'w [f64] },
+    /// CSC: one gene's stored values and the cells they are of.
+    SparseGene { gene: usize, cells: &'w [usize], values: &'w [f64] },
+}
+
+impl H5ad {
+    /// The matrix at `path` (`X` or `layers/<name>`).
+    pub fn cell_matrix(&self, path: &str) -> Result<CellMatrix<'_>, InputError> {
+        Ok(CellMatrix { h5ad: self, layout: self.matrix_layout(path)? })
+    }
+}
+
+impl CellMatrix<'_> {
+    pub fn n_cells(&self) -> usize {
+        self.layout.n_cells
+    }
+
+    pub fn n_genes(&self) -> usize {
+        self.layout.n_genes
+    }
+
+    pub fn encoding(&self) -> MatrixEncoding {
+        self.layout.encoding
+    }
+
+    /// Reads the matrix a window at a time and hands each stored row (a cell, or a gene for CSC) to `visit`,
+    /// in file order, with every index checked to lie inside the shape. `on_progress(done, total)` is called
+    /// before each window (cells, or genes for CSC).
+    pub fn visit(
+        &self,
+        on_progress: &mut dyn FnMut(usize, usize),
+        visit: &mut dyn FnMut(Stripe<'_>),
+    ) -> Result<(), InputError> {
+        let (h5ad, layout) = (self.h5ad, &self.layout);
+        let n_genes = layout.n_genes;
+        if layout.encoding == MatrixEncoding::Dense {
+            let rows_per_window = (WINDOW_VALUES / n_genes.max(1)).max(1);
+            let stored = h5ad.stored(layout.path.clone())?;
+            let mut start = 0;
+            while start < layout.n_cells {
+                on_progress(start, layout.n_cells);
+                let count = rows_per_window.min(layout.n_cells - start);
+                let values = stored.values(start, count)?;
+                for (offset, row) in values.chunks(n_genes.max(1)).enumerate() {
+                    visit(Stripe::Cell { cell: start + offset, values: row });
+                }
+                start += count;
+            }
+            return Ok(());
+        }
+        // Sparse: rows are cells (CSR) or genes (CSC), indices the other axis.
+        let (rows, width, what) = match layout.encoding {
+            MatrixEncoding::Csr => (layout.n_cells, n_genes, "gene"),
+            _ => (n_genes, layout.n_cells, "cell"),
+        };
+        let indptr = h5ad.read_indptr(layout, rows + 1)?;
+        let data_set = h5ad.stored(format!("{}/data", layout.path))?;
+        let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
+        data_set.holds(&indptr)?;
+        indices_set.holds(&indptr)?;
+        let mut row = 0;
+        while row < rows {
+            on_progress(row, rows);
+            let end = window_end(&indptr, row);
+            let (first, last) = (indptr[row], indptr[end]);
+            let data = data_set.values(first, last - first)?;
+            let indices = indices_set
+                .indices(first, last - first)?
+                .into_iter()
+                .map(|index| usize::try_from(index).ok().filter(|&index| index < width).ok_or(index))
+                .collect::<Result<Vec<usize>, i64>>()
+                .map_err(|index| h5ad.error(&indices_set.key, format!("{what} index {index} is out of range")))?;
+            for stored_row in row..end {
+                let range = indptr[stored_row] - first..indptr[stored_row + 1] - first;
+                let (indices, values) = (&indices[range.clone()], &data[range]);
+                visit(match layout.encoding {
+                    MatrixEncoding::Csr => Stripe::SparseCell { cell: stored_row, genes: indices, values },
+                    _ => Stripe::SparseGene { gene: stored_row, cells: indices, values },
+                });
+            }
+            row = end;
+        }
+        Ok(())
+    }
+}
+
+/// The end of the window of compressed rows (cells for CSR, genes for CSC) starting at `start`: as many as
+/// fit in [`WINDOW_VALUES`] stored values, at least one.
+fn window_end(indptr: &[usize], start: usize) -> usize {
+    let rows = indptr.len() - 1;
+    let mut end = start + 1;
+    while end < rows && indptr[end + 1] - indptr[start] <= WINDOW_VALUES {
+        end += 1;
+    }
+    end
+}
+
 /// An open dataset of a matrix, read a window of rows at a time.
 struct Stored<'a> {
     h5ad: &'a H5ad,
@@ -588,360 +636,5 @@ fn attr_integers(value: &AttrValue) -> Vec<u64> {
         AttrValue::U64(value) => vec![*value],
         AttrValue::F64Array(values) => values.iter().map(|&v| v.max(0.0) as u64).collect(),
         _ => vec![],
-    }
-}
-
-/// Each cell's group (a position in the pseudobulk's conditions) or `None` when it is left out.
-struct CellGroups {
-    group_of_cell: Vec<Option<usize>>,
-    conditions: Vec<Condition>,
-    excluded: Vec<(String, usize)>,
-}
-
-fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules) -> Result<CellGroups, InputError> {
-    if options.condition_column.is_empty() {
-        return Err(h5ad.error("obs", "no column holds conditions: choose one"));
-    }
-    let labels = h5ad.coded_column("obs", &options.condition_column)?;
-    let n_cells = labels.codes.len();
-    let keep: Option<Vec<bool>> = match &options.cell_type {
-        Some((column, value)) => {
-            let types = h5ad.coded_column("obs", column)?;
-            if types.codes.len() != n_cells {
-                return Err(h5ad
-                    .error(&format!("obs/{column}"), format!("has {} values for {n_cells} cells", types.codes.len())));
-            }
-            let wanted = types
-                .categories
-                .iter()
-                .position(|category| category == value)
-                .ok_or_else(|| h5ad.error(&format!("obs/{column}"), format!("no cell has the value '{value}'")))?;
-            Some(types.codes.iter().map(|code| *code == Some(wanted)).collect())
-        }
-        None => None,
-    };
-    // Each label's group, decided when the label is first met (so conditions keep the order of the cells).
-    let mut group_of_label: Vec<Option<Option<usize>>> = vec![None; labels.categories.len()];
-    let mut conditions: Vec<Condition> = Vec::new();
-    let mut excluded: Vec<(String, usize)> = Vec::new();
-    let mut note_excluded = |label: &str| match excluded.iter_mut().find(|(name, _)| name == label) {
-        Some((_, n)) => *n += 1,
-        None => excluded.push((label.to_string(), 1)),
-    };
-    let mut group_of_cell = Vec::with_capacity(n_cells);
-    for (cell, code) in labels.codes.iter().enumerate() {
-        if keep.as_ref().is_some_and(|keep| !keep[cell]) {
-            group_of_cell.push(None);
-            continue;
-        }
-        let Some(code) = *code else {
-            note_excluded("(missing)");
-            group_of_cell.push(None);
-            continue;
-        };
-        let label = &labels.categories[code];
-        let group = *group_of_label[code].get_or_insert_with(|| match canonicalize(label, rules) {
-            Canonical::Condition(condition) => {
-                Some(conditions.iter().position(|c| c.same_as(&condition)).unwrap_or_else(|| {
-                    conditions.push(condition);
-                    conditions.len() - 1
-                }))
-            }
-            Canonical::NotAPerturbation | Canonical::TooManyGenes(_) => None,
-        });
-        if group.is_none() {
-            note_excluded(label);
-        }
-        group_of_cell.push(group);
-    }
-    Ok(CellGroups { group_of_cell, conditions, excluded })
-}
-
-/// Makes the pseudobulk: per condition, the mean over its cells of the chosen matrix on the chosen scale.
-/// `rules` say which labels are the control, which are left out and how genes are separated (the user's, as
-/// for every other file). `on_progress(done, total)` is called between windows (cells, or genes for CSC);
-/// `false` cancels.
-pub fn pseudobulk(
-    h5ad: &H5ad,
-    options: &PseudobulkOptions,
-    rules: &ConditionRules,
-    on_progress: &mut dyn FnMut(usize, usize) -> bool,
-) -> Result<Pseudobulk, InputError> {
-    let layout = h5ad.matrix_layout(&options.matrix)?;
-    let genes = h5ad.gene_names(&options.gene_column)?;
-    if genes.len() != layout.n_genes {
-        return Err(h5ad.error(
-            &format!("var/{}", options.gene_column),
-            format!("has {} names for {} genes", genes.len(), layout.n_genes),
-        ));
-    }
-    let groups = cell_groups(h5ad, options, rules)?;
-    if groups.group_of_cell.len() != layout.n_cells {
-        return Err(h5ad.error(
-            &format!("obs/{}", options.condition_column),
-            format!("has {} values for {} cells", groups.group_of_cell.len(), layout.n_cells),
-        ));
-    }
-    let n_genes = layout.n_genes;
-    // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
-    check_pseudobulk_size(groups.conditions.len(), n_genes)
-        .map_err(|message| h5ad.error(&format!("obs/{}", options.condition_column), message))?;
-    // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
-    // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
-    let mut sums = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
-    let normalize = options.scale == Scale::NormalizeCounts;
-    let cancelled = || InputError::new(&h5ad.name, Location::File, ErrorKind::H5ad, "cancelled");
-    match layout.encoding {
-        MatrixEncoding::Dense => {
-            let rows_per_window = (WINDOW_VALUES / n_genes.max(1)).max(1);
-            let stored = h5ad.stored(layout.path.clone())?;
-            let mut start = 0;
-            while start < layout.n_cells {
-                if !on_progress(start, layout.n_cells) {
-                    return Err(cancelled());
-                }
-                let count = rows_per_window.min(layout.n_cells - start);
-                let values = stored.values(start, count)?;
-                for (offset, row) in values.chunks(n_genes.max(1)).enumerate() {
-                    let Some(group) = groups.group_of_cell[start + offset] else { continue };
-                    let mut target = sums.row_mut(group);
-                    let mut scale = CellScale::new(if normalize { row.iter().sum() } else { 1.0 }, normalize);
-                    for (sum, &value) in target.iter_mut().zip(row) {
-                        *sum += scale.apply(value);
-                    }
-                }
-                start += count;
-            }
-        }
-        MatrixEncoding::Csr => {
-            let indptr = h5ad.read_indptr(&layout, layout.n_cells + 1)?;
-            let data_set = h5ad.stored(format!("{}/data", layout.path))?;
-            let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
-            data_set.holds(&indptr)?;
-            indices_set.holds(&indptr)?;
-            let mut cell = 0;
-            while cell < layout.n_cells {
-                if !on_progress(cell, layout.n_cells) {
-                    return Err(cancelled());
-                }
-                let end = window_end(&indptr, cell);
-                let (first, last) = (indptr[cell], indptr[end]);
-                let data = data_set.values(first, last - first)?;
-                let indices = indices_set.indices(first, last - first)?;
-                for row in cell..end {
-                    let Some(group) = groups.group_of_cell[row] else { continue };
-                    let range = indptr[row] - first..indptr[row + 1] - first;
-                    let mut target = sums.row_mut(group);
-                    let mut scale =
-                        CellScale::new(if normalize { data[range.clone()].iter().sum() } else { 1.0 }, normalize);
-                    for (&gene, &value) in indices[range.clone()].iter().zip(&data[range]) {
-                        let sum =
-                            usize::try_from(gene).ok().and_then(|gene| target.get_mut(gene)).ok_or_else(|| {
-                                h5ad.error(&indices_set.key, format!("gene index {gene} is out of range"))
-                            })?;
-                        *sum += scale.apply(value);
-                    }
-                }
-                cell = end;
-            }
-        }
-        MatrixEncoding::Csc => {
-            let indptr = h5ad.read_indptr(&layout, n_genes + 1)?;
-            let data_set = h5ad.stored(format!("{}/data", layout.path))?;
-            let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
-            data_set.holds(&indptr)?;
-            indices_set.holds(&indptr)?;
-            // Counts are normalised by each cell's total over all genes: one pass for the totals first.
-            let passes = if normalize { 2 } else { 1 };
-            let mut totals = vec![0f64; if normalize { layout.n_cells } else { 0 }];
-            for pass in 0..passes {
-                let summing_totals = normalize && pass == 0;
-                let mut gene = 0;
-                while gene < n_genes {
-                    if !on_progress(pass * n_genes + gene, passes * n_genes) {
-                        return Err(cancelled());
-                    }
-                    let end = window_end(&indptr, gene);
-                    let (first, last) = (indptr[gene], indptr[end]);
-                    let data = data_set.values(first, last - first)?;
-                    let indices = indices_set.indices(first, last - first)?;
-                    for column in gene..end {
-                        let range = indptr[column] - first..indptr[column + 1] - first;
-                        for (&cell, &value) in indices[range.clone()].iter().zip(&data[range]) {
-                            let cell =
-                                usize::try_from(cell).ok().filter(|&cell| cell < layout.n_cells).ok_or_else(|| {
-                                    h5ad.error(&indices_set.key, format!("cell index {cell} is out of range"))
-                                })?;
-                            if summing_totals {
-                                totals[cell] += value;
-                            } else if let Some(group) = groups.group_of_cell[cell] {
-                                let total = if normalize { totals[cell] } else { 1.0 };
-                                sums[[group, column]] += transform(value, total, normalize);
-                            }
-                        }
-                    }
-                    gene = end;
-                }
-            }
-        }
-    }
-    on_progress(layout.n_cells, layout.n_cells);
-
-    let mut n_cells = vec![0usize; groups.conditions.len()];
-    for group in groups.group_of_cell.iter().flatten() {
-        n_cells[*group] += 1;
-    }
-    for (mut condition_sums, &n) in sums.rows_mut().into_iter().zip(&n_cells) {
-        condition_sums.mapv_inplace(|sum| sum / n.max(1) as f64);
-    }
-    let mut notices = Vec::new();
-    if !groups.excluded.is_empty() {
-        let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
-        notices.push(Notice::info(Some(&h5ad.name), format!("excluded (not perturbations): {}", listed.join(", "))));
-    }
-    // No control among the cells is not an error here: the card offers the labels to pick it from, and a run
-    // on data without one says which labels were looked for (`expression::require_control`).
-    Ok(Pseudobulk {
-        matrix: ExpressionMatrix::from_conditions_by_genes(genes, groups.conditions, sums),
-        n_cells,
-        excluded: groups.excluded,
-        notices,
-    })
-}
-
-/// Whether a pseudobulk of `conditions` × `genes` (f64) fits in [`MAX_PSEUDOBULK_BYTES`]; if not, why.
-fn check_pseudobulk_size(conditions: usize, genes: usize) -> Result<(), String> {
-    let bytes = conditions as f64 * genes as f64 * 8.0;
-    if bytes > MAX_PSEUDOBULK_BYTES as f64 {
-        return Err(format!(
-            "{conditions} conditions × {genes} genes would need {:.1} GB for the pseudobulk, more than the {} GB \
-             the browser can give it; choose a column with fewer conditions, or pseudobulk a subset of the cells",
-            bytes / 1e9,
-            MAX_PSEUDOBULK_BYTES >> 30
-        ));
-    }
-    Ok(())
-}
-
-/// The end of the window of compressed rows (cells for CSR, genes for CSC) starting at `start`: as many as
-/// fit in [`WINDOW_VALUES`] stored values, at least one.
-fn window_end(indptr: &[usize], start: usize) -> usize {
-    let rows = indptr.len() - 1;
-    let mut end = start + 1;
-    while end < rows && indptr[end + 1] - indptr[start] <= WINDOW_VALUES {
-        end += 1;
-    }
-    end
-}
-
-/// Integer counts below this have their logarithm kept per cell.
-const SMALL_COUNTS: usize = 64;
-
-/// One cell's values on the pseudobulk's scale. Counts become `ln(1 + 1e4·count/total)`; most of a cell's
-/// counts are small integers, so each of those logarithms is computed once per cell (the same expression,
-/// so the same number).
-struct CellScale {
-    total: f64,
-    normalize: bool,
-    /// `ln(1 + 1e4·k/total)` for count `k`, NaN until needed.
-    small: [f64; SMALL_COUNTS],
-}
-
-impl CellScale {
-    fn new(total: f64, normalize: bool) -> CellScale {
-        CellScale { total, normalize, small: [f64::NAN; SMALL_COUNTS] }
-    }
-
-    #[inline]
-    fn apply(&mut self, value: f64) -> f64 {
-        if !self.normalize {
-            return value;
-        }
-        // `as` saturates (and maps NaN to 0), so only whole numbers in range pass the comparison.
-        let count = value as usize;
-        if count < SMALL_COUNTS && count as f64 == value {
-            let slot = &mut self.small[count];
-            if slot.is_nan() {
-                *slot = transform(value, self.total, true);
-            }
-            *slot
-        } else {
-            transform(value, self.total, true)
-        }
-    }
-}
-
-/// A stored value on the pseudobulk's scale.
-fn transform(value: f64, total: f64, normalize: bool) -> f64 {
-    if normalize {
-        if total > 0.0 {
-            (1e4 * value / total).ln_1p()
-        } else {
-            0.0
-        }
-    } else {
-        value
-    }
-}
-
-/// `pseudobulk.csv`: first column `gene`, one row per gene, one column per condition.
-pub fn pseudobulk_csv(pseudobulk: &Pseudobulk) -> String {
-    let matrix = &pseudobulk.matrix;
-    let mut header = vec!["gene".to_string()];
-    header.extend(matrix.condition_names());
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    crate::results_table::write_csv(
-        &header,
-        matrix.genes().iter().enumerate().map(|(gene, name)| {
-            std::iter::once(name.clone())
-                .chain((0..matrix.n_conditions()).map(|c| matrix.column(c)[gene].to_string()))
-                .collect()
-        }),
-    )
-}
-
-/// `n_cells.csv`: `condition,n_cells`.
-pub fn n_cells_csv(pseudobulk: &Pseudobulk) -> String {
-    crate::results_table::write_csv(
-        &["condition", "n_cells"],
-        pseudobulk.matrix.conditions().iter().zip(&pseudobulk.n_cells).map(|(c, n)| vec![c.name(), n.to_string()]),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_pseudobulk_too_large_to_hold_is_refused_before_allocation() {
-        assert!(check_pseudobulk_size(2_000, 20_000).is_ok());
-        let message = check_pseudobulk_size(400_000, 5_000).unwrap_err();
-        assert!(message.starts_with("400000 conditions × 5000 genes would need 16.0 GB"), "{message}");
-    }
-
-    #[test]
-    fn only_the_minimum_of_cells_keeps_the_same_pseudobulk() {
-        let options = PseudobulkOptions {
-            matrix: "X".into(),
-            scale: Scale::AsIs,
-            condition_column: "condition".into(),
-            gene_column: "index".into(),
-            cell_type: None,
-            min_cells: 10,
-        };
-        assert!(options.same_pseudobulk(&PseudobulkOptions { min_cells: 50, ..options.clone() }));
-        assert!(!options.same_pseudobulk(&PseudobulkOptions { scale: Scale::NormalizeCounts, ..options.clone() }));
-        let within = PseudobulkOptions { cell_type: Some(("cell_line".into(), "K562".into())), ..options.clone() };
-        assert!(!options.same_pseudobulk(&within));
-    }
-
-    #[test]
-    fn small_counts_use_the_same_logarithm_as_any_other() {
-        let mut scale = CellScale::new(1234.0, true);
-        for value in [0.0, 1.0, 3.0, 63.0, 64.0, 1000.0, 2.5, -1.0] {
-            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value}");
-            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value} again");
-        }
-        assert_eq!(CellScale::new(0.0, false).apply(7.5), 7.5);
     }
 }

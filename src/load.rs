@@ -1,0 +1,82 @@
+//! Reading a dropped file into what it holds, once, to be kept: a numeric table, JSON text, or the cells of
+//! an h5ad file made into a pseudobulk. What the file is and which role it plays is [`crate::inspect`]'s.
+
+use crate::conditions::ConditionRules;
+use crate::error::InputError;
+use crate::pseudobulk::{pseudobulk, Pseudobulk, PseudobulkOptions};
+use crate::readers::h5ad::{H5ad, H5adSummary};
+use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
+use crate::readers::{decompress, strip_bom};
+
+/// A file read once and kept: a numeric table, JSON text, or cells already pseudobulked.
+#[derive(Clone, Debug)]
+pub enum LoadedFile {
+    Table(RawTable),
+    /// Decompressed JSON bytes.
+    Json(Vec<u8>),
+    /// An h5ad file of cells, with what was read of it and its pseudobulk.
+    Cells(Box<CellData>),
+}
+
+/// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, and the pseudobulk.
+#[derive(Clone, Debug)]
+pub struct CellData {
+    pub summary: H5adSummary,
+    pub options: PseudobulkOptions,
+    pub rules: ConditionRules,
+    pub pseudobulk: Pseudobulk,
+}
+
+impl CellData {
+    /// The condition labels as the file writes them (the values of the condition column).
+    pub fn condition_labels(&self) -> Vec<String> {
+        self.summary
+            .obs_columns
+            .iter()
+            .find(|column| column.name == self.options.condition_column)
+            .map(|column| column.values.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether asking for `options` (`None`: whatever was made) under `rules` would make this very pseudobulk
+    /// again (a new minimum of cells only flags conditions).
+    pub fn made_as(&self, options: Option<&PseudobulkOptions>, rules: &ConditionRules) -> bool {
+        self.rules == *rules && options.is_none_or(|asked| asked.same_pseudobulk(&self.options))
+    }
+}
+
+/// The first bytes of every HDF5 file.
+pub const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
+
+/// Pseudobulks an opened h5ad file with `options`, or with the detected choices (`X` on its detected scale,
+/// the detected condition and gene columns) when there are none, reading condition labels with `rules`.
+/// `on_progress(done, total)` is called between windows of the matrix.
+pub fn load_cells(
+    h5ad: &H5ad,
+    options: Option<&PseudobulkOptions>,
+    rules: &ConditionRules,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<LoadedFile, InputError> {
+    let summary = h5ad.summary()?;
+    let options = options.cloned().unwrap_or_else(|| PseudobulkOptions::detected(&summary));
+    let pseudobulk = pseudobulk(h5ad, &options, rules, on_progress)?;
+    Ok(LoadedFile::Cells(Box::new(CellData { summary, options, rules: rules.clone(), pseudobulk })))
+}
+
+/// Reads a file's bytes: an HDF5 file as h5ad cells (pseudobulked with the detected choices, labels read with
+/// `rules`), JSON (by its first character) as text, anything else as a table.
+pub fn load_file(name: &str, bytes: &[u8], rules: &ConditionRules) -> Result<LoadedFile, InputError> {
+    if bytes.starts_with(HDF5_SIGNATURE) {
+        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, None, rules, &mut |_, _| {});
+    }
+    let decompressed = decompress(name, bytes)?;
+    let text = strip_bom(&decompressed);
+    match text.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') => Ok(LoadedFile::Json(text.to_vec())),
+        _ => Ok(LoadedFile::Table(read_table(
+            name,
+            text,
+            &TableOptions { row_names: RowNames::Detect, delimiter: None },
+        )?)),
+    }
+}

@@ -1,0 +1,367 @@
+//! Pseudobulk: cells of an `.h5ad` made into one profile per condition, the mean over its cells of the
+//! chosen matrix on the chosen scale. The file and its windows are [`crate::readers::h5ad`]'s; which cells
+//! form which condition is decided here, by the user's condition rules as for every other file.
+
+use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
+use crate::error::{InputError, Notice};
+use crate::expression::ExpressionMatrix;
+use crate::readers::h5ad::{H5ad, H5adSummary, MatrixEncoding, Stripe};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+/// The largest pseudobulk (conditions × genes of f64) made: 1 GiB, beside the file's windows and the page.
+const MAX_PSEUDOBULK_BYTES: u64 = 1 << 30;
+
+/// The scale a matrix is pseudobulked on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scale {
+    /// The values are already log-normalised: averaged as they are.
+    AsIs,
+    /// Raw counts: each cell becomes `ln(1 + 1e4 · counts / total)` (total over all genes) before averaging.
+    NormalizeCounts,
+}
+
+/// The choices a pseudobulk is made with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PseudobulkOptions {
+    /// `X` or `layers/<name>`.
+    pub matrix: String,
+    pub scale: Scale,
+    pub condition_column: String,
+    /// `index` or a `var` column.
+    pub gene_column: String,
+    /// Only cells with this value in this column (a cell type or line).
+    pub cell_type: Option<(String, String)>,
+    /// Conditions with fewer cells are flagged.
+    pub min_cells: usize,
+}
+
+impl PseudobulkOptions {
+    /// Whether both choices make the same pseudobulk (the minimum of cells only flags conditions).
+    pub fn same_pseudobulk(&self, other: &PseudobulkOptions) -> bool {
+        PseudobulkOptions { min_cells: 0, ..self.clone() } == PseudobulkOptions { min_cells: 0, ..other.clone() }
+    }
+
+    /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns and, when a
+    /// cell-type / cell-line column has several values, the cells of its most common value (cells of
+    /// different types are not pooled).
+    pub fn detected(summary: &H5adSummary) -> PseudobulkOptions {
+        let x = summary.matrices.iter().find(|m| m.path == "X");
+        let cell_type = summary.cell_type_column.as_ref().and_then(|name| {
+            let column = summary.obs_columns.iter().find(|c| c.name == *name)?;
+            let largest = column.counts.iter().enumerate().max_by_key(|(position, n)| (**n, usize::MAX - position))?;
+            Some((name.clone(), column.values[largest.0].clone()))
+        });
+        PseudobulkOptions {
+            matrix: "X".into(),
+            scale: if x.is_some_and(|m| m.looks_like_counts) { Scale::NormalizeCounts } else { Scale::AsIs },
+            condition_column: summary.condition_column.clone().unwrap_or_default(),
+            gene_column: summary.gene_column.clone(),
+            cell_type,
+            min_cells: 10,
+        }
+    }
+}
+
+/// A pseudobulk made from cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pseudobulk {
+    /// Genes × canonical conditions, the mean over each condition's cells.
+    pub matrix: ExpressionMatrix,
+    /// Cells per condition, in the matrix's condition order.
+    pub n_cells: Vec<usize>,
+    /// Labels excluded (not perturbations, or three genes and more) with their cells.
+    pub excluded: Vec<(String, usize)>,
+    pub notices: Vec<Notice>,
+}
+
+/// Each cell's group (a position in the pseudobulk's conditions) or `None` when it is left out.
+struct CellGroups {
+    group_of_cell: Vec<Option<usize>>,
+    conditions: Vec<Condition>,
+    excluded: Vec<(String, usize)>,
+}
+
+fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules) -> Result<CellGroups, InputError> {
+    if options.condition_column.is_empty() {
+        return Err(h5ad.error("obs", "no column holds conditions: choose one"));
+    }
+    let labels = h5ad.coded_column("obs", &options.condition_column)?;
+    let n_cells = labels.codes.len();
+    let keep: Option<Vec<bool>> = match &options.cell_type {
+        Some((column, value)) => {
+            let types = h5ad.coded_column("obs", column)?;
+            if types.codes.len() != n_cells {
+                return Err(h5ad
+                    .error(&format!("obs/{column}"), format!("has {} values for {n_cells} cells", types.codes.len())));
+            }
+            let wanted = types
+                .categories
+                .iter()
+                .position(|category| category == value)
+                .ok_or_else(|| h5ad.error(&format!("obs/{column}"), format!("no cell has the value '{value}'")))?;
+            Some(types.codes.iter().map(|code| *code == Some(wanted)).collect())
+        }
+        None => None,
+    };
+    // Each label's group, decided when the label is first met (so conditions keep the order of the cells).
+    let mut group_of_label: Vec<Option<Option<usize>>> = vec![None; labels.categories.len()];
+    let mut conditions: Vec<Condition> = Vec::new();
+    let mut excluded: Vec<(String, usize)> = Vec::new();
+    let mut note_excluded = |label: &str| match excluded.iter_mut().find(|(name, _)| name == label) {
+        Some((_, n)) => *n += 1,
+        None => excluded.push((label.to_string(), 1)),
+    };
+    let mut group_of_cell = Vec::with_capacity(n_cells);
+    for (cell, code) in labels.codes.iter().enumerate() {
+        if keep.as_ref().is_some_and(|keep| !keep[cell]) {
+            group_of_cell.push(None);
+            continue;
+        }
+        let Some(code) = *code else {
+            note_excluded("(missing)");
+            group_of_cell.push(None);
+            continue;
+        };
+        let label = &labels.categories[code];
+        let group = *group_of_label[code].get_or_insert_with(|| match canonicalize(label, rules) {
+            Canonical::Condition(condition) => {
+                Some(conditions.iter().position(|c| c.same_as(&condition)).unwrap_or_else(|| {
+                    conditions.push(condition);
+                    conditions.len() - 1
+                }))
+            }
+            Canonical::NotAPerturbation | Canonical::TooManyGenes(_) => None,
+        });
+        if group.is_none() {
+            note_excluded(label);
+        }
+        group_of_cell.push(group);
+    }
+    Ok(CellGroups { group_of_cell, conditions, excluded })
+}
+
+/// Makes the pseudobulk: per condition, the mean over its cells of the chosen matrix on the chosen scale.
+/// `rules` say which labels are the control, which are left out and how genes are separated (the user's, as
+/// for every other file). `on_progress(done, total)` is called between windows (cells, or genes for CSC).
+pub fn pseudobulk(
+    h5ad: &H5ad,
+    options: &PseudobulkOptions,
+    rules: &ConditionRules,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<Pseudobulk, InputError> {
+    let matrix = h5ad.cell_matrix(&options.matrix)?;
+    let (n_cells_in_file, n_genes) = (matrix.n_cells(), matrix.n_genes());
+    let genes = h5ad.gene_names(&options.gene_column)?;
+    if genes.len() != n_genes {
+        return Err(h5ad
+            .error(&format!("var/{}", options.gene_column), format!("has {} names for {n_genes} genes", genes.len())));
+    }
+    let groups = cell_groups(h5ad, options, rules)?;
+    if groups.group_of_cell.len() != n_cells_in_file {
+        return Err(h5ad.error(
+            &format!("obs/{}", options.condition_column),
+            format!("has {} values for {n_cells_in_file} cells", groups.group_of_cell.len()),
+        ));
+    }
+    // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
+    check_pseudobulk_size(groups.conditions.len(), n_genes)
+        .map_err(|message| h5ad.error(&format!("obs/{}", options.condition_column), message))?;
+    // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
+    // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
+    let mut sums = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
+    let normalize = options.scale == Scale::NormalizeCounts;
+    let group_of_cell = &groups.group_of_cell;
+    if matrix.encoding() == MatrixEncoding::Csc {
+        // Counts are normalised by each cell's total over all genes: one pass for the totals first.
+        let passes = if normalize { 2 } else { 1 };
+        let mut totals = vec![0f64; if normalize { n_cells_in_file } else { 0 }];
+        if normalize {
+            matrix.visit(&mut |done, total| on_progress(done, passes * total), &mut |stripe| {
+                if let Stripe::SparseGene { cells, values, .. } = stripe {
+                    for (&cell, &value) in cells.iter().zip(values) {
+                        totals[cell] += value;
+                    }
+                }
+            })?;
+        }
+        let pass = passes - 1;
+        matrix.visit(&mut |done, total| on_progress(pass * total + done, passes * total), &mut |stripe| {
+            if let Stripe::SparseGene { gene, cells, values } = stripe {
+                for (&cell, &value) in cells.iter().zip(values) {
+                    if let Some(group) = group_of_cell[cell] {
+                        let total = if normalize { totals[cell] } else { 1.0 };
+                        sums[[group, gene]] += transform(value, total, normalize);
+                    }
+                }
+            }
+        })?;
+    } else {
+        matrix.visit(on_progress, &mut |stripe| match stripe {
+            Stripe::Cell { cell, values } => {
+                let Some(group) = group_of_cell[cell] else { return };
+                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
+                for (sum, &value) in sums.row_mut(group).iter_mut().zip(values) {
+                    *sum += scale.apply(value);
+                }
+            }
+            Stripe::SparseCell { cell, genes, values } => {
+                let Some(group) = group_of_cell[cell] else { return };
+                let mut target = sums.row_mut(group);
+                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
+                for (&gene, &value) in genes.iter().zip(values) {
+                    target[gene] += scale.apply(value);
+                }
+            }
+            Stripe::SparseGene { .. } => {}
+        })?;
+    }
+    on_progress(n_cells_in_file, n_cells_in_file);
+
+    let mut n_cells = vec![0usize; groups.conditions.len()];
+    for group in groups.group_of_cell.iter().flatten() {
+        n_cells[*group] += 1;
+    }
+    for (mut condition_sums, &n) in sums.rows_mut().into_iter().zip(&n_cells) {
+        condition_sums.mapv_inplace(|sum| sum / n.max(1) as f64);
+    }
+    let mut notices = Vec::new();
+    if !groups.excluded.is_empty() {
+        let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
+        notices.push(Notice::info(Some(h5ad.name()), format!("excluded (not perturbations): {}", listed.join(", "))));
+    }
+    // No control among the cells is not an error here: the card offers the labels to pick it from, and a run
+    // on data without one says which labels were looked for (`expression::require_control`).
+    Ok(Pseudobulk {
+        matrix: ExpressionMatrix::from_conditions_by_genes(genes, groups.conditions, sums),
+        n_cells,
+        excluded: groups.excluded,
+        notices,
+    })
+}
+
+/// Whether a pseudobulk of `conditions` × `genes` (f64) fits in [`MAX_PSEUDOBULK_BYTES`]; if not, why.
+fn check_pseudobulk_size(conditions: usize, genes: usize) -> Result<(), String> {
+    let bytes = conditions as f64 * genes as f64 * 8.0;
+    if bytes > MAX_PSEUDOBULK_BYTES as f64 {
+        return Err(format!(
+            "{conditions} conditions × {genes} genes would need {:.1} GB for the pseudobulk, more than the {} GB \
+             the browser can give it; choose a column with fewer conditions, or pseudobulk a subset of the cells",
+            bytes / 1e9,
+            MAX_PSEUDOBULK_BYTES >> 30
+        ));
+    }
+    Ok(())
+}
+
+/// Integer counts below this have their logarithm kept per cell.
+const SMALL_COUNTS: usize = 64;
+
+/// One cell's values on the pseudobulk's scale. Counts become `ln(1 + 1e4·count/total)`; most of a cell's
+/// counts are small integers, so each of those logarithms is computed once per cell (the same expression,
+/// so the same number).
+struct CellScale {
+    total: f64,
+    normalize: bool,
+    /// `ln(1 + 1e4·k/total)` for count `k`, NaN until needed.
+    small: [f64; SMALL_COUNTS],
+}
+
+impl CellScale {
+    fn new(total: f64, normalize: bool) -> CellScale {
+        CellScale { total, normalize, small: [f64::NAN; SMALL_COUNTS] }
+    }
+
+    #[inline]
+    fn apply(&mut self, value: f64) -> f64 {
+        if !self.normalize {
+            return value;
+        }
+        // `as` saturates (and maps NaN to 0), so only whole numbers in range pass the comparison.
+        let count = value as usize;
+        if count < SMALL_COUNTS && count as f64 == value {
+            let slot = &mut self.small[count];
+            if slot.is_nan() {
+                *slot = transform(value, self.total, true);
+            }
+            *slot
+        } else {
+            transform(value, self.total, true)
+        }
+    }
+}
+
+/// A stored value on the pseudobulk's scale.
+fn transform(value: f64, total: f64, normalize: bool) -> f64 {
+    if normalize {
+        if total > 0.0 {
+            (1e4 * value / total).ln_1p()
+        } else {
+            0.0
+        }
+    } else {
+        value
+    }
+}
+
+/// `pseudobulk.csv`: first column `gene`, one row per gene, one column per condition.
+pub fn pseudobulk_csv(pseudobulk: &Pseudobulk) -> String {
+    let matrix = &pseudobulk.matrix;
+    let mut header = vec!["gene".to_string()];
+    header.extend(matrix.condition_names());
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    crate::results_table::write_csv(
+        &header,
+        matrix.genes().iter().enumerate().map(|(gene, name)| {
+            std::iter::once(name.clone())
+                .chain((0..matrix.n_conditions()).map(|c| matrix.column(c)[gene].to_string()))
+                .collect()
+        }),
+    )
+}
+
+/// `n_cells.csv`: `condition,n_cells`.
+pub fn n_cells_csv(pseudobulk: &Pseudobulk) -> String {
+    crate::results_table::write_csv(
+        &["condition", "n_cells"],
+        pseudobulk.matrix.conditions().iter().zip(&pseudobulk.n_cells).map(|(c, n)| vec![c.name(), n.to_string()]),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pseudobulk_too_large_to_hold_is_refused_before_allocation() {
+        assert!(check_pseudobulk_size(2_000, 20_000).is_ok());
+        let message = check_pseudobulk_size(400_000, 5_000).unwrap_err();
+        assert!(message.starts_with("400000 conditions × 5000 genes would need 16.0 GB"), "{message}");
+    }
+
+    #[test]
+    fn only_the_minimum_of_cells_keeps_the_same_pseudobulk() {
+        let options = PseudobulkOptions {
+            matrix: "X".into(),
+            scale: Scale::AsIs,
+            condition_column: "condition".into(),
+            gene_column: "index".into(),
+            cell_type: None,
+            min_cells: 10,
+        };
+        assert!(options.same_pseudobulk(&PseudobulkOptions { min_cells: 50, ..options.clone() }));
+        assert!(!options.same_pseudobulk(&PseudobulkOptions { scale: Scale::NormalizeCounts, ..options.clone() }));
+        let within = PseudobulkOptions { cell_type: Some(("cell_line".into(), "K562".into())), ..options.clone() };
+        assert!(!options.same_pseudobulk(&within));
+    }
+
+    #[test]
+    fn small_counts_use_the_same_logarithm_as_any_other() {
+        let mut scale = CellScale::new(1234.0, true);
+        for value in [0.0, 1.0, 3.0, 63.0, 64.0, 1000.0, 2.5, -1.0] {
+            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value}");
+            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value} again");
+        }
+        assert_eq!(CellScale::new(0.0, false).apply(7.5), 7.5);
+    }
+}
