@@ -45,7 +45,7 @@ pub struct InputFile {
     pub seed: Option<u32>,
     /// For cells (h5ad): the choices its pseudobulk is made with; `None` takes those detected.
     #[serde(default)]
-    pub cells: Option<PseudobulkOptions>,
+    pub pseudobulk: Option<PseudobulkOptions>,
 }
 
 /// Settings of a run.
@@ -127,7 +127,8 @@ pub struct RunReport {
 /// nothing is prepared, planned or fitted again.
 pub struct KeptRun {
     prepared: Prepared,
-    settings: AnalysisSettings,
+    /// The condition rules the run read its files with (a follow-up names a condition in any spelling).
+    rules: ConditionRules,
     fitted: FittedRun,
     interactions: Option<InteractionInputs>,
 }
@@ -421,7 +422,7 @@ pub fn run_analysis(
         interactions: interaction_report,
         audits,
     };
-    let kept = KeptRun { prepared, settings: settings.clone(), fitted: result.fitted, interactions };
+    let kept = KeptRun { prepared, rules: settings.rules.clone(), fitted: result.fitted, interactions };
     Ok((report, kept))
 }
 
@@ -429,7 +430,7 @@ impl KeptRun {
     /// Every method's predicted change against the observed change for one condition (any spelling) of the
     /// split with `seed`.
     pub fn detail(&self, seed: Option<u32>, perturbation: &str) -> Result<ConditionDetail, RunError> {
-        let condition = match canonicalize(perturbation, &self.settings.rules) {
+        let condition = match canonicalize(perturbation, &self.rules) {
             Canonical::Condition(condition) => condition,
             _ => return Err(RunError::NotAConditionName(perturbation.to_string())),
         };

@@ -18,7 +18,7 @@ use crate::error::Notice;
 use crate::expression::{detect_orientation, no_control, Orientation};
 use crate::load::{CellData, LoadedFile};
 use crate::pseudobulk::PseudobulkOptions;
-use crate::readers::h5ad::H5adSummary;
+use crate::readers::h5ad::H5adContents;
 use crate::readers::table::RawTable;
 use serde::{Deserialize, Serialize};
 
@@ -156,7 +156,7 @@ fn missing_control(
 /// conditions found with their cells.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CellsSummary {
-    pub file: H5adSummary,
+    pub file: H5adContents,
     pub options: PseudobulkOptions,
     /// Canonical condition names with their cells, in the pseudobulk's order.
     pub conditions: Vec<(String, usize)>,

@@ -4,7 +4,7 @@
 use crate::conditions::ConditionRules;
 use crate::error::InputError;
 use crate::pseudobulk::{pseudobulk, Pseudobulk, PseudobulkOptions};
-use crate::readers::h5ad::{H5ad, H5adSummary};
+use crate::readers::h5ad::{H5ad, H5adContents};
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::readers::{decompress, strip_bom};
 
@@ -21,7 +21,7 @@ pub enum LoadedFile {
 /// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, and the pseudobulk.
 #[derive(Clone, Debug)]
 pub struct CellData {
-    pub summary: H5adSummary,
+    pub summary: H5adContents,
     pub options: PseudobulkOptions,
     pub rules: ConditionRules,
     pub pseudobulk: Pseudobulk,
@@ -57,7 +57,7 @@ pub fn load_cells(
     rules: &ConditionRules,
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<LoadedFile, InputError> {
-    let summary = h5ad.summary()?;
+    let summary = h5ad.contents()?;
     let options = options.cloned().unwrap_or_else(|| PseudobulkOptions::detected(&summary));
     let pseudobulk = pseudobulk(h5ad, &options, rules, on_progress)?;
     Ok(LoadedFile::Cells(Box::new(CellData { summary, options, rules: rules.clone(), pseudobulk })))

@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type")]
 pub enum Request {
     /// Read and describe a file (the file handle is the first of the message's files) under the user's
-    /// condition rules; an h5ad file is pseudobulked with `cells` (`None`: the detected choices).
+    /// condition rules; an h5ad file is pseudobulked with `pseudobulk` (`None`: the detected choices).
     Inspect {
         id: u32,
         name: String,
         #[serde(default)]
-        cells: Option<PseudobulkOptions>,
+        pseudobulk: Option<PseudobulkOptions>,
         rules: ConditionRules,
     },
     /// Run the benchmark; the message's files are in the order of `files`. The worker keeps the finished run

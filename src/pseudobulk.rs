@@ -5,7 +5,7 @@
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::error::{InputError, Notice};
 use crate::expression::ExpressionMatrix;
-use crate::readers::h5ad::{H5ad, H5adSummary, MatrixEncoding, Stripe};
+use crate::readers::h5ad::{H5ad, H5adContents, MatrixEncoding, Stripe};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +45,7 @@ impl PseudobulkOptions {
     /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns and, when a
     /// cell-type / cell-line column has several values, the cells of its most common value (cells of
     /// different types are not pooled).
-    pub fn detected(summary: &H5adSummary) -> PseudobulkOptions {
+    pub fn detected(summary: &H5adContents) -> PseudobulkOptions {
         let x = summary.matrices.iter().find(|m| m.path == "X");
         let cell_type = summary.cell_type_column.as_ref().and_then(|name| {
             let column = summary.obs_columns.iter().find(|c| c.name == *name)?;

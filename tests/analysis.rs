@@ -9,7 +9,7 @@ use perturb_check::inspect::{inspect, FileRole};
 use perturb_check::load::{load_file, LoadedFile};
 
 fn input(id: u32, name: &str, role: FileRole) -> InputFile {
-    InputFile { id, name: name.to_string(), role, method: None, seed: None, cells: None }
+    InputFile { id, name: name.to_string(), role, method: None, seed: None, pseudobulk: None }
 }
 
 fn simulated_files() -> Vec<(InputFile, LoadedFile)> {

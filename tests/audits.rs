@@ -31,7 +31,8 @@ fn prediction_csv(value: impl Fn(usize, usize) -> f64) -> String {
 fn audits(name: &str, csv: &str) -> Vec<Audit> {
     let data = load_file("good_data.csv", &read("tests/fixtures/bad/good_data.csv"), &Default::default()).unwrap();
     let prediction = load_file(name, csv.as_bytes(), &Default::default()).unwrap();
-    let input = |id, name: &str, role| InputFile { id, name: name.into(), role, method: None, seed: None, cells: None };
+    let input =
+        |id, name: &str, role| InputFile { id, name: name.into(), role, method: None, seed: None, pseudobulk: None };
     let files =
         [(input(1, "good_data.csv", FileRole::Data), &data), (input(2, name, FileRole::Predictions), &prediction)];
     let report = analyze(&files, &AnalysisSettings::default(), &mut |_| {}).unwrap();

@@ -29,7 +29,8 @@ fn outcome(file: &str, role: &str, companion: Option<&str>) -> Result<Vec<String
     };
     let good = load_file("good_data.csv", &read(&path("good_data.csv")), &Default::default()).unwrap();
     let extra = companion.map(|name| (name, load_file(name, &read(&path(name)), &Default::default()).unwrap()));
-    let input = |id, name: &str, role| InputFile { id, name: name.into(), role, method: None, seed: None, cells: None };
+    let input =
+        |id, name: &str, role| InputFile { id, name: name.into(), role, method: None, seed: None, pseudobulk: None };
     let mut files = vec![(input(1, file, role), &loaded)];
     if role != FileRole::Data {
         files.push((input(2, "good_data.csv", FileRole::Data), &good));

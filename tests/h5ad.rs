@@ -60,7 +60,7 @@ fn assert_cell_counts(result: &Pseudobulk, n_cells_csv: &str) {
 #[test]
 fn papalexi_x_is_averaged_as_is_and_matches_the_shipped_pseudobulk() {
     let h5ad = open("papalexi2021_thp1_lowmoi.h5ad");
-    let summary = h5ad.summary().unwrap();
+    let summary = h5ad.contents().unwrap();
     assert_eq!((summary.n_cells, summary.n_genes), (20_729, 299));
     assert_eq!(summary.condition_column.as_deref(), Some("condition"));
     assert_eq!(summary.gene_column, "index");
@@ -87,7 +87,7 @@ fn papalexi_x_is_averaged_as_is_and_matches_the_shipped_pseudobulk() {
 #[test]
 fn papalexi_counts_are_normalised_per_cell_before_averaging() {
     let h5ad = open("papalexi2021_thp1_lowmoi.h5ad");
-    let summary = h5ad.summary().unwrap();
+    let summary = h5ad.contents().unwrap();
     let options = PseudobulkOptions {
         matrix: "layers/counts".into(),
         scale: Scale::NormalizeCounts,
@@ -101,7 +101,7 @@ fn papalexi_counts_are_normalised_per_cell_before_averaging() {
 #[test]
 fn norman_slice_matches_its_pseudobulk_once_names_are_canonical() {
     let h5ad = open("norman_subset.h5ad");
-    let summary = h5ad.summary().unwrap();
+    let summary = h5ad.contents().unwrap();
     assert_eq!(summary.gene_column, "feature_name", "the index holds Ensembl ids");
     assert_eq!(summary.cell_type_column, None, "one cell type only");
     let options = PseudobulkOptions::detected(&summary);
@@ -146,7 +146,7 @@ fn broken_inputs_say_what_is_wrong() {
     assert!(error.to_string().contains("not a readable HDF5"), "{error}");
 
     let h5ad = open("norman_subset.h5ad");
-    let summary = h5ad.summary().unwrap();
+    let summary = h5ad.contents().unwrap();
     let elsewhere = PseudobulkOptions {
         cell_type: Some(("condition".into(), "HeLa".into())),
         ..PseudobulkOptions::detected(&summary)
@@ -158,11 +158,11 @@ fn broken_inputs_say_what_is_wrong() {
     let error = pseudobulk(&h5ad, &missing_column, &ConditionRules::default(), &mut |_, _| {}).unwrap_err();
     assert_eq!(error.to_string(), "norman_subset.h5ad, key 'obs/guide': no such column");
     let records = open("formats/records_anndata06.h5ad");
-    let error = records.summary().unwrap_err().to_string();
+    let error = records.contents().unwrap_err().to_string();
     assert!(error.starts_with("formats/records_anndata06.h5ad, key 'obs': is a table of records"), "{error}");
     assert!(error.contains("write_h5ad"), "{error}");
 
-    let error = open("formats/no_x.h5ad").summary().unwrap_err().to_string();
+    let error = open("formats/no_x.h5ad").contents().unwrap_err().to_string();
     assert_eq!(error, "formats/no_x.h5ad, key 'X': is missing: the file has no such matrix");
 
     let missing_layer = PseudobulkOptions { matrix: "layers/spliced".into(), ..PseudobulkOptions::detected(&summary) };
@@ -180,7 +180,8 @@ fn a_run_on_cells_equals_the_run_on_their_pseudobulk() {
         let loaded = load_file(name, &read(path), &Default::default()).unwrap();
         let summary = inspect(name, &loaded, &Default::default());
         assert_eq!(summary.role, FileRole::Data, "{name}");
-        let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
+        let file =
+            InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, pseudobulk: None };
         (summary, analyze(&[(file, &loaded)], &AnalysisSettings::default(), &mut |_| {}).unwrap())
     };
     let (summary, cells) = run("papalexi.h5ad", "tests/fixtures/h5ad/papalexi2021_thp1_lowmoi.h5ad");
@@ -213,7 +214,7 @@ fn every_storage_choice_anndata_writes_reads_identically() {
     ];
     for name in names {
         let h5ad = open(&format!("formats/{name}"));
-        let summary = h5ad.summary().unwrap_or_else(|error| panic!("{error}"));
+        let summary = h5ad.contents().unwrap_or_else(|error| panic!("{error}"));
         assert_eq!((summary.n_cells, summary.n_genes), (64, 24), "{name}");
         assert_eq!(summary.condition_column.as_deref(), Some("perturbation"), "{name}");
         let encoding = summary.matrices[0].encoding;
@@ -253,7 +254,7 @@ fn a_file_cut_anywhere_gives_a_message() {
     let bytes = read("tests/fixtures/h5ad/formats/csr_int32_gzip_categorical.h5ad");
     for length in (0..bytes.len()).step_by(977).chain([4096]) {
         let outcome = H5ad::from_bytes("cut.h5ad", bytes[..length].to_vec()).and_then(|h5ad| {
-            let summary = h5ad.summary()?;
+            let summary = h5ad.contents()?;
             pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| {})
         });
         let error = outcome.expect_err("a cut file cannot be read whole").to_string();
@@ -271,7 +272,7 @@ fn inputs_found_by_fuzzing_give_messages() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let outcome = H5ad::from_bytes(&name, std::fs::read(&path).unwrap()).and_then(|h5ad| {
-            let summary = h5ad.summary()?;
+            let summary = h5ad.contents()?;
             pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| {})
         });
         match outcome {
@@ -304,7 +305,7 @@ fn an_h5ad_control_labelled_nt_runs_once_the_user_names_it() {
     use perturb_check::load::{load_file, LoadedFile};
     let name = "control_nt.h5ad";
     let bytes = read("tests/fixtures/h5ad/control_nt/control_nt.h5ad");
-    let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, cells: None };
+    let file = InputFile { id: 1, name: name.into(), role: FileRole::Data, method: None, seed: None, pseudobulk: None };
 
     let defaults = AnalysisSettings::default();
     let read_with_defaults = load_file(name, &bytes, &defaults.rules).unwrap();

@@ -282,13 +282,7 @@ pub fn FileCard(id: u32) -> impl IntoView {
 #[component]
 fn ControlPrompt(id: u32) -> impl IntoView {
     let state = use_state();
-    let candidates = Memo::new(move |_| {
-        state.files.with(|files| {
-            let other_data = files.roles().iter().any(|(other, role)| *other != id && *role == Some(FileRole::Data));
-            let missing = files.get(id)?.summary()?.missing_control.clone()?;
-            (!other_data).then_some(missing)
-        })
-    });
+    let candidates = Memo::new(move |_| state.files.with(|files| files.control_to_pick(id)));
     let pick = move |label: String| {
         state.files.update(|files| files.choose_role(id, Some(FileRole::Data)));
         state.settings.update(|settings| settings.rules.control_labels.push(label));

@@ -4,7 +4,7 @@
 //! shows what a run uses. This module imports nothing else of the page.
 
 use perturb_check::analysis::InputFile;
-use perturb_check::inspect::{resolve_roles, FileRole, FileSummary, RoleChoice};
+use perturb_check::inspect::{resolve_roles, FileRole, FileSummary, MissingControl, RoleChoice};
 use perturb_check::predictions::{method_names, MethodName, NameRequest};
 use perturb_check::pseudobulk::PseudobulkOptions;
 use std::cell::RefCell;
@@ -53,7 +53,7 @@ pub struct FileEntry {
     /// For predictions: the seed the user set (`None`: from the file name, else every seed).
     pub chosen_seed: Option<u32>,
     /// For h5ad: the pseudobulk choices asked for (`None`: the detected ones, until the worker says which).
-    pub cells: Option<PseudobulkOptions>,
+    pub pseudobulk: Option<PseudobulkOptions>,
     /// The largest wasm memory of the worker seen while this file was read, in bytes.
     pub peak_memory: f64,
 }
@@ -133,7 +133,7 @@ impl Files {
             chosen_role: None,
             chosen_method: None,
             chosen_seed: None,
-            cells: None,
+            pseudobulk: None,
             peak_memory: 0.0,
         };
         HANDLES.with(|handles| handles.borrow_mut().insert(id, file));
@@ -161,9 +161,14 @@ impl Files {
 
     /// The method names of the prediction files, as a run gives them.
     pub fn method_names(&self) -> Vec<(u32, MethodName)> {
-        let predictions: Vec<&FileEntry> = self
-            .roles()
-            .into_iter()
+        self.method_names_given(&self.roles())
+    }
+
+    /// [`Files::method_names`] for roles already resolved.
+    fn method_names_given(&self, roles: &[(u32, Option<FileRole>)]) -> Vec<(u32, MethodName)> {
+        let predictions: Vec<&FileEntry> = roles
+            .iter()
+            .copied()
             .filter(|(_, role)| *role == Some(FileRole::Predictions))
             .filter_map(|(id, _)| self.get(id))
             .collect();
@@ -185,6 +190,14 @@ impl Files {
     /// Whether a file read has the role of the data.
     pub fn has_data(&self) -> bool {
         self.roles().iter().any(|(_, role)| *role == Some(FileRole::Data))
+    }
+
+    /// Why file `id` cannot be the data as it is (no recognised control), while no other file is the data:
+    /// what the card's control prompt offers.
+    pub fn control_to_pick(&self, id: u32) -> Option<MissingControl> {
+        let other_data = self.roles().iter().any(|(other, role)| *other != id && *role == Some(FileRole::Data));
+        let missing = self.get(id)?.summary()?.missing_control.clone()?;
+        (!other_data).then_some(missing)
     }
 
     /// Whether every file has been read or failed.
@@ -216,18 +229,18 @@ impl Files {
         if let FileStatus::Read(summary) = &mut entry.status {
             if let Some(cells) = summary.cells.as_mut() {
                 cells.options.min_cells = min_cells;
-                entry.cells = Some(cells.options.clone());
+                entry.pseudobulk = Some(cells.options.clone());
             }
         }
     }
 
     /// A new reading of file `id` starts (with `cells`, for h5ad); `show_progress` shows its bar at once.
-    pub fn start_reading(&mut self, id: u32, cells: Option<PseudobulkOptions>, show_progress: bool) {
+    pub fn start_reading(&mut self, id: u32, pseudobulk: Option<PseudobulkOptions>, show_progress: bool) {
         let Some(entry) = self.get_mut(id) else { return };
         let previous = entry.summary().cloned().map(Box::new);
         entry.status = FileStatus::Reading { progress: show_progress.then_some((0, 1)), previous };
-        if cells.is_some() {
-            entry.cells = cells;
+        if pseudobulk.is_some() {
+            entry.pseudobulk = pseudobulk;
         }
     }
 
@@ -246,7 +259,7 @@ impl Files {
         let Some(entry) = self.get_mut(id) else { return };
         entry.status = match outcome {
             Ok(summary) => {
-                entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
+                entry.pseudobulk = summary.cells.as_ref().map(|cells| cells.options.clone());
                 FileStatus::Read(Box::new(summary))
             }
             Err(error) => FileStatus::Failed(error),
@@ -260,7 +273,7 @@ impl Files {
         if let FileStatus::Reading { previous, .. } = &entry.status {
             entry.status = match previous {
                 Some(summary) => {
-                    entry.cells = summary.cells.as_ref().map(|cells| cells.options.clone());
+                    entry.pseudobulk = summary.cells.as_ref().map(|cells| cells.options.clone());
                     FileStatus::Read(summary.clone())
                 }
                 None => FileStatus::Failed(why.to_string()),
@@ -275,8 +288,9 @@ impl Files {
 
     /// The files that take part in a run, as the worker wants them (read, with a role).
     pub fn inputs(&self) -> Vec<InputFile> {
-        let names = self.method_names();
-        self.roles()
+        let roles = self.roles();
+        let names = self.method_names_given(&roles);
+        roles
             .into_iter()
             .filter_map(|(id, role)| {
                 let entry = self.get(id).filter(|entry| entry.error().is_none())?;
@@ -287,7 +301,7 @@ impl Files {
                     role: role?,
                     method: name.as_ref().map(|name| name.method.clone()),
                     seed: name.and_then(|name| name.seed),
-                    cells: entry.cells.clone(),
+                    pseudobulk: entry.pseudobulk.clone(),
                 })
             })
             .collect()

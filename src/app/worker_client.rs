@@ -120,21 +120,21 @@ fn crashed(state: AppState, details: String) {
 pub fn read_again(state: AppState, except: Option<u32>) {
     let unfinished = state.files.with_untracked(|files| files.unfinished());
     for id in unfinished.into_iter().filter(|id| Some(*id) != except) {
-        let cells = state.files.with_untracked(|files| files.get(id).and_then(|entry| entry.cells.clone()));
-        inspect(state, id, cells);
+        let pseudobulk = state.files.with_untracked(|files| files.get(id).and_then(|entry| entry.pseudobulk.clone()));
+        inspect(state, id, pseudobulk);
     }
 }
 
 /// Asks the worker to read file `id` under the condition rules in force, an h5ad file with `cells` (`None`:
 /// the choices it was read with, or the detected ones); the card shows a progress bar at once when `cells`
 /// are new choices.
-pub fn inspect(state: AppState, id: u32, cells: Option<PseudobulkOptions>) {
+pub fn inspect(state: AppState, id: u32, pseudobulk: Option<PseudobulkOptions>) {
     let Some(name) = state.files.with_untracked(|files| files.get(id).map(|entry| entry.name.clone())) else { return };
-    let show_progress = cells.is_some();
-    state.files.update(|files| files.start_reading(id, cells, show_progress));
-    let cells = state.files.with_untracked(|files| files.get(id).and_then(|entry| entry.cells.clone()));
+    let show_progress = pseudobulk.is_some();
+    state.files.update(|files| files.start_reading(id, pseudobulk, show_progress));
+    let pseudobulk = state.files.with_untracked(|files| files.get(id).and_then(|entry| entry.pseudobulk.clone()));
     let rules = state.settings.with_untracked(|settings| settings.rules.clone());
-    send(state, &Request::Inspect { id, name, cells, rules }, file_handles(&[id]));
+    send(state, &Request::Inspect { id, name, pseudobulk, rules }, file_handles(&[id]));
 }
 
 /// Reads every file again under new condition rules: each role the user did not choose is guessed again, and

@@ -132,13 +132,13 @@ fn memory_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Opens an h5ad file for reading on demand and pseudobulks it with `cells` (`None`: the detected choices),
+/// Opens an h5ad file for reading on demand and pseudobulks it with `pseudobulk` (`None`: the detected choices),
 /// reporting progress; only the parts it needs are read.
 fn load_h5ad(
     id: u32,
     name: &str,
     file: &File,
-    cells: Option<&PseudobulkOptions>,
+    pseudobulk: Option<&PseudobulkOptions>,
     rules: &ConditionRules,
 ) -> Result<LoadedFile, String> {
     OPEN_FILES.with(|open| open.borrow_mut().insert(id, (file.clone(), Vec::new())));
@@ -146,7 +146,7 @@ fn load_h5ad(
         post(&Response::Reading { id, done, total, memory_bytes: memory_bytes() });
     };
     let outcome = H5ad::from_source(name, BlobSource { id, len: file.size() as u64 })
-        .and_then(|h5ad| load_cells(&h5ad, cells, rules, &mut on_progress))
+        .and_then(|h5ad| load_cells(&h5ad, pseudobulk, rules, &mut on_progress))
         .map_err(|error| error.to_string());
     OPEN_FILES.with(|open| open.borrow_mut().remove(&id));
     outcome
@@ -159,14 +159,14 @@ fn loaded(
     id: u32,
     name: &str,
     file: &File,
-    cells: Option<&PseudobulkOptions>,
+    pseudobulk: Option<&PseudobulkOptions>,
     rules: &ConditionRules,
 ) -> Result<(), String> {
     let (size, time) = (file.size(), file.last_modified());
     let cached = CACHE.with(|cache| {
         cache.borrow().get(&id).is_some_and(|c| {
             let same_reading = match &c.loaded {
-                LoadedFile::Cells(data) => data.made_as(cells, rules),
+                LoadedFile::Cells(data) => data.made_as(pseudobulk, rules),
                 LoadedFile::Table(_) | LoadedFile::Json(_) => true,
             };
             (c.size, c.time) == (size, time) && same_reading
@@ -174,7 +174,7 @@ fn loaded(
     });
     if !cached {
         let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
-            load_h5ad(id, name, file, cells, rules)?
+            load_h5ad(id, name, file, pseudobulk, rules)?
         } else {
             // Checked before reading: a file too large to hold is refused, not a dead tab.
             check_text_size(name, file.size() as u64).map_err(|error| error.to_string())?;
@@ -196,7 +196,7 @@ fn with_files<T>(
         return Err("the page sent a request without its files".into());
     }
     for (input, file) in inputs.iter().zip(files) {
-        loaded(input.id, &input.name, file, input.cells.as_ref(), rules)?;
+        loaded(input.id, &input.name, file, input.pseudobulk.as_ref(), rules)?;
     }
     CACHE.with(|cache| {
         let cache = cache.borrow();
@@ -207,11 +207,11 @@ fn with_files<T>(
 
 fn handle(request: Request, files: Vec<File>) {
     match request {
-        Request::Inspect { id, name, cells, rules } => {
+        Request::Inspect { id, name, pseudobulk, rules } => {
             let outcome = files
                 .first()
                 .ok_or("no file was sent".to_string())
-                .and_then(|file| loaded(id, &name, file, cells.as_ref(), &rules));
+                .and_then(|file| loaded(id, &name, file, pseudobulk.as_ref(), &rules));
             let response = match outcome {
                 Ok(()) => CACHE.with(|cache| {
                     let cache = cache.borrow();

@@ -15,7 +15,7 @@
 //! use perturb_check::pseudobulk::{pseudobulk, PseudobulkOptions};
 //! use perturb_check::readers::h5ad::H5ad;
 //! let h5ad = H5ad::from_bytes("cells.h5ad", std::fs::read("cells.h5ad").unwrap()).unwrap();
-//! let summary = h5ad.summary().unwrap();
+//! let summary = h5ad.contents().unwrap();
 //! let options = PseudobulkOptions::detected(&summary);
 //! let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap();
 //! println!("{} genes × {} conditions", result.matrix.n_genes(), result.matrix.n_conditions());
@@ -86,7 +86,7 @@ pub struct CodedColumn {
 
 /// What the file holds, for the file card.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct H5adSummary {
+pub struct H5adContents {
     pub n_cells: usize,
     pub n_genes: usize,
     pub matrices: Vec<MatrixInfo>,
@@ -154,7 +154,7 @@ impl H5ad {
     }
 
     /// What the file holds and the columns chosen by default.
-    pub fn summary(&self) -> Result<H5adSummary, InputError> {
+    pub fn contents(&self) -> Result<H5adContents, InputError> {
         let x = self.matrix_layout("X")?;
         let (n_cells, n_genes) = (x.n_cells, x.n_genes);
         let mut matrices =
@@ -217,7 +217,7 @@ impl H5ad {
             .find(|candidate| looks_like_symbols(candidate))
             .unwrap_or("index")
             .to_string();
-        Ok(H5adSummary {
+        Ok(H5adContents {
             n_cells,
             n_genes,
             matrices,
