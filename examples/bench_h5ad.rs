@@ -14,7 +14,7 @@ fn main() {
     let source = hdf5_pure::ReadSeekSource::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
     let start = Instant::now();
     let h5ad = H5ad::from_source(&path, source).unwrap_or_else(|error| panic!("{error}"));
-    let summary = h5ad.summary().unwrap_or_else(|error| panic!("{error}"));
+    let summary = h5ad.contents().unwrap_or_else(|error| panic!("{error}"));
     let options = PseudobulkOptions::detected(&summary);
     let opened = start.elapsed().as_secs_f64();
     let mut windows = 0;

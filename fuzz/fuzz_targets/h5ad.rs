@@ -7,6 +7,6 @@ use perturb_check::readers::h5ad::H5ad;
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(h5ad) = H5ad::from_bytes("fuzz.h5ad", bytes.to_vec()) else { return };
-    let Ok(summary) = h5ad.summary() else { return };
+    let Ok(summary) = h5ad.contents() else { return };
     let _ = pseudobulk(&h5ad, &PseudobulkOptions::detected(&summary), &ConditionRules::default(), &mut |_, _| {});
 });
