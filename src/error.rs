@@ -155,6 +155,26 @@ pub enum RunError {
     NotInData(String),
 }
 
+/// Why no interaction thresholds could be chosen (the report then says so in place of its classes).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ThresholdError {
+    /// locfdr's fit failed and no thresholds were set by hand.
+    NoFit(crate::locfdr::LocfdrError),
+    /// The scores lie all on one side of zero, so one threshold has no value to take.
+    OneSided,
+}
+
+impl fmt::Display for ThresholdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThresholdError::NoFit(error) => error.fmt(f),
+            ThresholdError::OneSided => {
+                f.write_str("the scores are all on one side of zero, so one threshold has no value to take")
+            }
+        }
+    }
+}
+
 /// Why the linear model cannot be fitted at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinearModelError {

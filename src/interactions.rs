@@ -18,6 +18,7 @@
 //! ```
 
 use crate::conditions::Condition;
+use crate::error::ThresholdError;
 use crate::expression::ExpressionMatrix;
 use crate::locfdr::{histogram as locfdr_histogram, locfdr, thresholds, LocfdrError, LocfdrFit};
 use crate::results_table::write_csv;
@@ -513,7 +514,10 @@ fn mean_and_se(values: &[f64]) -> (f64, Option<f64>) {
 }
 
 /// The thresholds in use: the user's, else the fit's.
-fn choose_thresholds(inputs: &InteractionInputs, manual: Option<ManualThresholds>) -> Result<Thresholds, String> {
+fn choose_thresholds(
+    inputs: &InteractionInputs,
+    manual: Option<ManualThresholds>,
+) -> Result<Thresholds, ThresholdError> {
     let (delta, sigma, p0) = match &inputs.fit {
         Ok(fit) => (Some(fit.delta), Some(fit.sigma), Some(fit.p0)),
         Err(_) => (None, None, None),
@@ -521,13 +525,13 @@ fn choose_thresholds(inputs: &InteractionInputs, manual: Option<ManualThresholds
     if let Some(ManualThresholds { upper, lower }) = manual {
         return Ok(Thresholds { upper, lower, source: ThresholdSource::Manual, delta, sigma, p0 });
     }
-    let fit = inputs.fit.as_ref().map_err(|error| error.to_string())?;
+    let fit = inputs.fit.as_ref().map_err(|error| ThresholdError::NoFit(error.clone()))?;
     let interaction_scores = inputs.pairs.interaction_scores();
     match thresholds(&interaction_scores, &fit.fdr) {
         (Some(upper), Some(lower)) => {
             Ok(Thresholds { upper, lower, source: ThresholdSource::Locfdr, delta, sigma, p0 })
         }
-        _ => Err("the scores are all on one side of zero, so one threshold has no value to take".into()),
+        _ => Err(ThresholdError::OneSided),
     }
 }
 
@@ -551,7 +555,7 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
     let thresholds = match choose_thresholds(inputs, manual) {
         Ok(thresholds) => thresholds,
         Err(reason) => {
-            report.fit_error.get_or_insert(reason);
+            report.fit_error.get_or_insert(reason.to_string());
             return report;
         }
     };

@@ -165,8 +165,9 @@ pub fn pseudobulk(
         ));
     }
     // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
-    check_pseudobulk_size(groups.conditions.len(), n_genes)
-        .map_err(|message| h5ad.error(&format!("obs/{}", options.condition_column), message))?;
+    if let Some(message) = too_large(groups.conditions.len(), n_genes) {
+        return Err(h5ad.error(&format!("obs/{}", options.condition_column), message));
+    }
     // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
     // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
     let mut sums = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
@@ -240,18 +241,18 @@ pub fn pseudobulk(
     })
 }
 
-/// Whether a pseudobulk of `conditions` × `genes` (f64) fits in [`MAX_PSEUDOBULK_BYTES`]; if not, why.
-fn check_pseudobulk_size(conditions: usize, genes: usize) -> Result<(), String> {
+/// Why a pseudobulk of `conditions` × `genes` (f64) is refused, if it would not fit in
+/// [`MAX_PSEUDOBULK_BYTES`].
+fn too_large(conditions: usize, genes: usize) -> Option<String> {
     let bytes = conditions as f64 * genes as f64 * 8.0;
-    if bytes > MAX_PSEUDOBULK_BYTES as f64 {
-        return Err(format!(
+    (bytes > MAX_PSEUDOBULK_BYTES as f64).then(|| {
+        format!(
             "{conditions} conditions × {genes} genes would need {:.1} GB for the pseudobulk, more than the {} GB \
              the browser can give it; choose a column with fewer conditions, or pseudobulk a subset of the cells",
             bytes / 1e9,
             MAX_PSEUDOBULK_BYTES >> 30
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 /// Integer counts below this have their logarithm kept per cell.
@@ -334,8 +335,8 @@ mod tests {
 
     #[test]
     fn a_pseudobulk_too_large_to_hold_is_refused_before_allocation() {
-        assert!(check_pseudobulk_size(2_000, 20_000).is_ok());
-        let message = check_pseudobulk_size(400_000, 5_000).unwrap_err();
+        assert!(too_large(2_000, 20_000).is_none());
+        let message = too_large(400_000, 5_000).unwrap();
         assert!(message.starts_with("400000 conditions × 5000 genes would need 16.0 GB"), "{message}");
     }
 
