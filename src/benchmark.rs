@@ -161,12 +161,12 @@ pub struct BenchmarkResult {
 /// A baseline's method name and its fit.
 type NamedFit = (String, FittedBaseline);
 
-/// What a run fitted: its plan and, per split, each of its baselines fitted on that split's training
+/// What a run fitted: its splits and, per split, each of its baselines fitted on that split's training
 /// conditions. Follow-ups predict from these and fit nothing.
 #[derive(Clone, Debug)]
 pub struct FittedRun {
-    plan: Plan,
-    /// Per split of the plan, in its order: each baseline's method name and fit, in the plan's order.
+    splits: Vec<Split>,
+    /// Per split, in the order of `splits`: each baseline's method name and fit, in the plan's order.
     baselines: Vec<Vec<NamedFit>>,
     /// Indices (into the data's genes) of the genes the metrics use, most expressed first.
     gene_set: Vec<usize>,
@@ -176,8 +176,8 @@ impl FittedRun {
     /// The split with `seed` and its fitted baselines.
     fn split(&self, seed: Option<u32>) -> Result<(&Split, &[NamedFit]), RunError> {
         let position =
-            self.plan.splits.iter().position(|split| split.seed == seed).ok_or(RunError::NoSplitWithSeed(seed))?;
-        Ok((&self.plan.splits[position], &self.baselines[position]))
+            self.splits.iter().position(|split| split.seed == seed).ok_or(RunError::NoSplitWithSeed(seed))?;
+        Ok((&self.splits[position], &self.baselines[position]))
     }
 }
 
@@ -322,7 +322,6 @@ impl Scorer<'_> {
 }
 
 /// What a run will do: the benchmark, its splits and the baselines that apply.
-#[derive(Clone, Debug)]
 struct Plan {
     kind: BenchmarkKind,
     splits: Vec<Split>,
@@ -369,16 +368,6 @@ fn baseline_name(baseline: Baseline, settings: &BenchmarkSettings) -> String {
         Baseline::Linear => settings.linear.method_name(),
         other => other.method_name().to_string(),
     }
-}
-
-/// Fits a baseline on a split's training conditions.
-fn fit_baseline(
-    inputs: &BenchmarkInputs<'_>,
-    settings: &BenchmarkSettings,
-    baseline: Baseline,
-    train: &[&Condition],
-) -> Result<FittedBaseline, RunError> {
-    Ok(FittedBaseline::fit(baseline, inputs.data, train, &settings.linear, inputs.embeddings)?)
 }
 
 /// Runs the benchmark. `on_progress` is called before each step. (A run is stopped by stopping its worker or
@@ -446,7 +435,7 @@ pub fn run_benchmark(
         for &baseline in &baselines {
             let method = baseline_name(baseline, settings);
             on_progress(&Progress { step: format!("{method}{seed_label}"), done, total });
-            let fit = fit_baseline(inputs, settings, baseline, &train)?;
+            let fit = FittedBaseline::fit(baseline, data, &train, &settings.linear, inputs.embeddings)?;
             let source = Source::Baseline(fit.predict(data, &targets));
             scorer.score(&method, seed, &source, &evaluated, &mut scored);
             fitted_here.push((method, fit));
@@ -482,11 +471,7 @@ pub fn run_benchmark(
         let n = curve.n as f64;
         curve.mean_cumulative_l2.iter_mut().for_each(|sum| *sum /= n);
     }
-    let fitted = FittedRun {
-        plan: Plan { kind, splits: splits.clone(), baselines: baselines.clone() },
-        baselines: fitted,
-        gene_set: gene_set.clone(),
-    };
+    let fitted = FittedRun { splits: splits.clone(), baselines: fitted, gene_set: gene_set.clone() };
     Ok(BenchmarkResult {
         fitted,
         kind,
@@ -620,13 +605,8 @@ pub fn condition_detail(
     }
     for prediction in inputs.predictions.iter().filter(|prediction| prediction.scored_under(seed)) {
         if let Some(column) = prediction.matrix.column_of(condition) {
-            let values: Vec<Option<f64>> = gene_set
-                .iter()
-                .map(|&gene| {
-                    prediction.genes.row(gene).map(|row| column[row]).filter(|v| !v.is_nan()).map(|v| v - control[gene])
-                })
-                .collect();
-            predicted_change.push((prediction.method.clone(), values));
+            predicted_change
+                .push((prediction.method.clone(), change(&|gene| prediction.genes.row(gene).map(|row| column[row]))));
         }
     }
     Ok(ConditionDetail {

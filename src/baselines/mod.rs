@@ -103,11 +103,7 @@ pub fn additive(data: &ExpressionMatrix, targets: &[&Condition]) -> BaselinePred
 
 /// The unweighted mean of the training pseudobulks (`ctrl` included) for every condition.
 pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition]) -> BaselinePredictions {
-    let means = training_mean(data, train);
-    BaselinePredictions {
-        predicted: targets.iter().map(|&condition| (condition.clone(), means.clone())).collect(),
-        not_predicted: vec![],
-    }
+    FittedBaseline::Mean(training_mean(data, train)).predict(data, targets)
 }
 
 /// Per gene, the mean of the training pseudobulks. Each gene's sum adds the conditions one after another in
