@@ -9,10 +9,11 @@
 use crate::audits::{audit_predictions, Audit};
 use crate::baselines::linear_model::{perturbation_embedding_by_condition, UploadedEmbeddings};
 use crate::benchmark::{
-    baseline_predictions, condition_detail, run_benchmark, BenchmarkInputs, BenchmarkKind, BenchmarkSettings,
-    ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
+    baseline_predictions, condition_detail, method_predictions, run_benchmark, BenchmarkInputs, BenchmarkKind,
+    BenchmarkSettings, ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
+use crate::conventions::{score_conventions, ConventionInputs, ConventionReport};
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
 use crate::inspect::FileRole;
@@ -131,6 +132,8 @@ pub struct KeptRun {
     rules: ConditionRules,
     fitted: FittedRun,
     interactions: Option<InteractionInputs>,
+    /// The results table (the points every convention scores).
+    rows: Vec<ResultRow>,
 }
 
 thread_local! {
@@ -422,7 +425,13 @@ pub fn run_analysis(
         interactions: interaction_report,
         audits,
     };
-    let kept = KeptRun { prepared, rules: settings.rules.clone(), fitted: result.fitted, interactions };
+    let kept = KeptRun {
+        prepared,
+        rules: settings.rules.clone(),
+        fitted: result.fitted,
+        interactions,
+        rows: report.rows.clone(),
+    };
     Ok((report, kept))
 }
 
@@ -451,6 +460,21 @@ impl KeptRun {
             exported.push(ExportedFile { name: format!("{stem}{suffix}_gene_names.json"), text: gene_names });
         }
         Ok(exported)
+    }
+
+    /// Every point scored under every convention (the pairwise metrics of seeds with more than
+    /// [`crate::conventions::PAIRWISE_POINTS_LIMIT`] points only with `pairwise_always`).
+    pub fn conventions(&self, pairwise_always: bool) -> Result<ConventionReport, RunError> {
+        let inputs = self.prepared.inputs();
+        let convention_inputs = ConventionInputs {
+            dataset: &self.prepared.dataset,
+            data: &self.prepared.data,
+            gene_set: self.fitted.gene_set(),
+            splits: self.fitted.splits(),
+            rows: &self.rows,
+            pairwise_always,
+        };
+        score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &self.fitted, seed))
     }
 
     /// The interaction report under `thresholds` (`None`: the fitted ones), when the run has interactions.

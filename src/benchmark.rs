@@ -173,6 +173,16 @@ pub struct FittedRun {
 }
 
 impl FittedRun {
+    /// The run's splits.
+    pub fn splits(&self) -> &[Split] {
+        &self.splits
+    }
+
+    /// The paper's gene set: indices of the data's genes, most expressed first.
+    pub fn gene_set(&self) -> &[usize] {
+        &self.gene_set
+    }
+
     /// The split with `seed` and its fitted baselines.
     fn split(&self, seed: Option<u32>) -> Result<(&Split, &[NamedFit]), RunError> {
         let position =
@@ -355,6 +365,10 @@ fn plan(inputs: &BenchmarkInputs<'_>, settings: &BenchmarkSettings) -> Result<Pl
         return Err(RunError::NothingToEvaluate);
     }
     let mut baselines = settings.baselines.clone().unwrap_or_else(|| kind.default_baselines());
+    // Under `all` the app's `mean` is the control alone; cell-eval's baseline is the mean of every condition.
+    if split_choice == SplitChoice::All && !baselines.contains(&Baseline::CellEvalBaseline) {
+        baselines.push(Baseline::CellEvalBaseline);
+    }
     let has_doubles = data.conditions().iter().any(|condition| condition.kind() == ConditionKind::Double);
     if !has_doubles {
         baselines.retain(|&baseline| baseline != Baseline::Additive);
@@ -628,4 +642,55 @@ pub fn baseline_predictions(
     let (split, baselines) = fitted.split(seed)?;
     let targets: Vec<&Condition> = split.evaluated().into_iter().map(|(condition, _)| condition).collect();
     Ok(baselines.iter().map(|(method, fit)| (method.clone(), fit.predict(inputs.data, &targets))).collect())
+}
+
+/// One method's predictions of the evaluated conditions of one split, over all the data's genes (NaN where
+/// the method lacks a gene), for the other tools' conventions.
+#[derive(Clone, Debug)]
+pub struct MethodPredictions {
+    pub method: String,
+    pub predicted: Vec<(Condition, Vec<f64>)>,
+    /// The uploaded file's own control over the data's genes (NaN where it lacks a gene), when it has one.
+    pub own_control: Option<Vec<f64>>,
+    /// The uploaded file; `None` for a built-in baseline (whose control is the observed one).
+    pub file: Option<String>,
+}
+
+/// Every method's predictions for the split with `seed`, from the baselines the run fitted and the uploaded
+/// files scored under it.
+pub fn method_predictions(
+    inputs: &BenchmarkInputs<'_>,
+    fitted: &FittedRun,
+    seed: Option<u32>,
+) -> Result<Vec<MethodPredictions>, RunError> {
+    let (split, _) = fitted.split(seed)?;
+    let targets: Vec<&Condition> = split.evaluated().into_iter().map(|(condition, _)| condition).collect();
+    let mut methods: Vec<MethodPredictions> = baseline_predictions(inputs, fitted, seed)?
+        .into_iter()
+        .map(|(method, predictions)| MethodPredictions {
+            method,
+            predicted: predictions.predicted,
+            own_control: None,
+            file: None,
+        })
+        .collect();
+    let n_genes = inputs.data.n_genes();
+    for prediction in inputs.predictions.iter().filter(|prediction| prediction.scored_under(seed)) {
+        let over_data_genes = |column: &[f64]| -> Vec<f64> {
+            (0..n_genes).map(|gene| prediction.genes.row(gene).map_or(f64::NAN, |row| column[row])).collect()
+        };
+        let predicted = targets
+            .iter()
+            .filter_map(|&condition| {
+                prediction.matrix.column_of(condition).map(|column| (condition.clone(), over_data_genes(column)))
+            })
+            .collect();
+        methods.push(MethodPredictions {
+            method: prediction.method.clone(),
+            predicted,
+            own_control: prediction.matrix.control().map(over_data_genes),
+            file: Some(prediction.file.clone()),
+        });
+    }
+    Ok(methods)
 }

@@ -35,6 +35,9 @@ pub struct ExpressionMatrix {
     by_condition: Array2<f64>,
     gene_positions: HashMap<String, usize>,
     condition_positions: HashMap<ConditionKey, usize>,
+    /// Each condition's label as the file writes it (the obs value or column name before canonicalisation),
+    /// when it came from a file; cell-eval matches these, not the canonical names, against gene names.
+    labels: Option<Vec<String>>,
 }
 
 impl ExpressionMatrix {
@@ -65,7 +68,25 @@ impl ExpressionMatrix {
         let gene_positions = genes.iter().enumerate().map(|(index, gene)| (gene.clone(), index)).rev().collect();
         let condition_positions =
             conditions.iter().enumerate().map(|(index, condition)| (condition.key(), index)).rev().collect();
-        ExpressionMatrix { genes, conditions, by_condition, gene_positions, condition_positions }
+        ExpressionMatrix { genes, conditions, by_condition, gene_positions, condition_positions, labels: None }
+    }
+
+    /// The same matrix with each condition's label as the file wrote it.
+    ///
+    /// # Panics
+    /// When there is not one label per condition: a programming error, not an input error.
+    pub fn with_labels(mut self, labels: Vec<String>) -> Self {
+        assert_eq!(labels.len(), self.conditions.len(), "one label per condition");
+        self.labels = Some(labels);
+        self
+    }
+
+    /// The `index`-th condition's label as the file wrote it (its canonical name when no file named it).
+    pub fn label(&self, index: usize) -> String {
+        match &self.labels {
+            Some(labels) => labels[index].clone(),
+            None => self.conditions[index].name(),
+        }
     }
 
     /// The whole matrix, conditions × genes.
@@ -220,6 +241,7 @@ pub fn matrix_from_table(
     };
     // Conditions: canonical, excluded labels and duplicates dropped.
     let mut conditions = Vec::new();
+    let mut labels = Vec::new();
     let mut kept_conditions = Vec::new();
     let (mut excluded, mut unsupported, mut duplicate_conditions) = (Vec::new(), Vec::new(), Vec::new());
     let mut seen_conditions = HashMap::new();
@@ -230,6 +252,7 @@ pub fn matrix_from_table(
                 Entry::Vacant(slot) => {
                     slot.insert(name.clone());
                     conditions.push(condition);
+                    labels.push(name.clone());
                     kept_conditions.push(index);
                 }
             },
@@ -310,7 +333,7 @@ pub fn matrix_from_table(
         ));
     }
     Ok(LoadedMatrix {
-        matrix: ExpressionMatrix::new(genes, conditions, values),
+        matrix: ExpressionMatrix::new(genes, conditions, values).with_labels(labels),
         orientation,
         excluded,
         unsupported,

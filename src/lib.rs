@@ -12,7 +12,8 @@
 //! [`predictions`] (named, genes mapped to the data's) → [`splits`] (bit-identical to numpy via
 //! [`numpy_random`]) → [`baselines`] (fitted, with [`linalg`]) → [`metrics`] → [`summary`] (with
 //! [`quantile`]) → [`results_table`]; [`interactions`] (with the [`locfdr`] port) scores genetic interactions
-//! and [`audits`] checks each uploaded prediction. [`benchmark`] runs these in order, [`analysis`] runs a
+//! and [`audits`] checks each uploaded prediction; [`conventions`] scores the same points the way GEARS,
+//! Systema, cell-eval and PerturBench do, and why they differ. [`benchmark`] runs these in order, [`analysis`] runs a
 //! whole page request (files with roles) into a serialisable report and a [`analysis::KeptRun`] that answers
 //! follow-ups, [`protocol`] is what the page and its worker say, and [`error`] holds the errors and notices
 //! of every step.
@@ -22,6 +23,7 @@ pub mod audits;
 pub mod baselines;
 pub mod benchmark;
 pub mod conditions;
+pub mod conventions;
 pub mod error;
 pub mod expression;
 pub mod inspect;

@@ -79,6 +79,8 @@ pub struct Pseudobulk {
 struct CellGroups {
     group_of_cell: Vec<Option<usize>>,
     conditions: Vec<Condition>,
+    /// Each condition's label as the file writes it (the first met, when several spell one condition).
+    labels: Vec<String>,
     excluded: Vec<(String, usize)>,
 }
 
@@ -107,6 +109,7 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules)
     // Each label's group, decided when the label is first met (so conditions keep the order of the cells).
     let mut group_of_label: Vec<Option<Option<usize>>> = vec![None; labels.categories.len()];
     let mut conditions: Vec<Condition> = Vec::new();
+    let mut condition_labels: Vec<String> = Vec::new();
     let mut excluded: Vec<(String, usize)> = Vec::new();
     let mut note_excluded = |label: &str| match excluded.iter_mut().find(|(name, _)| name == label) {
         Some((_, n)) => *n += 1,
@@ -128,6 +131,7 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules)
             Canonical::Condition(condition) => {
                 Some(conditions.iter().position(|c| c.same_as(&condition)).unwrap_or_else(|| {
                     conditions.push(condition);
+                    condition_labels.push(label.clone());
                     conditions.len() - 1
                 }))
             }
@@ -138,7 +142,7 @@ fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules)
         }
         group_of_cell.push(group);
     }
-    Ok(CellGroups { group_of_cell, conditions, excluded })
+    Ok(CellGroups { group_of_cell, conditions, labels: condition_labels, excluded })
 }
 
 /// Makes the pseudobulk: per condition, the mean over its cells of the chosen matrix on the chosen scale.
@@ -234,7 +238,7 @@ pub fn pseudobulk(
     // No control among the cells is not an error here: the card offers the labels to pick it from, and a run
     // on data without one says which labels were looked for (`expression::require_control`).
     Ok(Pseudobulk {
-        matrix: ExpressionMatrix::from_conditions_by_genes(genes, groups.conditions, sums),
+        matrix: ExpressionMatrix::from_conditions_by_genes(genes, groups.conditions, sums).with_labels(groups.labels),
         n_cells,
         excluded: groups.excluded,
         notices,

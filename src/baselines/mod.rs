@@ -28,6 +28,10 @@ pub enum Baseline {
     Additive,
     Mean,
     Linear,
+    /// cell-eval's baseline (`cell-eval baseline`): every perturbation predicted as the unweighted mean of all
+    /// the data's pseudobulks, the control included. Run under split `all` only, where `mean` is the control
+    /// alone (under a seeded split it would equal `mean`).
+    CellEvalBaseline,
 }
 
 impl Baseline {
@@ -38,6 +42,7 @@ impl Baseline {
             Baseline::Additive => "additive",
             Baseline::Mean => "mean",
             Baseline::Linear => "linear",
+            Baseline::CellEvalBaseline => "celleval_baseline",
         }
     }
 }
@@ -153,6 +158,11 @@ impl FittedBaseline {
             Baseline::NoChange => FittedBaseline::NoChange,
             Baseline::Additive => FittedBaseline::Additive,
             Baseline::Mean => FittedBaseline::Mean(training_mean(data, train)),
+            // Every condition of the data, whatever the split: what `cell-eval baseline` builds from the file.
+            Baseline::CellEvalBaseline => {
+                let all: Vec<&Condition> = data.conditions().iter().collect();
+                FittedBaseline::Mean(training_mean(data, &all))
+            }
             Baseline::Linear => {
                 FittedBaseline::Linear(Box::new(linear_model::fit_linear(data, train, linear, uploaded)?))
             }
@@ -207,6 +217,22 @@ mod tests {
         let target = Condition::Single("B".into());
         let predicted = mean(&data, &train, &[&target]);
         assert_eq!(predicted.column(&target), Some(&[1.5, 2.0][..]));
+    }
+
+    #[test]
+    fn celleval_baseline_is_the_mean_of_every_condition_whatever_the_training_set() {
+        let data = data();
+        let target = Condition::Single("B".into());
+        let fit = FittedBaseline::fit(
+            Baseline::CellEvalBaseline,
+            &data,
+            &[&Condition::Control],
+            &linear_model::LinearModelSettings::default(),
+            linear_model::UploadedEmbeddings::default(),
+        )
+        .unwrap();
+        // (1 + 2 + 0 + 9) / 4 and (2 + 2 + 4 + 9) / 4.
+        assert_eq!(fit.predict(&data, &[&target]).column(&target), Some(&[3.0, 4.25][..]));
     }
 
     #[test]

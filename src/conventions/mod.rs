@@ -1,0 +1,631 @@
+//! The convention lens: every point of the benchmark (seed, method, perturbation) scored the way the paper,
+//! GEARS, Systema, cell-eval and PerturBench score it, and ladders that change one choice at a time from the
+//! paper's number to each tool's, so that a user sees why the numbers differ.
+//!
+//! - [`METRICS`] lists every metric: convention id, name, formula, direction, source. Per-perturbation
+//!   metrics are [`Choices`] scored by [`choices::evaluate`]; the ones that compare a method's points with one
+//!   another are in [`pairwise`].
+//! - [`score_conventions`] scores a run's points; [`ladder`] builds the ladders; [`celleval`] writes
+//!   cell-eval's own files and its baseline-relative score.
+//!
+//! Which points are compared together: under a seeded split a method's points of that seed (its test ∪ val
+//! perturbations); under `all` or an uploaded split every evaluated perturbation. Systema's centroids are every
+//! non-control condition of the data; its μ is the mean of the observed pseudobulks of the non-control
+//! conditions labelled `train` (undefined under `all`). The paper's numbers are the results table's.
+
+pub mod celleval;
+pub mod choices;
+pub mod ladder;
+pub mod pairwise;
+
+use crate::benchmark::MethodPredictions;
+use crate::conditions::Condition;
+use crate::error::{Notice, RunError};
+use crate::expression::ExpressionMatrix;
+use crate::results_table::{write_csv, ResultRow};
+use crate::splits::{Split, SplitLabel};
+use choices::{evaluate, mean_of, Choices, Control, Genes, NanRule, PointVectors, Precision, Reference, Statistic};
+use ladder::{LadderRow, LADDERS};
+use pairwise::{score_group, Group};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How a metric is computed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MetricKind {
+    /// The paper's metric as the results table holds it (`l2`, `pearson_delta`, `pearson`).
+    Paper(Choices),
+    /// A per-perturbation metric.
+    Point(Choices),
+    DiscriminationL1,
+    DiscriminationL2,
+    DiscriminationCosine,
+    RankRmse,
+    RankCosineLogFoldChange,
+    CentroidAccuracy,
+}
+
+impl MetricKind {
+    /// Whether it compares a method's points with one another (O(points²)).
+    pub fn is_pairwise(self) -> bool {
+        !matches!(self, MetricKind::Paper(_) | MetricKind::Point(_))
+    }
+
+    /// How undefined values enter the method's mean.
+    pub fn nan_rule(self) -> NanRule {
+        match self {
+            MetricKind::Paper(choices) | MetricKind::Point(choices) => choices.nan,
+            MetricKind::DiscriminationL1 | MetricKind::DiscriminationL2 | MetricKind::DiscriminationCosine => {
+                NanRule::Propagate
+            }
+            MetricKind::RankRmse | MetricKind::RankCosineLogFoldChange | MetricKind::CentroidAccuracy => NanRule::Skip,
+        }
+    }
+}
+
+/// One metric of one convention.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricSpec {
+    pub convention: &'static str,
+    pub metric: &'static str,
+    pub kind: MetricKind,
+    pub higher_is_better: bool,
+    /// The formula in one line.
+    pub formula: &'static str,
+}
+
+/// A convention: its id, the tool and version it reproduces, and where its formulas are.
+#[derive(Clone, Copy, Debug)]
+pub struct ConventionSpec {
+    pub id: &'static str,
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub source: &'static str,
+    /// The metric the leaderboard shows when this convention is chosen.
+    pub main_metric: &'static str,
+}
+
+pub const CONVENTIONS: [ConventionSpec; 5] = [
+    ConventionSpec {
+        id: "paper",
+        tool: "Ahlmann-Eltze, Huber & Anders (Nature Methods 2025)",
+        version: "2025",
+        source: "benchmark code and METHODS §4",
+        main_metric: "l2",
+    },
+    ConventionSpec {
+        id: "gears",
+        tool: "GEARS",
+        version: "0.1.2",
+        source: "gears/inference.py (evaluate, compute_metrics, deeper_analysis)",
+        main_metric: "pearson_delta",
+    },
+    ConventionSpec {
+        id: "systema",
+        tool: "Systema",
+        version: "main (mlbio-epfl/systema)",
+        source: "evaluation/ (corr_all, corr_all_allpert, mse_all, centroid accuracy)",
+        main_metric: "corr_all_allpert",
+    },
+    ConventionSpec {
+        id: "cell-eval",
+        tool: "cell-eval",
+        version: "0.8.2",
+        source: "cell_eval/metrics/_anndata.py, _types/_anndata.py, _score.py",
+        main_metric: "pearson_delta",
+    },
+    ConventionSpec {
+        id: "perturbench",
+        tool: "PerturBench",
+        version: "main (altoslabs/perturbench)",
+        source: "src/perturbench/analysis/benchmarks/metrics.py",
+        main_metric: "rmse_average",
+    },
+];
+
+const fn point(genes: Genes, control: Control, reference: Reference, statistic: Statistic, nan: NanRule) -> Choices {
+    Choices { genes, control, reference, statistic, nan, precision: Precision::F64 }
+}
+
+const fn celleval(control: Control, statistic: Statistic) -> Choices {
+    Choices {
+        genes: Genes::All,
+        control,
+        reference: Reference::Control,
+        statistic,
+        nan: NanRule::Propagate,
+        precision: Precision::F32,
+    }
+}
+
+/// cell-eval's `mse` (no control enters it, and it is never undefined).
+const CELLEVAL_ERROR: Choices = Choices {
+    genes: Genes::All,
+    control: Control::Observed,
+    reference: Reference::Control,
+    statistic: Statistic::MeanSquared,
+    nan: NanRule::Skip,
+    precision: Precision::F32,
+};
+
+use Control::{Observed, Own};
+use Genes::All;
+use Reference::{Control as FromControl, TrainingMean};
+
+/// Every metric, in the order of the conventions table and of each point's values.
+pub const METRICS: [MetricSpec; 22] = [
+    MetricSpec {
+        convention: "paper",
+        metric: "l2",
+        kind: MetricKind::Paper(Choices::PAPER_L2),
+        higher_is_better: false,
+        formula: "√Σ(P − T)² over the N genes most expressed in the control",
+    },
+    MetricSpec {
+        convention: "paper",
+        metric: "pearson_delta",
+        kind: MetricKind::Paper(Choices::PAPER_PEARSON_DELTA),
+        higher_is_better: true,
+        formula: "cor(P − c, T − c) over the top N genes, c the observed control",
+    },
+    MetricSpec {
+        convention: "paper",
+        metric: "pearson",
+        kind: MetricKind::Paper(Choices::PAPER_PEARSON),
+        higher_is_better: true,
+        formula: "cor(P, T) over the top N genes",
+    },
+    MetricSpec {
+        convention: "gears",
+        metric: "mse",
+        kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::MeanSquared, NanRule::Skip)),
+        higher_is_better: false,
+        formula: "mean((P − T)²) over all genes",
+    },
+    MetricSpec {
+        convention: "gears",
+        metric: "pearson",
+        kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::Pearson, NanRule::Zero)),
+        higher_is_better: true,
+        formula: "cor(P, T) over all genes, NaN → 0",
+    },
+    MetricSpec {
+        convention: "gears",
+        metric: "pearson_delta",
+        kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::PearsonDelta, NanRule::Zero)),
+        higher_is_better: true,
+        formula: "cor(P − c, T − c) over all genes, c the observed control, NaN → 0",
+    },
+    MetricSpec {
+        convention: "systema",
+        metric: "corr_all",
+        kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::PearsonDelta, NanRule::Propagate)),
+        higher_is_better: true,
+        formula: "cor(T − c, P − c) over all genes, NaN kept",
+    },
+    MetricSpec {
+        convention: "systema",
+        metric: "corr_all_allpert",
+        kind: MetricKind::Point(point(All, Observed, TrainingMean, Statistic::PearsonDelta, NanRule::Propagate)),
+        higher_is_better: true,
+        formula: "cor(T − μ, P − μ), μ the mean of the training perturbations' observed pseudobulks",
+    },
+    MetricSpec {
+        convention: "systema",
+        metric: "mse_all",
+        kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::MeanSquared, NanRule::Skip)),
+        higher_is_better: false,
+        formula: "mean((P − T)²) over all genes",
+    },
+    MetricSpec {
+        convention: "systema",
+        metric: "centroid_accuracy",
+        kind: MetricKind::CentroidAccuracy,
+        higher_is_better: true,
+        formula: "share of the other non-control conditions q with ‖P − T_q‖ > ‖P − T_p‖ (all genes)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "pearson_delta",
+        kind: MetricKind::Point(celleval(Own, Statistic::PearsonDelta)),
+        higher_is_better: true,
+        formula: "cor(P − ĉ, T − c) over all genes, ĉ the prediction's own control, float32",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "mse",
+        kind: MetricKind::Point(CELLEVAL_ERROR),
+        higher_is_better: false,
+        formula: "mean((P − T)²) over all genes, float32",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "mae",
+        kind: MetricKind::Point(Choices { statistic: Statistic::MeanAbsolute, ..CELLEVAL_ERROR }),
+        higher_is_better: false,
+        formula: "mean(|P − T|) over all genes, float32",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "mse_delta",
+        kind: MetricKind::Point(celleval(Own, Statistic::MeanSquaredDelta)),
+        higher_is_better: false,
+        formula: "mean(((P − ĉ) − (T − c))²), float32",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "mae_delta",
+        kind: MetricKind::Point(celleval(Own, Statistic::MeanAbsoluteDelta)),
+        higher_is_better: false,
+        formula: "mean(|(P − ĉ) − (T − c)|), float32",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "discrimination_score_l1",
+        kind: MetricKind::DiscriminationL1,
+        higher_is_better: true,
+        formula: "1 − rank/N of the true perturbation among all by Σ|(P − ĉ) − (T_q − c)|, the target gene left out",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "discrimination_score_l2",
+        kind: MetricKind::DiscriminationL2,
+        higher_is_better: true,
+        formula: "as discrimination_score_l1 with the Euclidean distance",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "discrimination_score_cosine",
+        kind: MetricKind::DiscriminationCosine,
+        higher_is_better: true,
+        formula: "as discrimination_score_l1 with the cosine distance 1 − u·v/(‖u‖‖v‖)",
+    },
+    MetricSpec {
+        convention: "perturbench",
+        metric: "rmse_average",
+        kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::RootMeanSquared, NanRule::Skip)),
+        higher_is_better: false,
+        formula: "√mean((P − T)²) over all genes",
+    },
+    MetricSpec {
+        convention: "perturbench",
+        metric: "cosine_logfc",
+        kind: MetricKind::Point(point(All, Own, FromControl, Statistic::CosineLogFoldChange, NanRule::Skip)),
+        higher_is_better: true,
+        formula: "cos(log2(P + 0.1) − log2(ĉ + 0.1), log2(T + 0.1) − log2(c + 0.1))",
+    },
+    MetricSpec {
+        convention: "perturbench",
+        metric: "rmse_rank_average",
+        kind: MetricKind::RankRmse,
+        higher_is_better: false,
+        formula: "rank of P_q among the predictions by RMSE to T_q, / (n − 1); 0 best, 0.5 random",
+    },
+    MetricSpec {
+        convention: "perturbench",
+        metric: "cosine_rank_logfc",
+        kind: MetricKind::RankCosineLogFoldChange,
+        higher_is_better: false,
+        formula: "rank of P_q among the predictions by cosine_logfc to T_q (descending), / (n − 1)",
+    },
+];
+
+/// The position of a metric in [`METRICS`].
+pub fn metric_index(convention: &str, metric: &str) -> Option<usize> {
+    METRICS.iter().position(|spec| spec.convention == convention && spec.metric == metric)
+}
+
+/// Above this many points in one seed, the pairwise metrics wait for a request.
+pub const PAIRWISE_POINTS_LIMIT: usize = 1000;
+
+/// A metric as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricInfo {
+    pub convention: String,
+    pub metric: String,
+    pub formula: String,
+    pub higher_is_better: bool,
+    /// Tool, version and file.
+    pub source: String,
+}
+
+/// One point's values, in the order of [`METRICS`] (`None`: undefined, or not computed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConventionPoint {
+    pub seed: Option<u32>,
+    pub method: String,
+    pub perturbation: String,
+    /// The perturbation's label as the data file writes it (cell-eval's `perturbation` column).
+    pub label: String,
+    pub split: SplitLabel,
+    pub values: Vec<Option<f64>>,
+}
+
+/// A method's mean of each metric over its points (all seeds), by each metric's NaN rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MethodMeans {
+    pub method: String,
+    pub values: Vec<Option<f64>>,
+    pub n: Vec<usize>,
+}
+
+/// Everything the Conventions panel shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConventionReport {
+    pub dataset: String,
+    pub metrics: Vec<MetricInfo>,
+    pub points: Vec<ConventionPoint>,
+    pub means: Vec<MethodMeans>,
+    pub ladders: Vec<LadderRow>,
+    pub celleval_scores: Vec<celleval::BaselineScore>,
+    pub notices: Vec<Notice>,
+    /// Whether the pairwise metrics were left for a request (more than [`PAIRWISE_POINTS_LIMIT`] points in
+    /// a seed).
+    pub pairwise_deferred: bool,
+}
+
+/// What [`score_conventions`] needs of a finished run.
+pub struct ConventionInputs<'a> {
+    pub dataset: &'a str,
+    pub data: &'a ExpressionMatrix,
+    /// The paper's gene set, most expressed first.
+    pub gene_set: &'a [usize],
+    pub splits: &'a [Split],
+    /// The results table: the points, and the paper's values.
+    pub rows: &'a [ResultRow],
+    /// Compute the pairwise metrics whatever the number of points.
+    pub pairwise_always: bool,
+}
+
+/// Systema's μ for a split: the mean of the observed pseudobulks of its non-control training conditions,
+/// condition after condition in the split's order; `None` without any (split `all`).
+pub fn training_mean(data: &ExpressionMatrix, split: &Split) -> Option<Vec<f64>> {
+    let rows: Vec<usize> = split
+        .train()
+        .into_iter()
+        .filter(|condition| **condition != Condition::Control)
+        .filter_map(|condition| data.condition_position(condition))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let mut sums = vec![0.0; data.n_genes()];
+    for row in &rows {
+        sums.iter_mut().zip(data.column(*row)).for_each(|(sum, value)| *sum += value);
+    }
+    Some(sums.into_iter().map(|sum| sum / rows.len() as f64).collect())
+}
+
+/// Scores every point of a run under every convention. `predictions_of(seed)` gives every method's
+/// predictions for the split with `seed` (one split at a time is held).
+pub fn score_conventions(
+    inputs: &ConventionInputs<'_>,
+    predictions_of: &mut dyn FnMut(Option<u32>) -> Result<Vec<MethodPredictions>, RunError>,
+) -> Result<ConventionReport, RunError> {
+    let data = inputs.data;
+    let control = data.control().ok_or(RunError::NoControl)?;
+    let mut notices = Vec::new();
+    let ground_truth: Vec<usize> =
+        (0..data.n_conditions()).filter(|&position| data.conditions()[position] != Condition::Control).collect();
+    let position_of: HashMap<String, usize> =
+        data.conditions().iter().enumerate().map(|(position, condition)| (condition.name(), position)).collect();
+    let mut points: Vec<ConventionPoint> = Vec::with_capacity(inputs.rows.len());
+    let mut ladder_values: HashMap<(String, usize, usize), Vec<Option<f64>>> = HashMap::new();
+    let mut control_shift: HashMap<String, f64> = HashMap::new();
+    let mut pairwise_deferred = false;
+    let mut without_own_control: Vec<String> = Vec::new();
+
+    for split in inputs.splits {
+        let seed = split.seed;
+        let mu = training_mean(data, split);
+        if mu.is_none() && !notices.iter().any(|notice: &Notice| notice.message.starts_with("systema: ")) {
+            notices.push(Notice::info(
+                None,
+                "systema: corr_all_allpert is undefined under split `all`: μ is the mean of the training \
+                 perturbations, and there are none",
+            ));
+        }
+        let rows_here: Vec<&ResultRow> = inputs.rows.iter().filter(|row| row.seed == seed).collect();
+        if rows_here.is_empty() {
+            continue;
+        }
+        let defer = !inputs.pairwise_always
+            && split.evaluated().len() > PAIRWISE_POINTS_LIMIT
+            && METRICS.iter().any(|spec| spec.kind.is_pairwise());
+        pairwise_deferred |= defer;
+        for method in predictions_of(seed)? {
+            let rows: Vec<&ResultRow> = rows_here.iter().copied().filter(|row| row.method == method.method).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            if method.file.is_some() && method.own_control.is_none() && !without_own_control.contains(&method.method) {
+                without_own_control.push(method.method.clone());
+            }
+            let own = method.own_control.as_deref().unwrap_or(control);
+            let columns: HashMap<String, &[f64]> =
+                method.predicted.iter().map(|(condition, values)| (condition.name(), values.as_slice())).collect();
+            let mut predicted = Vec::with_capacity(rows.len());
+            let mut observed = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let (Some(&column), Some(&position)) =
+                    (columns.get(&row.perturbation), position_of.get(&row.perturbation))
+                else {
+                    return Err(RunError::NotInData(row.perturbation.clone()));
+                };
+                predicted.push(column);
+                observed.push(position);
+            }
+            // The genes every point predicts (and the own control has).
+            let genes: Vec<usize> = (0..data.n_genes())
+                .filter(|&gene| !own[gene].is_nan() && predicted.iter().all(|column| !column[gene].is_nan()))
+                .collect();
+            control_shift.entry(method.method.clone()).or_insert_with(|| {
+                genes.iter().map(|&gene| (own[gene] - control[gene]).abs()).sum::<f64>() / genes.len().max(1) as f64
+            });
+            let pairwise = (!defer).then(|| {
+                let dropped_gene = observed.iter().map(|&position| data.gene_position(&data.label(position))).collect();
+                let group = Group {
+                    predicted: predicted.clone(),
+                    observed: observed.clone(),
+                    dropped_gene,
+                    own_control: own,
+                    genes: &genes,
+                };
+                score_group(data, control, &ground_truth, &group)
+            });
+            for (at, row) in rows.iter().enumerate() {
+                let vectors = PointVectors {
+                    predicted: predicted[at],
+                    observed: data.column(observed[at]),
+                    control,
+                    own_control: own,
+                    training_mean: mu.as_deref(),
+                    top_genes: inputs.gene_set,
+                    all_genes: &genes,
+                };
+                let mut evaluated: Vec<(Choices, Option<f64>)> = Vec::new();
+                let mut value_of = |choices: &Choices| -> Option<f64> {
+                    if let Some((_, value)) = evaluated.iter().find(|(other, _)| other == choices) {
+                        return *value;
+                    }
+                    let value = evaluate(choices, &vectors);
+                    evaluated.push((*choices, value));
+                    value
+                };
+                let values = METRICS
+                    .iter()
+                    .map(|spec| match spec.kind {
+                        MetricKind::Paper(_) => match spec.metric {
+                            "l2" => Some(row.l2),
+                            "pearson_delta" => row.pearson_delta,
+                            _ => row.pearson,
+                        },
+                        MetricKind::Point(choices) => value_of(&choices),
+                        kind => pairwise.as_ref().and_then(|scores| {
+                            let column = match kind {
+                                MetricKind::DiscriminationL1 => &scores.discrimination_l1,
+                                MetricKind::DiscriminationL2 => &scores.discrimination_l2,
+                                MetricKind::DiscriminationCosine => &scores.discrimination_cosine,
+                                MetricKind::RankRmse => &scores.rank_rmse,
+                                MetricKind::RankCosineLogFoldChange => &scores.rank_cosine_logfc,
+                                _ => &scores.centroid_accuracy,
+                            };
+                            column[at]
+                        }),
+                    })
+                    .collect();
+                for (ladder, definition) in LADDERS.iter().enumerate() {
+                    for (rung, choices) in definition.rung_choices().iter().enumerate().skip(1) {
+                        ladder_values.entry((method.method.clone(), ladder, rung)).or_default().push(value_of(choices));
+                    }
+                }
+                points.push(ConventionPoint {
+                    seed,
+                    method: method.method.clone(),
+                    perturbation: row.perturbation.clone(),
+                    label: data.label(observed[at]),
+                    split: row.split,
+                    values,
+                });
+            }
+        }
+    }
+    if pairwise_deferred {
+        notices.push(Notice::info(
+            None,
+            format!(
+                "more than {PAIRWISE_POINTS_LIMIT} points in a seed: the discrimination scores, PerturBench's ranks \
+                 and Systema's centroid accuracy (O(points²)) are computed on request"
+            ),
+        ));
+    }
+    for method in &without_own_control {
+        notices.push(Notice::warning(
+            None,
+            format!(
+                "{method}: the prediction has no control condition of its own, so cell-eval's and PerturBench's \
+                 changes are taken from the observed control: these numbers are then not cell-eval's"
+            ),
+        ));
+    }
+    let methods = method_order(inputs.rows);
+    let means = methods
+        .iter()
+        .map(|method| {
+            let mine: Vec<&ConventionPoint> = points.iter().filter(|point| &point.method == method).collect();
+            let (values, n) = METRICS
+                .iter()
+                .enumerate()
+                .map(|(index, spec)| mean_of(mine.iter().map(|point| point.values[index]), spec.kind.nan_rule()))
+                .unzip();
+            MethodMeans { method: method.clone(), values, n }
+        })
+        .collect::<Vec<_>>();
+    let ladders = ladder::ladder_rows(inputs, &methods, &means, &ladder_values, &control_shift);
+    let celleval_scores = celleval::baseline_scores(&means);
+    Ok(ConventionReport {
+        dataset: inputs.dataset.to_string(),
+        metrics: metric_infos(),
+        points,
+        means,
+        ladders,
+        celleval_scores,
+        notices,
+        pairwise_deferred,
+    })
+}
+
+/// Methods in the order the results table first names them.
+fn method_order(rows: &[ResultRow]) -> Vec<String> {
+    let mut methods: Vec<String> = Vec::new();
+    for row in rows {
+        if !methods.contains(&row.method) {
+            methods.push(row.method.clone());
+        }
+    }
+    methods
+}
+
+/// [`METRICS`] as the page shows them.
+pub fn metric_infos() -> Vec<MetricInfo> {
+    METRICS
+        .iter()
+        .map(|spec| {
+            let convention = CONVENTIONS.iter().find(|convention| convention.id == spec.convention);
+            MetricInfo {
+                convention: spec.convention.to_string(),
+                metric: spec.metric.to_string(),
+                formula: spec.formula.to_string(),
+                higher_is_better: spec.higher_is_better,
+                source: convention
+                    .map(|convention| format!("{} {}, {}", convention.tool, convention.version, convention.source))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The header of `conventions.csv`.
+pub const CONVENTIONS_HEADER: [&str; 8] =
+    ["dataset", "seed", "method", "perturbation", "split", "convention", "metric", "value"];
+
+/// `conventions.csv`: one row per point, convention and metric; an empty value when undefined.
+pub fn write_conventions_csv(report: &ConventionReport) -> String {
+    write_csv(
+        &CONVENTIONS_HEADER,
+        report.points.iter().flat_map(|point| {
+            METRICS.iter().zip(&point.values).map(move |(spec, value)| {
+                vec![
+                    report.dataset.clone(),
+                    point.seed.map(|seed| seed.to_string()).unwrap_or_default(),
+                    point.method.clone(),
+                    point.perturbation.clone(),
+                    point.split.as_str().to_string(),
+                    spec.convention.to_string(),
+                    spec.metric.to_string(),
+                    value.map(|value| value.to_string()).unwrap_or_default(),
+                ]
+            })
+        }),
+    )
+}

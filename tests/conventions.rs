@@ -1,0 +1,162 @@
+//! The convention lens against the tools themselves: cell-eval 0.8.2's own `results.csv`, `agg_results.csv`
+//! and `score` on committed h5ad pairs (tests/fixtures/celleval, made by its script), and GEARS, Systema and
+//! PerturBench against a small independent numpy implementation of their formulas (tests/fixtures/conventions).
+
+mod common;
+
+use common::{read, read_records};
+use perturb_check::analysis::{run_analysis, AnalysisSettings, InputFile, KeptRun, RunReport};
+use perturb_check::benchmark::SplitChoice;
+use perturb_check::conventions::celleval::{self, CELLEVAL_COLUMNS};
+use perturb_check::conventions::ladder::LADDERS;
+use perturb_check::conventions::{metric_index, ConventionReport, METRICS};
+use perturb_check::inspect::FileRole;
+use perturb_check::load::{load_file, LoadedFile};
+
+fn run(folder: &str, files: &[(&str, FileRole)], split_all: bool) -> (RunReport, KeptRun) {
+    let loaded: Vec<(InputFile, LoadedFile)> = files
+        .iter()
+        .enumerate()
+        .map(|(index, (name, role))| {
+            let bytes = read(&format!("{folder}/{name}"));
+            let file = InputFile {
+                id: index as u32,
+                name: name.to_string(),
+                role: *role,
+                method: None,
+                seed: None,
+                pseudobulk: None,
+            };
+            (file, load_file(name, &bytes, &Default::default()).unwrap_or_else(|error| panic!("{error}")))
+        })
+        .collect();
+    let pairs: Vec<(InputFile, &LoadedFile)> = loaded.iter().map(|(file, loaded)| (file.clone(), loaded)).collect();
+    let mut settings = AnalysisSettings::default();
+    if split_all {
+        settings.benchmark.split = Some(SplitChoice::All);
+    }
+    run_analysis(&pairs, &settings, &mut |_| {}).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn close(actual: f64, expected: f64, relative: bool) -> bool {
+    if expected.is_nan() {
+        return actual.is_nan();
+    }
+    let scale = if relative { expected.abs().max(1e-12) } else { 1.0 };
+    (actual - expected).abs() <= 1e-5 * scale
+}
+
+/// Our cell-eval files for `method` against cell-eval's `results.csv` and `agg_results.csv`.
+fn assert_matches_celleval(report: &ConventionReport, method: &str, expected_prefix: &str) {
+    let ours = celleval::results(report, method, None);
+    let expected = read_records(&format!("{expected_prefix}_results.csv"));
+    assert_eq!(ours.len(), expected.len(), "{method}: perturbations");
+    for ((label, values), row) in ours.iter().zip(&expected) {
+        assert_eq!(label, &row["perturbation"], "{method}: cell-eval's order");
+        for (column, value) in CELLEVAL_COLUMNS.iter().zip(values) {
+            let theirs: f64 = row[*column].parse().unwrap();
+            let relative = column.starts_with("ms") || column.starts_with("ma");
+            assert!(
+                close(value.unwrap(), theirs, relative),
+                "{method} {label} {column}: {value:?} vs cell-eval {theirs}"
+            );
+        }
+    }
+    let agg_text = celleval::write_agg_results_csv(&ours);
+    let mut ours_agg = csv::Reader::from_reader(agg_text.as_bytes());
+    let header: Vec<String> = ours_agg.headers().unwrap().iter().map(str::to_string).collect();
+    let expected_agg = read_records(&format!("{expected_prefix}_agg_results.csv"));
+    for (record, theirs) in ours_agg.records().map(Result::unwrap).zip(&expected_agg) {
+        assert_eq!(&record[0], theirs["statistic"].as_str());
+        for (column, value) in header.iter().zip(record.iter()).skip(1) {
+            let (value, expected): (f64, f64) = (value.parse().unwrap(), theirs[column].parse().unwrap());
+            assert!(close(value, expected, true), "{method} agg {} {column}: {value} vs {expected}", &record[0]);
+        }
+    }
+}
+
+#[test]
+fn cell_eval_columns_equal_cell_evals_own_on_labels_that_are_gene_names() {
+    let folder = "tests/fixtures/celleval/genes";
+    let files = [
+        ("real.h5ad", FileRole::Data),
+        ("model_a.h5ad", FileRole::Predictions),
+        ("model_b.h5ad", FileRole::Predictions),
+    ];
+    let (report, kept) = run(folder, &files, true);
+    assert!(report.methods.contains(&"celleval_baseline".to_string()), "{:?}", report.methods);
+    let conventions = kept.conventions(false).unwrap();
+    // model_a has a shifted control of its own, model_b the observed control cells.
+    assert_matches_celleval(&conventions, "model_a", &format!("{folder}/model_a"));
+    assert_matches_celleval(&conventions, "model_b", &format!("{folder}/model_b"));
+    // `cell-eval baseline` built from the same file, scored by cell-eval.
+    assert_matches_celleval(&conventions, "celleval_baseline", &format!("{folder}/baseline"));
+    // `cell-eval score` of model_a against the baseline, for the metrics available from pseudobulks.
+    let score = conventions.celleval_scores.iter().find(|score| score.method == "model_a").unwrap();
+    assert_eq!(score.baseline, "celleval_baseline");
+    let expected = read_records(&format!("{folder}/model_a_score.csv"));
+    for (metric, ours) in celleval::SCORED_METRICS.iter().zip(&score.scores) {
+        let theirs: f64 =
+            expected.iter().find(|row| row["metric"] == *metric).unwrap()["from_baseline"].parse().unwrap();
+        assert!(close(*ours, theirs, false), "score {metric}: {ours} vs cell-eval {theirs}");
+    }
+}
+
+#[test]
+fn cell_eval_drops_no_gene_for_gears_style_labels() {
+    let folder = "tests/fixtures/celleval/gears";
+    let (_, kept) = run(folder, &[("real.h5ad", FileRole::Data), ("model_a.h5ad", FileRole::Predictions)], true);
+    let conventions = kept.conventions(false).unwrap();
+    assert_matches_celleval(&conventions, "model_a", &format!("{folder}/model_a"));
+    let labels: Vec<&str> = conventions.points.iter().map(|point| point.label.as_str()).collect();
+    assert!(labels.contains(&"GN0010+ctrl") && labels.contains(&"GN0011+GN0012"), "{labels:?}");
+}
+
+#[test]
+fn every_ladder_starts_at_the_papers_value_and_ends_at_the_targets() {
+    let folder = "public/demo/simulated";
+    let files = [
+        ("sim_double_pseudobulk.csv", FileRole::Data),
+        ("shrunk_additive_model_all_predictions.json", FileRole::Predictions),
+        ("shrunk_additive_model_gene_names.json", FileRole::GeneNames),
+    ];
+    let (report, kept) = run(folder, &files, false);
+    let conventions = kept.conventions(false).unwrap();
+    for means in &conventions.means {
+        let rows: Vec<_> = report.rows.iter().filter(|row| row.method == means.method).collect();
+        for spec in &LADDERS {
+            let rungs: Vec<_> = conventions
+                .ladders
+                .iter()
+                .filter(|row| {
+                    row.method == means.method
+                        && row.target_convention == spec.target_convention
+                        && row.target_metric == spec.target_metric
+                })
+                .collect();
+            assert_eq!(rungs.len(), spec.steps.len() + 1);
+            let paper: Vec<f64> = rows
+                .iter()
+                .filter_map(|row| match spec.paper_metric {
+                    "l2" => Some(row.l2),
+                    "pearson" => row.pearson,
+                    _ => row.pearson_delta,
+                })
+                .collect();
+            let paper_mean = (!paper.is_empty()).then(|| paper.iter().sum::<f64>() / paper.len() as f64);
+            assert_eq!(rungs[0].value_mean, paper_mean, "{} rung 0", means.method);
+            let target = metric_index(spec.target_convention, spec.target_metric).unwrap();
+            assert_eq!(
+                rungs.last().unwrap().value_mean,
+                means.values[target],
+                "{} → {}",
+                means.method,
+                spec.target_convention
+            );
+        }
+    }
+    // Every point has every metric's value or a reason: here every pairwise metric is computed.
+    assert!(!conventions.pairwise_deferred);
+    assert_eq!(conventions.points.len(), report.rows.len());
+    assert!(conventions.points.iter().all(|point| point.values.len() == METRICS.len()));
+}
