@@ -11,9 +11,10 @@
 
 use perturb_check::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
 use perturb_check::benchmark::{
-    baseline_predictions, condition_detail, run_benchmark, BenchmarkInputs, BenchmarkSettings,
+    baseline_predictions, condition_detail, method_predictions, run_benchmark, BenchmarkInputs, BenchmarkSettings,
 };
 use perturb_check::conditions::{Condition, ConditionRules};
+use perturb_check::conventions::{score_conventions, ConventionInputs};
 use perturb_check::expression::{read_expression_data, ExpressionMatrix, Orientation};
 use perturb_check::interactions::{interaction_report, InteractionInputs, MethodPairs};
 use perturb_check::numpy_random::LegacyRandomState;
@@ -147,6 +148,25 @@ fn main() {
         "baselines' predictions of one split from the kept run: {} baselines in {:.1} ms",
         exported.len(),
         seconds * 1e3
+    );
+
+    // Every convention on every point, from the kept run (as the page's Conventions panel asks after `done`).
+    let convention_inputs = ConventionInputs {
+        dataset: "bench",
+        data: &data,
+        gene_set: result.fitted.gene_set(),
+        splits: result.fitted.splits(),
+        rows: &result.rows,
+        pairwise_always: false,
+    };
+    let (seconds, conventions) = best_of(|| {
+        score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed)).unwrap()
+    });
+    println!(
+        "conventions: {} points x {} metrics, {} ladder rungs, in {seconds:.3} s",
+        conventions.points.len(),
+        conventions.metrics.len(),
+        conventions.ladders.len()
     );
 
     let interactions = result.interactions.expect("the generated data have doubles");

@@ -654,6 +654,9 @@ pub struct MethodPredictions {
     pub own_control: Option<Vec<f64>>,
     /// The uploaded file; `None` for a built-in baseline (whose control is the observed one).
     pub file: Option<String>,
+    /// Whether each condition's prediction is the same under every split (an uploaded file, `no_change`, the
+    /// additive model), so that what depends on the prediction alone is computed once per run.
+    pub same_in_every_split: bool,
 }
 
 /// Every method's predictions for the split with `seed`, from the baselines the run fitted and the uploaded
@@ -665,13 +668,15 @@ pub fn method_predictions(
 ) -> Result<Vec<MethodPredictions>, RunError> {
     let (split, _) = fitted.split(seed)?;
     let targets: Vec<&Condition> = split.evaluated().into_iter().map(|(condition, _)| condition).collect();
-    let mut methods: Vec<MethodPredictions> = baseline_predictions(inputs, fitted, seed)?
-        .into_iter()
-        .map(|(method, predictions)| MethodPredictions {
-            method,
-            predicted: predictions.predicted,
+    let (_, baselines) = fitted.split(seed)?;
+    let mut methods: Vec<MethodPredictions> = baselines
+        .iter()
+        .map(|(method, fit)| MethodPredictions {
+            method: method.clone(),
+            predicted: fit.predict(inputs.data, &targets).predicted,
             own_control: None,
             file: None,
+            same_in_every_split: matches!(fit, FittedBaseline::NoChange | FittedBaseline::Additive),
         })
         .collect();
     let n_genes = inputs.data.n_genes();
@@ -690,6 +695,7 @@ pub fn method_predictions(
             predicted,
             own_control: prediction.matrix.control().map(over_data_genes),
             file: Some(prediction.file.clone()),
+            same_in_every_split: true,
         });
     }
     Ok(methods)

@@ -5,6 +5,7 @@ use crate::analysis::{AnalysisSettings, ExportedFile, InputFile};
 use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::conditions::ConditionRules;
+use crate::conventions::ConventionReport;
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
 use crate::pseudobulk::PseudobulkOptions;
@@ -96,6 +97,9 @@ pub enum Query {
     ExportBaselines { run_id: u32, seed: Option<u32> },
     /// The interaction report under other thresholds (`None`: the fitted ones).
     Interactions { run_id: u32, thresholds: Option<ManualThresholds> },
+    /// Every point of the run scored under every convention; the pairwise metrics of a seed with more than
+    /// 1,000 points only with `pairwise_always`.
+    Conventions { run_id: u32, pairwise_always: bool },
     /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
     ExportPseudobulk { id: u32, n_cells: bool },
 }
@@ -107,4 +111,5 @@ pub enum Reply {
     /// Files to download.
     Files(Vec<ExportedFile>),
     Interactions(Box<InteractionReport>),
+    Conventions(Box<ConventionReport>),
 }

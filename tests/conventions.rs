@@ -160,3 +160,62 @@ fn every_ladder_starts_at_the_papers_value_and_ends_at_the_targets() {
     assert_eq!(conventions.points.len(), report.rows.len());
     assert!(conventions.points.iter().all(|point| point.values.len() == METRICS.len()));
 }
+
+#[test]
+fn gears_systema_and_perturbench_equal_an_independent_numpy_implementation() {
+    let folder = "tests/fixtures/conventions";
+    let files =
+        [("pseudobulk.csv", FileRole::Data), ("model.csv", FileRole::Predictions), ("split.json", FileRole::Split)];
+    let (_, kept) = run(folder, &files, false);
+    let conventions = kept.conventions(false).unwrap();
+    let expected = read_records(&format!("{folder}/expected.csv"));
+    assert_eq!(expected.len(), 7 * 13, "7 points × 13 metrics");
+    for row in &expected {
+        let point = conventions
+            .points
+            .iter()
+            .find(|point| point.method == "model" && point.perturbation == row["perturbation"])
+            .unwrap_or_else(|| panic!("no point {}", row["perturbation"]));
+        assert_eq!(point.seed, None, "an uploaded split has no seed");
+        assert_eq!(point.split.as_str(), row["split"]);
+        let index = metric_index(&row["convention"], &row["metric"]).unwrap();
+        let ours = point.values[index];
+        let what = format!("{} {} {}", row["perturbation"], row["convention"], row["metric"]);
+        match (ours, row["value"].as_str()) {
+            (None, "") => {}
+            (Some(ours), theirs) if !theirs.is_empty() => {
+                let theirs: f64 = theirs.parse().unwrap();
+                // f64 formulas to the last bits; cell-eval's float32 to its precision.
+                let tolerance = if row["convention"] == "cell-eval" { 1e-6 * theirs.abs() } else { 1e-12 };
+                assert!((ours - theirs).abs() <= tolerance, "{what}: {ours} vs numpy {theirs}");
+            }
+            (ours, theirs) => panic!("{what}: {ours:?} vs numpy '{theirs}'"),
+        }
+    }
+}
+
+/// The native `conventions.csv` of the genes fixture (data and both predictions, split `all`), which the page's
+/// export must equal (tests/e2e). `UPDATE_FIXTURES=1` writes it after a deliberate change.
+#[test]
+fn the_native_conventions_csv_of_the_fixture_is_the_committed_one() {
+    let folder = "tests/fixtures/celleval/genes";
+    let files = [
+        ("real.h5ad", FileRole::Data),
+        ("model_a.h5ad", FileRole::Predictions),
+        ("model_b.h5ad", FileRole::Predictions),
+    ];
+    let (_, kept) = run(folder, &files, true);
+    let text = perturb_check::conventions::write_conventions_csv(&kept.conventions(false).unwrap());
+    let path = common::path(&format!("{folder}/conventions_native.csv"));
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} differs from the engine's output: rerun with UPDATE_FIXTURES=1 if the change is meant",
+        path.display()
+    );
+    // no_change, mean, linear, celleval_baseline and the two predictions.
+    assert!(text.lines().count() == 1 + 6 * 8 * METRICS.len(), "6 methods × 8 perturbations × every metric");
+}

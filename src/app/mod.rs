@@ -3,6 +3,7 @@
 mod audits;
 mod canvas;
 mod cells;
+mod conventions;
 mod demos;
 mod download;
 mod file_cards;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <h2>"Observed against predicted change"</h2>
                     <DetailPlot />
                 </section>
+                <conventions::ConventionsPanel />
                 <interactions::InteractionsPanel />
                 <results::ResultsTable />
                 <audits::AuditsPanel />

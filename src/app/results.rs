@@ -6,6 +6,7 @@ use super::state::{use_state, RunState};
 use super::worker_client::{ask_download, cancel, run_when_read};
 use leptos::prelude::*;
 use perturb_check::benchmark::BenchmarkKind;
+use perturb_check::conventions::{CONVENTIONS, METRICS};
 use perturb_check::error::Severity;
 use perturb_check::protocol::Query;
 use perturb_check::results_table::{write_results_csv, ResultRow};
@@ -82,9 +83,29 @@ pub fn Leaderboard() -> impl IntoView {
             .published
             .with(|published| published.as_ref().and_then(|list| list.iter().find(|p| p.method == method).cloned()))
     };
+    // A convention's main metric beside the paper's, from the Conventions panel's scores.
+    let score_by = move || state.score_by.get().map(|index| &METRICS[index]);
+    let convention_mean = move |method: &str| -> Option<f64> {
+        let index = state.score_by.get()?;
+        state.conventions.with(|report| {
+            report.as_ref()?.means.iter().find(|means| means.method == method).and_then(|means| means.values[index])
+        })
+    };
     let rows = move || {
         let summaries = summaries().unwrap_or_default();
         let reference = reference();
+        let convention_best = score_by().and_then(|spec| {
+            summaries.iter().filter_map(|s| convention_mean(&s.method)).filter(|v| v.is_finite()).fold(
+                None,
+                |best: Option<f64>, v| {
+                    Some(match best {
+                        None => v,
+                        Some(b) if spec.higher_is_better => b.max(v),
+                        Some(b) => b.min(v),
+                    })
+                },
+            )
+        });
         let best = |pick: &dyn Fn(&MethodSummary) -> Option<f64>, lowest: bool| {
             summaries.iter().filter_map(pick).filter(|v| v.is_finite()).fold(None, |best: Option<f64>, value| {
                 Some(match best {
@@ -108,6 +129,7 @@ pub fn Leaderboard() -> impl IntoView {
                 }).unwrap_or_else(|| "–".into());
                 let is_reference = reference.as_deref() == Some(summary.method.as_str());
                 let published = published(&summary.method);
+                let convention_value = convention_mean(&summary.method);
                 view! {
                     <tr data-method=summary.method.clone()>
                         <th scope="row">{summary.method.clone()}{is_reference.then_some(" (reference)")}</th>
@@ -116,6 +138,9 @@ pub fn Leaderboard() -> impl IntoView {
                         <td class="number" class:best=is(Some(summary.median_l2), best_median)>{format_number(Some(summary.median_l2))}</td>
                         <td class="number" class:best=is(summary.mean_pearson_delta, best_delta)>{format_number(summary.mean_pearson_delta)}</td>
                         <td class="number" class:best=!is_reference && is(summary.ratio.as_ref().map(|r| r.mean), best_ratio)>{ratio_text}</td>
+                        <Show when=move || score_by().is_some()>
+                            <td class="number convention" class:best=is(convention_value, convention_best)>{format_number(convention_value)}</td>
+                        </Show>
                         <Show when=has_published>
                             <td class="number published">{published.as_ref().map(|p| format_number(Some(p.l2))).unwrap_or_else(|| "–".into())}</td>
                             <td class="number published">{published.as_ref().map(|p| format_number(p.pearson_delta)).unwrap_or_else(|| "–".into())}</td>
@@ -134,6 +159,18 @@ pub fn Leaderboard() -> impl IntoView {
                         on:change=move |event| state.comparison.set(if event_target_checked(&event) { Comparison::Common } else { Comparison::Own }) />
                     "Only perturbations every method predicts (as the paper)"
                 </label>
+                <label>"Also show "
+                    <select data-testid="leaderboard-convention" on:change=move |event| {
+                        let value = event_target_value(&event);
+                        state.score_by.set(METRICS.iter().position(|spec| format!("{}:{}", spec.convention, spec.metric) == value));
+                    }>
+                        <option value="paper" selected=true>"the paper's metrics only"</option>
+                        {CONVENTIONS.iter().filter(|c| c.id != "paper").map(|c| {
+                            let value = format!("{}:{}", c.id, c.main_metric);
+                            view! { <option value=value.clone()>{format!("{} {}", c.id, c.main_metric)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
             </div>
             <p class="hint">{move || state.report.with(|report| report.as_ref().map(|r| format!(
                 "{}: {}; metrics over the {} most expressed of {} genes. Lower L2 is better, higher Pearson delta is better; \
@@ -149,6 +186,9 @@ pub fn Leaderboard() -> impl IntoView {
                             <th scope="col">"Median L2"</th>
                             <th scope="col">"Mean Pearson delta"</th>
                             <th scope="col">"L2 ratio to reference [95% CI]"</th>
+                            <Show when=move || score_by().is_some()>
+                                <th scope="col" data-testid="leaderboard-convention-column">{move || score_by().map(|spec| format!("{} {} (mean; {})", spec.convention, spec.metric, if spec.higher_is_better { "higher is better" } else { "lower is better" })).unwrap_or_default()}</th>
+                            </Show>
                             <Show when=has_published>
                                 <th scope="col">"Published L2"</th>
                                 <th scope="col">"Published Pearson delta"</th>

@@ -5,6 +5,7 @@ use super::files::Files;
 use leptos::prelude::*;
 use perturb_check::analysis::{AnalysisSettings, RunReport};
 use perturb_check::benchmark::ConditionDetail;
+use perturb_check::conventions::ConventionReport;
 use perturb_check::summary::Comparison;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -72,6 +73,10 @@ pub struct AppState {
     pub page_error: RwSignal<Option<String>>,
     /// The observed-vs-predicted data of the chosen condition.
     pub detail: RwSignal<Option<ConditionDetail>>,
+    /// The run's points under every convention (filled after the report).
+    pub conventions: RwSignal<Option<ConventionReport>>,
+    /// The convention metric the leaderboard adds (an index into `conventions::METRICS`); `None`: the paper's.
+    pub score_by: RwSignal<Option<usize>>,
     /// What to report after the worker crashed (a defect): its panic message, the version, the browser.
     pub internal_error: RwSignal<Option<String>>,
 }
@@ -91,6 +96,8 @@ impl AppState {
             page_error: RwSignal::new(None),
             detail: RwSignal::new(None),
             internal_error: RwSignal::new(None),
+            conventions: RwSignal::new(None),
+            score_by: RwSignal::new(None),
         }
     }
 }

@@ -197,6 +197,7 @@ pub fn run(state: AppState) {
     state.run_id.set(run_id);
     state.report.set(None);
     state.detail.set(None);
+    state.conventions.set(None);
     state.run_state.set(RunState::Running { step: "reading files".into(), done: 0, total: 1 });
     let request = Request::Run { run_id, files: inputs, settings: state.settings.get_untracked() };
     send(state, &request, handles);
@@ -218,6 +219,20 @@ pub async fn rescore_interactions(state: AppState, thresholds: Option<ManualThre
         }
         Reply::Interactions(_) => Ok(()),
         _ => Err("the worker answered with something else than interactions".into()),
+    }
+}
+
+/// Asks for the run's points under every convention and shows them (`pairwise_always`: the pairwise metrics
+/// of large seeds too); a failure becomes the panel's notice.
+pub async fn load_conventions(state: AppState, run_id: u32, pairwise_always: bool) {
+    let reply = ask(state, Query::Conventions { run_id, pairwise_always }).await;
+    if run_id != state.run_id.get_untracked() {
+        return;
+    }
+    match reply {
+        Ok(Reply::Conventions(report)) => state.conventions.set(Some(*report)),
+        Ok(_) => state.page_error.set(Some("the worker answered with something else than conventions".into())),
+        Err(error) => state.page_error.set(Some(format!("the conventions could not be computed: {error}"))),
     }
 }
 
@@ -273,6 +288,7 @@ fn receive(state: AppState, response: Response) {
                 Ok(report) => {
                     state.report.set(Some(report));
                     state.run_state.set(RunState::Done);
+                    leptos::task::spawn_local(load_conventions(state, run_id, false));
                 }
                 Err(error) => {
                     state.run_state.set(RunState::Error(format!("the worker's report could not be read: {error}")))

@@ -281,6 +281,11 @@ fn answer(query: Query) -> Result<Reply, String> {
                 .map(|report| Reply::Interactions(Box::new(report)))
                 .ok_or_else(|| "this run has no interaction scores".to_string())
         }),
+        Query::Conventions { run_id, pairwise_always } => with_run(run_id, &|kept| {
+            kept.conventions(pairwise_always)
+                .map(|report| Reply::Conventions(Box::new(report)))
+                .map_err(|e| e.to_string())
+        }),
         Query::ExportPseudobulk { id, n_cells } => CACHE.with(|cache| match cache.borrow().get(&id) {
             Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => {
                 let (name, text) = if n_cells {

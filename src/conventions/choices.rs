@@ -146,80 +146,243 @@ fn log2_shifted(value: f64) -> f64 {
 
 /// `x·y / (‖x‖‖y‖)`; `None` when either is zero.
 pub fn cosine(x: &[f64], y: &[f64]) -> Option<f64> {
-    let (mut xy, mut xx, mut yy) = (0.0, 0.0, 0.0);
-    for (&a, &b) in x.iter().zip(y) {
-        xy += a * b;
-        xx += a * a;
-        yy += b * b;
-    }
+    let [xy, xx, yy] = sums(x, y, |a, b| [a * b, a * a, b * b]);
     (xx > 0.0 && yy > 0.0).then(|| xy / (xx.sqrt() * yy.sqrt()))
 }
 
-/// Scores one point under `choices`. `None` when the value is undefined and the NaN rule keeps it so (a
-/// correlation or cosine of a constant vector, a Systema reference under `all`, no gene in common).
-pub fn evaluate(choices: &Choices, point: &PointVectors<'_>) -> Option<f64> {
-    let genes = match choices.genes {
-        Genes::TopExpressed => point.top_genes,
-        Genes::All => point.all_genes,
-    };
-    let precision = choices.precision;
-    let training_mean = match choices.reference {
-        Reference::TrainingMean => Some(point.training_mean?),
-        Reference::Control => None,
-    };
-    let (mut x, mut y) = (Vec::with_capacity(genes.len()), Vec::with_capacity(genes.len()));
-    for &gene in genes {
-        let predicted = point.predicted[gene];
-        if predicted.is_nan() {
-            continue;
+/// Sums of `K` terms of each gene pair, in four interleaved partial sums per term (so the compiler can keep
+/// them in vector registers; the order differs from a sequential sum in the last bits only). Used for the
+/// other tools' metrics over all genes, which no reference pins to a summation order; the paper's metrics
+/// keep the sequential order that pins them to R ([`crate::metrics`]).
+fn sums<const K: usize>(x: &[f64], y: &[f64], terms: impl Fn(f64, f64) -> [f64; K]) -> [f64; K] {
+    let mut partial = [[0.0f64; K]; 4];
+    let (chunks_x, chunks_y) = (x.chunks_exact(4), y.chunks_exact(4));
+    let (rest_x, rest_y) = (chunks_x.remainder(), chunks_y.remainder());
+    for (cx, cy) in chunks_x.zip(chunks_y) {
+        for lane in 0..4 {
+            let values = terms(cx[lane], cy[lane]);
+            for k in 0..K {
+                partial[lane][k] += values[k];
+            }
         }
-        let (p, t) = (at(precision, predicted), at(precision, point.observed[gene]));
-        let (reference_p, reference_t) = match training_mean {
-            Some(mean) => (at(precision, mean[gene]), at(precision, mean[gene])),
-            None => {
-                let control = at(precision, point.control[gene]);
-                let own = match choices.control {
-                    Control::Observed => control,
-                    Control::Own => at(precision, point.own_control[gene]),
-                };
-                (own, control)
+    }
+    let mut total = [0.0f64; K];
+    for (&a, &b) in rest_x.iter().zip(rest_y) {
+        let values = terms(a, b);
+        for k in 0..K {
+            total[k] += values[k];
+        }
+    }
+    for k in 0..K {
+        total[k] += (partial[0][k] + partial[1][k]) + (partial[2][k] + partial[3][k]);
+    }
+    total
+}
+
+/// Pearson's correlation with [`sums`] (two passes: means, then centred products); `None` when either side is
+/// constant or empty.
+fn pearson_over_all(x: &[f64], y: &[f64]) -> Option<f64> {
+    let is_constant = |values: &[f64]| values.iter().all(|&value| value == values[0]);
+    if x.is_empty() || is_constant(x) || is_constant(y) {
+        return None;
+    }
+    let n = x.len() as f64;
+    let [sum_x, sum_y] = sums(x, y, |a, b| [a, b]);
+    let (mean_x, mean_y) = (sum_x / n, sum_y / n);
+    let [sxy, sxx, syy] = sums(x, y, |a, b| {
+        let (dx, dy) = (a - mean_x, b - mean_y);
+        [dx * dy, dx * dx, dy * dy]
+    });
+    Some(sxy / (sxx * syy).sqrt())
+}
+
+/// `log2(x + 0.1)` of the vectors of a point, computed once per run (observed, control), method (its own
+/// control) or point (its prediction) and shared by every convention that takes PerturBench's fold changes.
+pub struct LogVectors<'a> {
+    pub predicted: &'a [f64],
+    pub observed: &'a [f64],
+    pub control: &'a [f64],
+    pub own_control: &'a [f64],
+}
+
+/// `log2(x + 0.1)` of each value.
+pub fn log2_shifted_all(values: &[f64]) -> Vec<f64> {
+    values.iter().map(|&value| log2_shifted(value)).collect()
+}
+
+/// Which pairs `(x, y)` over genes a statistic is computed from; statistics of the same pairs share them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pairs {
+    /// `(P, T)`.
+    Raw,
+    /// `(P − r_P, T − r_T)`.
+    Delta(Control, Reference),
+    /// `(log2(P + 0.1) − log2(r_P + 0.1), log2(T + 0.1) − log2(r_T + 0.1))`.
+    LogFoldChange(Control, Reference),
+}
+
+/// Gene pairs of one kind, over one gene set, at one precision: the key and the two sides.
+type Gathered = ((Genes, Pairs, Precision), Vec<f64>, Vec<f64>);
+
+/// Scores one point under many [`Choices`], gathering each kind of gene pairs once.
+pub struct PointScorer<'a> {
+    vectors: &'a PointVectors<'a>,
+    logs: Option<&'a LogVectors<'a>>,
+    gathered: Vec<Gathered>,
+    /// Values computed so far, before the NaN rule (which does not change the computation).
+    values: Vec<(Choices, Option<f64>)>,
+}
+
+impl<'a> PointScorer<'a> {
+    pub fn new(vectors: &'a PointVectors<'a>, logs: Option<&'a LogVectors<'a>>) -> Self {
+        PointScorer { vectors, logs, gathered: Vec::new(), values: Vec::new() }
+    }
+
+    /// A scorer that starts from values already computed for the same prediction and observation (under
+    /// another split): every choice but Systema's training mean gives the same value.
+    pub fn with_known(
+        vectors: &'a PointVectors<'a>,
+        logs: Option<&'a LogVectors<'a>>,
+        known: &[(Choices, Option<f64>)],
+    ) -> Self {
+        let values =
+            known.iter().filter(|(choices, _)| choices.reference != Reference::TrainingMean).copied().collect();
+        PointScorer { vectors, logs, gathered: Vec::new(), values }
+    }
+
+    /// The values computed so far (before their NaN rule), for [`Self::with_known`].
+    pub fn known(&self) -> &[(Choices, Option<f64>)] {
+        &self.values
+    }
+
+    /// The pairs of a kind over a gene set, gathered at first use; `None` when the reference is undefined.
+    fn pairs(&mut self, genes: Genes, pairs: Pairs, precision: Precision) -> Option<usize> {
+        let key = (genes, pairs, precision);
+        if let Some(found) = self.gathered.iter().position(|(other, _, _)| *other == key) {
+            return Some(found);
+        }
+        let point = self.vectors;
+        let training_mean = match pairs {
+            Pairs::Delta(_, Reference::TrainingMean) | Pairs::LogFoldChange(_, Reference::TrainingMean) => {
+                Some(point.training_mean?)
+            }
+            _ => None,
+        };
+        let indices = match genes {
+            Genes::TopExpressed => point.top_genes,
+            Genes::All => point.all_genes,
+        };
+        let (mut x, mut y) = (Vec::with_capacity(indices.len()), Vec::with_capacity(indices.len()));
+        // The references of gene `g` as the tool takes them: (r_P, r_T).
+        let references = |gene: usize| -> (f64, f64) {
+            let control_of = |control: Control| match control {
+                Control::Observed => point.control[gene],
+                Control::Own => point.own_control[gene],
+            };
+            match (pairs, training_mean) {
+                (_, Some(mean)) => (at(precision, mean[gene]), at(precision, mean[gene])),
+                (Pairs::Delta(control, _) | Pairs::LogFoldChange(control, _), None) => {
+                    (at(precision, control_of(control)), at(precision, point.control[gene]))
+                }
+                (Pairs::Raw, None) => (0.0, 0.0),
             }
         };
-        let pair = match choices.statistic {
+        for &gene in indices {
+            let predicted = point.predicted[gene];
+            if predicted.is_nan() {
+                continue;
+            }
+            let (p, t) = (at(precision, predicted), at(precision, point.observed[gene]));
+            let pair = match pairs {
+                Pairs::Raw => (p, t),
+                Pairs::Delta(..) => {
+                    let (reference_p, reference_t) = references(gene);
+                    (minus(precision, p, reference_p), minus(precision, t, reference_t))
+                }
+                Pairs::LogFoldChange(control, Reference::Control)
+                    if precision == Precision::F64 && self.logs.is_some() =>
+                {
+                    let logs = self.logs.expect("checked");
+                    let own = match control {
+                        Control::Observed => logs.control[gene],
+                        Control::Own => logs.own_control[gene],
+                    };
+                    (logs.predicted[gene] - own, logs.observed[gene] - logs.control[gene])
+                }
+                Pairs::LogFoldChange(..) => {
+                    let (reference_p, reference_t) = references(gene);
+                    (log2_shifted(p) - log2_shifted(reference_p), log2_shifted(t) - log2_shifted(reference_t))
+                }
+            };
+            x.push(pair.0);
+            y.push(pair.1);
+        }
+        self.gathered.push((key, x, y));
+        Some(self.gathered.len() - 1)
+    }
+
+    /// The point's value under `choices`. `None` when the value is undefined and the NaN rule keeps it so (a
+    /// correlation or cosine of a constant vector, a Systema reference under `all`, no gene in common).
+    pub fn evaluate(&mut self, choices: &Choices) -> Option<f64> {
+        let key = Choices { nan: NanRule::Skip, ..*choices };
+        let value = match self.values.iter().find(|(other, _)| *other == key) {
+            Some((_, value)) => *value,
+            None => {
+                let value = self.compute(choices);
+                self.values.push((key, value));
+                value
+            }
+        };
+        match (value, choices.nan) {
+            (None, NanRule::Zero) => Some(0.0),
+            (value, _) => value.map(|value| at(choices.precision, value)),
+        }
+    }
+
+    fn compute(&mut self, choices: &Choices) -> Option<f64> {
+        let pairs = match choices.statistic {
             Statistic::L2
             | Statistic::MeanSquared
             | Statistic::RootMeanSquared
             | Statistic::MeanAbsolute
-            | Statistic::Pearson => (p, t),
+            | Statistic::Pearson => Pairs::Raw,
             Statistic::MeanSquaredDelta | Statistic::MeanAbsoluteDelta | Statistic::PearsonDelta => {
-                (minus(precision, p, reference_p), minus(precision, t, reference_t))
+                Pairs::Delta(choices.control, choices.reference)
             }
-            Statistic::CosineLogFoldChange => {
-                (log2_shifted(p) - log2_shifted(reference_p), log2_shifted(t) - log2_shifted(reference_t))
-            }
+            Statistic::CosineLogFoldChange => Pairs::LogFoldChange(choices.control, choices.reference),
         };
-        x.push(pair.0);
-        y.push(pair.1);
+        self.pairs(choices.genes, pairs, choices.precision).and_then(|index| {
+            let (_, x, y) = &self.gathered[index];
+            let n = x.len() as f64;
+            // The paper's gene set keeps the paper's sequential sums (pinned to R); all genes use partial sums.
+            let paper = choices.genes == Genes::TopExpressed;
+            let squared = || {
+                if paper {
+                    x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
+                } else {
+                    sums(x, y, |a, b| [(a - b) * (a - b)])[0]
+                }
+            };
+            let absolute = || sums(x, y, |a, b| [(a - b).abs()])[0];
+            if x.is_empty() {
+                return None;
+            }
+            match choices.statistic {
+                Statistic::L2 => Some(squared().sqrt()),
+                Statistic::MeanSquared | Statistic::MeanSquaredDelta => Some(squared() / n),
+                Statistic::RootMeanSquared => Some((squared() / n).sqrt()),
+                Statistic::MeanAbsolute | Statistic::MeanAbsoluteDelta => Some(absolute() / n),
+                Statistic::Pearson | Statistic::PearsonDelta if paper => pearson(x, y),
+                Statistic::Pearson | Statistic::PearsonDelta => pearson_over_all(x, y),
+                Statistic::CosineLogFoldChange => cosine(x, y),
+            }
+        })
     }
-    let n = x.len() as f64;
-    let squared = || x.iter().zip(&y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
-    let absolute = || x.iter().zip(&y).map(|(a, b)| (a - b).abs()).sum::<f64>();
-    let value = if x.is_empty() {
-        None
-    } else {
-        match choices.statistic {
-            Statistic::L2 => Some(squared().sqrt()),
-            Statistic::MeanSquared | Statistic::MeanSquaredDelta => Some(squared() / n),
-            Statistic::RootMeanSquared => Some((squared() / n).sqrt()),
-            Statistic::MeanAbsolute | Statistic::MeanAbsoluteDelta => Some(absolute() / n),
-            Statistic::Pearson | Statistic::PearsonDelta => pearson(&x, &y),
-            Statistic::CosineLogFoldChange => cosine(&x, &y),
-        }
-    };
-    match (value, choices.nan) {
-        (None, NanRule::Zero) => Some(0.0),
-        (value, _) => value.map(|value| at(precision, value)),
-    }
+}
+
+/// Scores one point under `choices` (see [`PointScorer::evaluate`]).
+pub fn evaluate(choices: &Choices, point: &PointVectors<'_>) -> Option<f64> {
+    PointScorer::new(point, None).evaluate(choices)
 }
 
 /// The mean of points' values under a NaN rule: undefined values are skipped (`Skip`; `Zero` has none left)

@@ -24,9 +24,12 @@ use crate::error::{Notice, RunError};
 use crate::expression::ExpressionMatrix;
 use crate::results_table::{write_csv, ResultRow};
 use crate::splits::{Split, SplitLabel};
-use choices::{evaluate, mean_of, Choices, Control, Genes, NanRule, PointVectors, Precision, Reference, Statistic};
+use choices::{
+    log2_shifted_all, mean_of, Choices, Control, Genes, LogVectors, NanRule, PointScorer, PointVectors, Precision,
+    Reference, Statistic,
+};
 use ladder::{LadderRow, LADDERS};
-use pairwise::{score_group, Group};
+use pairwise::{score_group, Group, Truth};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -88,8 +91,8 @@ pub struct ConventionSpec {
 pub const CONVENTIONS: [ConventionSpec; 5] = [
     ConventionSpec {
         id: "paper",
-        tool: "Ahlmann-Eltze, Huber & Anders (Nature Methods 2025)",
-        version: "2025",
+        tool: "Ahlmann-Eltze, Huber & Anders",
+        version: "Nature Methods 2025",
         source: "benchmark code and METHODS §4",
         main_metric: "l2",
     },
@@ -409,11 +412,20 @@ pub fn score_conventions(
         (0..data.n_conditions()).filter(|&position| data.conditions()[position] != Condition::Control).collect();
     let position_of: HashMap<String, usize> =
         data.conditions().iter().enumerate().map(|(position, condition)| (condition.name(), position)).collect();
+    // PerturBench's log2(x + 0.1) of every observed profile, once.
+    let log_observed = data.by_condition().mapv(|value| (value + 0.1).log2());
+    let log_control = log2_shifted_all(control);
     let mut points: Vec<ConventionPoint> = Vec::with_capacity(inputs.rows.len());
     let mut ladder_values: HashMap<(String, usize, usize), Vec<Option<f64>>> = HashMap::new();
     let mut control_shift: HashMap<String, f64> = HashMap::new();
     let mut pairwise_deferred = false;
     let mut without_own_control: Vec<String> = Vec::new();
+    // Systema's centroids over the genes of the last group (every gene, unless a prediction lacks some).
+    let mut truth: Option<Truth> = None;
+    // For predictions that are the same under every split: per (method, observed condition), the values
+    // computed under an earlier split (all but those with Systema's μ) and the centroid accuracy.
+    type Known = (Vec<(Choices, Option<f64>)>, Option<Option<f64>>);
+    let mut known: HashMap<(String, usize), Known> = HashMap::new();
 
     for split in inputs.splits {
         let seed = split.seed;
@@ -462,6 +474,10 @@ pub fn score_conventions(
             control_shift.entry(method.method.clone()).or_insert_with(|| {
                 genes.iter().map(|&gene| (own[gene] - control[gene]).abs()).sum::<f64>() / genes.len().max(1) as f64
             });
+            let log_own = log2_shifted_all(own);
+            let log_predicted: Vec<Vec<f64>> = predicted.iter().map(|column| log2_shifted_all(column)).collect();
+            let known_of =
+                |position: usize| known.get(&(method.method.clone(), position)).filter(|_| method.same_in_every_split);
             let pairwise = (!defer).then(|| {
                 let dropped_gene = observed.iter().map(|&position| data.gene_position(&data.label(position))).collect();
                 let group = Group {
@@ -470,9 +486,21 @@ pub fn score_conventions(
                     dropped_gene,
                     own_control: own,
                     genes: &genes,
+                    log_predicted: log_predicted.iter().map(Vec::as_slice).collect(),
+                    log_own: &log_own,
+                    log_observed: log_observed.view(),
+                    log_control: &log_control,
+                    known_centroid: observed
+                        .iter()
+                        .map(|&position| known_of(position).and_then(|known| known.1))
+                        .collect(),
                 };
-                score_group(data, control, &ground_truth, &group)
+                if !truth.as_ref().is_some_and(|truth| truth.covers(&genes)) {
+                    truth = Some(Truth::new(data, &ground_truth, &genes));
+                }
+                score_group(data, control, truth.as_ref().expect("just made"), &group)
             });
+            let mut learned: Vec<((String, usize), Known)> = Vec::new();
             for (at, row) in rows.iter().enumerate() {
                 let vectors = PointVectors {
                     predicted: predicted[at],
@@ -483,15 +511,17 @@ pub fn score_conventions(
                     top_genes: inputs.gene_set,
                     all_genes: &genes,
                 };
-                let mut evaluated: Vec<(Choices, Option<f64>)> = Vec::new();
-                let mut value_of = |choices: &Choices| -> Option<f64> {
-                    if let Some((_, value)) = evaluated.iter().find(|(other, _)| other == choices) {
-                        return *value;
-                    }
-                    let value = evaluate(choices, &vectors);
-                    evaluated.push((*choices, value));
-                    value
+                let logs = LogVectors {
+                    predicted: &log_predicted[at],
+                    observed: log_observed.row(observed[at]).to_slice().unwrap_or(&[]),
+                    control: &log_control,
+                    own_control: &log_own,
                 };
+                let mut scorer = match known_of(observed[at]) {
+                    Some((values, _)) => PointScorer::with_known(&vectors, Some(&logs), values),
+                    None => PointScorer::new(&vectors, Some(&logs)),
+                };
+                let mut value_of = |choices: &Choices| scorer.evaluate(choices);
                 let values = METRICS
                     .iter()
                     .map(|spec| match spec.kind {
@@ -519,6 +549,10 @@ pub fn score_conventions(
                         ladder_values.entry((method.method.clone(), ladder, rung)).or_default().push(value_of(choices));
                     }
                 }
+                if method.same_in_every_split && known_of(observed[at]).is_none() {
+                    let centroid = pairwise.as_ref().map(|scores| scores.centroid_accuracy[at]);
+                    learned.push(((method.method.clone(), observed[at]), (scorer.known().to_vec(), centroid)));
+                }
                 points.push(ConventionPoint {
                     seed,
                     method: method.method.clone(),
@@ -528,6 +562,7 @@ pub fn score_conventions(
                     values,
                 });
             }
+            known.extend(learned);
         }
     }
     if pairwise_deferred {

@@ -23,6 +23,39 @@ pub struct Group<'a> {
     pub own_control: &'a [f64],
     /// The genes every point predicts (the data's indices, in order).
     pub genes: &'a [usize],
+    /// `log2(x + 0.1)` of each point's prediction, of the own control, of every observed profile
+    /// (conditions × genes) and of the observed control.
+    pub log_predicted: Vec<&'a [f64]>,
+    pub log_own: &'a [f64],
+    pub log_observed: ArrayView2<'a, f64>,
+    pub log_control: &'a [f64],
+    /// Per point, its centroid accuracy when already known (the same prediction under another split).
+    pub known_centroid: Vec<Option<Option<f64>>>,
+}
+
+/// Every non-control observed profile over a gene set, with squared norms: Systema's centroids, the same for
+/// every group over the same genes (kept by the caller).
+pub struct Truth {
+    genes: Vec<usize>,
+    matrix: Array2<f64>,
+    norms: Vec<f64>,
+    position: HashMap<usize, usize>,
+}
+
+impl Truth {
+    /// `ground_truth` are the data's positions of every non-control condition.
+    pub fn new(data: &ExpressionMatrix, ground_truth: &[usize], genes: &[usize]) -> Truth {
+        let observed = data.by_condition();
+        let matrix = matrix(ground_truth.len(), genes, |row, gene| observed[[ground_truth[row], gene]]);
+        let norms = squared_norms(matrix.view());
+        let position = ground_truth.iter().enumerate().map(|(at, &position)| (position, at)).collect();
+        Truth { genes: genes.to_vec(), matrix, norms, position }
+    }
+
+    /// Whether it is over these genes.
+    pub fn covers(&self, genes: &[usize]) -> bool {
+        self.genes == genes
+    }
 }
 
 /// Per point of a [`Group`], in its order.
@@ -45,25 +78,35 @@ fn matrix(rows: usize, genes: &[usize], value: impl Fn(usize, usize) -> f64) -> 
     Array2::from_shape_fn((rows, genes.len()), |(row, at)| value(row, genes[at]))
 }
 
+/// `a·bᵀ`, rows against rows, by faer's matrix product (several times faster than ndarray's here).
 fn dots(a: &Array2<f64>, b: &Array2<f64>) -> Array2<f64> {
-    a.dot(&b.t())
+    fn view(m: &Array2<f64>) -> faer::MatRef<'_, f64> {
+        faer::MatRef::from_row_major_slice(m.as_slice().expect("built in standard layout"), m.nrows(), m.ncols())
+    }
+    let product = crate::linalg::product(view(a), view(b).transpose());
+    Array2::from_shape_fn((a.nrows(), b.nrows()), |(i, j)| product[(i, j)])
 }
 
 fn squared_norms(a: ArrayView2<'_, f64>) -> Vec<f64> {
     a.rows().into_iter().map(|row| row.iter().map(|v| v * v).sum()).collect()
 }
 
-/// `Σ|a − b|`, with four partial sums (vectorisable; the order differs from scipy's, which only ranks see).
-fn l1(a: &[f64], b: &[f64]) -> f64 {
-    let mut partial = [0.0f64; 4];
-    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| (x - y).abs()).sum();
-    for (x, y) in chunks_a.zip(chunks_b) {
-        for lane in 0..4 {
-            partial[lane] += (x[lane] - y[lane]).abs();
+/// `Σ|a − b|` of float32 values (cell-eval's effects are float32): eight float32 partial sums over blocks
+/// of 512 genes (vectorisable), each block added to an f64 total. Only ranks see the last bits.
+fn l1(a: &[f32], b: &[f32]) -> f64 {
+    let mut total = 0.0f64;
+    for (block_a, block_b) in a.chunks(512).zip(b.chunks(512)) {
+        let mut partial = [0.0f32; 8];
+        let (chunks_a, chunks_b) = (block_a.chunks_exact(8), block_b.chunks_exact(8));
+        let tail: f32 = chunks_a.remainder().iter().zip(chunks_b.remainder()).map(|(x, y)| (x - y).abs()).sum();
+        for (x, y) in chunks_a.zip(chunks_b) {
+            for lane in 0..8 {
+                partial[lane] += (x[lane] - y[lane]).abs();
+            }
         }
+        total += partial.iter().map(|&v| v as f64).sum::<f64>() + tail as f64;
     }
-    partial.iter().sum::<f64>() + tail
+    total
 }
 
 /// Rank of `own` among `others` (ascending: how many are smaller, ties half), `own` itself left out.
@@ -108,12 +151,7 @@ fn first_identical(group: &Group<'_>) -> Vec<usize> {
 
 /// Scores a group. `ground_truth` are the data's positions of every non-control condition (Systema's
 /// centroids); every point's observed condition is among them.
-pub fn score_group(
-    data: &ExpressionMatrix,
-    control: &[f64],
-    ground_truth: &[usize],
-    group: &Group<'_>,
-) -> PairwiseScores {
+pub fn score_group(data: &ExpressionMatrix, control: &[f64], truth: &Truth, group: &Group<'_>) -> PairwiseScores {
     let n = group.predicted.len();
     let genes = group.genes;
     let n_genes = genes.len() as f64;
@@ -124,29 +162,36 @@ pub fn score_group(
     let own = group.own_control;
     let observed = data.by_condition();
 
-    // Raw profiles (PerturBench's RMSE, Systema's centroids).
+    // Raw profiles: PerturBench's RMSE against the points' observations, Systema's centroids against every
+    // condition (only for predictions whose centroid accuracy is not known yet).
     let predicted = matrix(unique.len(), genes, |row, gene| group.predicted[unique[row]][gene]);
-    let truth = matrix(ground_truth.len(), genes, |row, gene| observed[[ground_truth[row], gene]]);
-    let raw_dots = dots(&predicted, &truth);
-    let (predicted_norms, truth_norms) = (squared_norms(predicted.view()), squared_norms(truth.view()));
-    let truth_position: HashMap<usize, usize> =
-        ground_truth.iter().enumerate().map(|(at, &position)| (position, at)).collect();
-    let truth_of = |point: usize| truth_position[&group.observed[point]];
-    let squared_distance = |u: usize, t: usize| predicted_norms[u] + truth_norms[t] - 2.0 * raw_dots[[u, t]];
+    let predicted_norms = squared_norms(predicted.view());
+    let observations = matrix(n, genes, |row, gene| observed[[group.observed[row], gene]]);
+    let observation_norms = squared_norms(observations.view());
+    let raw_dots = dots(&predicted, &observations);
+    let squared_distance = |u: usize, q: usize| predicted_norms[u] + observation_norms[q] - 2.0 * raw_dots[[u, q]];
+    let needs_centroid: Vec<usize> =
+        (0..unique.len()).filter(|&u| (0..n).any(|p| unique_of(p) == u && group.known_centroid[p].is_none())).collect();
+    let centroid_row: HashMap<usize, usize> = needs_centroid.iter().enumerate().map(|(at, &u)| (u, at)).collect();
+    let needing =
+        Array2::from_shape_fn((needs_centroid.len(), genes.len()), |(row, at)| predicted[[needs_centroid[row], at]]);
+    let centroid_dots = dots(&needing, &truth.matrix);
 
     // Effects in float32 (cell-eval), and log2 fold changes (PerturBench), of predictions and observations.
     let effects = matrix(unique.len(), genes, |row, gene| f32_delta(group.predicted[unique[row]][gene], own[gene]));
     let real_effects = matrix(n, genes, |row, gene| f32_delta(observed[[group.observed[row], gene]], control[gene]));
     let effect_dots = dots(&effects, &real_effects);
     let (effect_norms, real_effect_norms) = (squared_norms(effects.view()), squared_norms(real_effects.view()));
-    let lfc = |value: f64, reference: f64| (value + 0.1).log2() - (reference + 0.1).log2();
-    let fold_changes = matrix(unique.len(), genes, |row, gene| lfc(group.predicted[unique[row]][gene], own[gene]));
-    let real_fold_changes = matrix(n, genes, |row, gene| lfc(observed[[group.observed[row], gene]], control[gene]));
+    let fold_changes =
+        matrix(unique.len(), genes, |row, gene| group.log_predicted[unique[row]][gene] - group.log_own[gene]);
+    let real_fold_changes =
+        matrix(n, genes, |row, gene| group.log_observed[[group.observed[row], gene]] - group.log_control[gene]);
     let fold_change_dots = dots(&fold_changes, &real_fold_changes);
     let (fold_change_norms, real_fold_change_norms) =
         (squared_norms(fold_changes.view()), squared_norms(real_fold_changes.view()));
+    let (effects_f32, real_effects_f32) = (effects.mapv(|v| v as f32), real_effects.mapv(|v| v as f32));
     let l1_distances = Array2::from_shape_fn((unique.len(), n), |(u, q)| {
-        l1(effects.row(u).as_slice().unwrap_or(&[]), real_effects.row(q).as_slice().unwrap_or(&[]))
+        l1(effects_f32.row(u).as_slice().unwrap_or(&[]), real_effects_f32.row(q).as_slice().unwrap_or(&[]))
     });
     let gene_at: HashMap<usize, usize> = genes.iter().enumerate().map(|(at, &gene)| (gene, at)).collect();
 
@@ -177,8 +222,7 @@ pub fn score_group(
         let rank = |value: &dyn Fn(usize) -> f64| -> Option<f64> {
             (n > 1).then(|| rank_ascending((0..n).map(|other| (other == q, value(other))), value(q)) / (n - 1) as f64)
         };
-        let t = truth_of(q);
-        scores.rank_rmse.push(rank(&|other| (squared_distance(unique_of(other), t).max(0.0) / n_genes).sqrt()));
+        scores.rank_rmse.push(rank(&|other| (squared_distance(unique_of(other), q).max(0.0) / n_genes).sqrt()));
         let similarity = |other: usize| {
             let u = unique_of(other);
             let norms = fold_change_norms[u] * real_fold_change_norms[q];
@@ -188,11 +232,16 @@ pub fn score_group(
         scores.rank_cosine_logfc.push(rank(&similarity));
 
         // Systema: is this prediction closer to its own observation than to the other conditions'?
-        let own_distance = squared_distance(u, t);
-        let farther = (0..ground_truth.len()).filter(|&other| other != t && squared_distance(u, other) > own_distance);
-        scores
-            .centroid_accuracy
-            .push((ground_truth.len() > 1).then(|| farther.count() as f64 / (ground_truth.len() - 1) as f64));
+        let centroid = group.known_centroid[p].unwrap_or_else(|| {
+            let row = centroid_row[&u];
+            let distance = |t: usize| predicted_norms[u] + truth.norms[t] - 2.0 * centroid_dots[[row, t]];
+            let own = truth.position[&group.observed[p]];
+            let own_distance = distance(own);
+            let total = truth.norms.len();
+            let farther = (0..total).filter(|&other| other != own && distance(other) > own_distance).count();
+            (total > 1).then(|| farther as f64 / (total - 1) as f64)
+        });
+        scores.centroid_accuracy.push(centroid);
     }
     scores
 }
@@ -202,76 +251,87 @@ mod tests {
     use super::*;
     use crate::conditions::Condition;
 
-    fn data() -> ExpressionMatrix {
-        let single = |gene: &str| Condition::Single(gene.into());
-        // Genes A, B, C; conditions ctrl, A, B, C (each knocks its gene down).
-        ExpressionMatrix::new(
-            vec!["A".into(), "B".into(), "C".into()],
-            vec![Condition::Control, single("A"), single("B"), single("C")],
-            vec![1.0, 1.0, 1.0, 0.0, 1.2, 1.0, 1.0, 0.0, 1.1, 1.3, 1.0, 0.0],
-        )
+    /// Scores predictions of the data's conditions at `observed`, with the observed control as their own.
+    fn scores(
+        data: &ExpressionMatrix,
+        predicted: Vec<&[f64]>,
+        observed: Vec<usize>,
+        dropped_gene: Vec<Option<usize>>,
+    ) -> PairwiseScores {
+        let control = data.control().unwrap().to_vec();
+        let genes: Vec<usize> = (0..data.n_genes()).collect();
+        let log = |values: &[f64]| values.iter().map(|v| (v + 0.1).log2()).collect::<Vec<f64>>();
+        let log_predicted: Vec<Vec<f64>> = predicted.iter().map(|p| log(p)).collect();
+        let log_control = log(&control);
+        let log_observed = data.by_condition().mapv(|v| (v + 0.1).log2());
+        let ground_truth: Vec<usize> = (1..data.n_conditions()).collect();
+        let n = predicted.len();
+        let group = Group {
+            predicted,
+            observed,
+            dropped_gene,
+            own_control: &control,
+            genes: &genes,
+            log_predicted: log_predicted.iter().map(Vec::as_slice).collect(),
+            log_own: &log_control,
+            log_observed: log_observed.view(),
+            log_control: &log_control,
+            known_centroid: vec![None; n],
+        };
+        score_group(data, &control, &Truth::new(data, &ground_truth, &genes), &group)
+    }
+
+    fn single(gene: &str) -> Condition {
+        Condition::Single(gene.into())
     }
 
     #[test]
     fn a_perfect_prediction_ranks_first_and_identical_ones_tie() {
-        let data = data();
-        let control = data.control().unwrap().to_vec();
-        let genes = [0, 1, 2];
+        // Genes A, B, C; conditions ctrl, A, B, C (each knocks its gene down).
+        let data = ExpressionMatrix::new(
+            vec!["A".into(), "B".into(), "C".into()],
+            vec![Condition::Control, single("A"), single("B"), single("C")],
+            vec![1.0, 1.0, 1.0, 0.0, 1.2, 1.0, 1.0, 0.0, 1.1, 1.3, 1.0, 0.0],
+        );
         let (a, b, c) = (data.column(1), data.column(2), data.column(3));
-        let perfect = Group {
-            predicted: vec![a, b, c],
-            observed: vec![1, 2, 3],
-            dropped_gene: vec![Some(0), Some(1), Some(2)],
-            own_control: &control,
-            genes: &genes,
-        };
-        let scores = score_group(&data, &control, &[1, 2, 3], &perfect);
-        assert_eq!(scores.discrimination_l1, [Some(1.0); 3]);
-        assert_eq!(scores.rank_rmse, [Some(0.0); 3]);
-        assert_eq!(scores.centroid_accuracy, [Some(1.0); 3]);
+        let dropped = vec![Some(0), Some(1), Some(2)];
+        let perfect = scores(&data, vec![a, b, c], vec![1, 2, 3], dropped.clone());
+        assert_eq!(perfect.discrimination_l1, [Some(1.0); 3]);
+        assert_eq!(perfect.rank_rmse, [Some(0.0); 3]);
+        assert_eq!(perfect.centroid_accuracy, [Some(1.0); 3]);
         // One vector for every perturbation (the mean baseline): every rank ties with all the others.
-        let same = Group { predicted: vec![a, a, a], ..perfect };
-        let scores = score_group(&data, &control, &[1, 2, 3], &same);
-        assert_eq!(scores.rank_rmse, [Some(0.5); 3]);
-        assert_eq!(scores.rank_cosine_logfc, [Some(0.5); 3]);
-        // The prediction A is exactly condition A's profile: farther from B and C than from A only for A.
-        assert_eq!(scores.centroid_accuracy, [Some(1.0), Some(0.0), Some(0.0)]);
+        let same = scores(&data, vec![a, a, a], vec![1, 2, 3], dropped);
+        assert_eq!(same.rank_rmse, [Some(0.5); 3]);
+        assert_eq!(same.rank_cosine_logfc, [Some(0.5); 3]);
+        // The prediction is condition A's profile, at squared distance 0 from A, 2.45 from B and 2.73 from C:
+        // for A both others are farther, for B only C, for C none (numpy gives the same).
+        assert_eq!(same.centroid_accuracy, [Some(1.0), Some(0.5), Some(0.0)]);
     }
 
     #[test]
     fn the_target_gene_is_left_out_of_the_discrimination_distances() {
-        let single = |gene: &str| Condition::Single(gene.into());
         // Real effects: A (−1, 0), B (0, 0.3).
         let data = ExpressionMatrix::new(
             vec!["A".into(), "B".into()],
             vec![Condition::Control, single("A"), single("B")],
             vec![1.0, 1.0, 0.0, 1.0, 1.0, 1.3],
         );
-        let control = data.control().unwrap().to_vec();
-        let genes = [0, 1];
         // A's prediction has effect (−1, 0.3): with gene A, L1 0.3 to A and 1.0 to B (first); without it,
         // 0.3 to A and 0 to B (second of 2: score 1 − 1/2).
         let pa = [0.0, 1.3];
-        let group = Group {
-            predicted: vec![&pa, data.column(2)],
-            observed: vec![1, 2],
-            dropped_gene: vec![Some(0), Some(1)],
-            own_control: &control,
-            genes: &genes,
-        };
-        let dropped = score_group(&data, &control, &[1, 2], &group);
+        let dropped = scores(&data, vec![&pa, data.column(2)], vec![1, 2], vec![Some(0), Some(1)]);
         assert_eq!(dropped.discrimination_l1, [Some(0.5), Some(1.0)]);
         assert_eq!(dropped.discrimination_l2, [Some(0.5), Some(1.0)]);
         // A label that is not a gene name (`A+ctrl`) leaves every gene in.
-        let kept = score_group(&data, &control, &[1, 2], &Group { dropped_gene: vec![None, None], ..group });
+        let kept = scores(&data, vec![&pa, data.column(2)], vec![1, 2], vec![None, None]);
         assert_eq!(kept.discrimination_l1, [Some(1.0), Some(1.0)]);
     }
 
     #[test]
     fn l1_with_partial_sums_adds_every_gene() {
-        let a: Vec<f64> = (0..11).map(|i| i as f64).collect();
-        let b = vec![0.5; 11];
-        let expected: f64 = a.iter().map(|x| (x - 0.5f64).abs()).sum();
+        let a: Vec<f32> = (0..1100).map(|i| (i % 7) as f32).collect();
+        let b = vec![0.5f32; 1100];
+        let expected: f64 = a.iter().map(|x| (x - 0.5f32).abs() as f64).sum();
         assert_eq!(l1(&a, &b), expected);
     }
 }

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  ROOT, assert, close, download, externalRequests, leaderboard, openPage, parseCsv, run, screenshot, test, waitForState,
+  ROOT, SCREENSHOTS, assert, close, download, externalRequests, leaderboard, openPage, parseCsv, run, screenshot, test, waitForState,
 } from "./harness.mjs";
 
 const fixture = (path) => join(ROOT, "tests", "fixtures", path);
@@ -580,6 +580,79 @@ test("an uploaded gene embedding is used by the linear model", async ({ browser,
   assert(await waitForState(page) === "done", "the run did not finish");
   const methods = Object.keys(await leaderboard(page));
   assert(methods.includes("linear(gene=uploaded;perturbation=pca)"), methods.join());
+});
+
+
+test("conventions: two h5ad predictions give the native conventions.csv and cell-eval's own results", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  const folder = "celleval/genes";
+  await page.setInputFiles('[data-testid="file-input"]', ["real.h5ad", "model_a.h5ad", "model_b.h5ad"].map((f) => fixture(`${folder}/${f}`)));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="file-card"] [data-testid="role"]').length === 3, null, { timeout: 30000 });
+  for (const name of ["model_a.h5ad", "model_b.h5ad"]) {
+    await page.selectOption(`[data-testid="file-card"][data-file-name="${name}"] [data-testid="role"]`, "predictions");
+  }
+  await page.click("details.settings > summary");
+  await page.selectOption('[data-testid="setting-split"]', "all");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run did not finish");
+  const started = Date.now();
+  await page.waitForSelector('[data-testid="conventions-table"]', { timeout: 10000 });
+  const { name, text } = await download(page, "export-conventions");
+  assert(name === "conventions.csv", name);
+  console.log(`    conventions exported ${Date.now() - started} ms after done`);
+  // The native export of the same files (tests/conventions.rs keeps it equal to the engine's output): the same
+  // rows and fields; values equal to the last bits or so (wasm's and the native libm's last bits differ).
+  const native = await csvRecords(fixture(`${folder}/conventions_native.csv`));
+  const page_rows = parseCsv(text);
+  assert(page_rows.length === native.length, `${page_rows.length} rows vs ${native.length} native`);
+  for (const [i, row] of page_rows.entries()) {
+    const expected = native[i];
+    for (const key of ["dataset", "seed", "method", "perturbation", "split", "convention", "metric"]) {
+      assert(row[key] === expected[key], `row ${i} ${key}: ${row[key]} vs ${expected[key]}`);
+    }
+    if (expected.value === "") assert(row.value === "", `row ${i}: ${row.value} should be empty`);
+    else close(Number(row.value), Number(expected.value), 1e-12 * Math.max(1, Math.abs(Number(expected.value))), `row ${i} ${row.method} ${row.metric}`);
+  }
+  // cell-eval's layout, for the prediction with a shifted control, against cell-eval 0.8.2's own results.csv.
+  await page.selectOption('[data-testid="celleval-method"]', "model_a");
+  const ours = await download(page, "export-celleval");
+  assert(ours.name === "celleval_model_a_results.csv", ours.name);
+  const theirs = await csvRecords(fixture(`${folder}/model_a_results.csv`));
+  const rows = parseCsv(ours.text);
+  assert(rows.length === theirs.length, "one row per perturbation");
+  for (const [i, row] of rows.entries()) {
+    assert(row.perturbation === theirs[i].perturbation, `${row.perturbation} vs ${theirs[i].perturbation}`);
+    for (const column of Object.keys(row).slice(1)) {
+      const tolerance = column.startsWith("m") ? 1e-5 * Math.abs(Number(theirs[i][column])) : 1e-5;
+      close(Number(row[column]), Number(theirs[i][column]), tolerance, `${row.perturbation} ${column}`);
+    }
+  }
+  const agg = await download(page, "export-celleval-agg");
+  assert(agg.name === "celleval_model_a_agg_results.csv" && agg.text.startsWith("statistic,pearson_delta"), agg.name);
+  const ladder = await download(page, "export-conventions-ladder");
+  assert(ladder.name === "conventions_ladder.csv", ladder.name);
+  assert(ladder.text.startsWith("method,family,target_convention,rung,change,value_mean,n"), "ladder header");
+  // The VCC-style score against cell-eval's baseline is shown.
+  const scores = await page.textContent('[data-testid="celleval-scores"]');
+  assert(scores.includes("model_a") && scores.includes("model_b"), scores);
+  // A column's formula shows on focus.
+  const header = '[data-testid="conventions-table"] th[data-metric="cell-eval:discrimination_score_l1"]';
+  await page.focus(header);
+  assert(await page.isVisible(`${header} .tip`), "the formula shows on focus");
+  // Hiding a convention hides its columns.
+  await page.uncheck('[data-testid="convention-perturbench"]');
+  assert(await page.$('[data-testid="conventions-table"] th[data-metric="perturbench:rmse_average"]') === null, "perturbench hidden");
+  // The leaderboard can add a convention's main metric.
+  await page.selectOption('[data-testid="leaderboard-convention"]', "cell-eval:pearson_delta");
+  const column = await page.textContent('[data-testid="leaderboard-convention-column"]');
+  assert(column.startsWith("cell-eval pearson_delta"), column);
+  await page.selectOption('[data-testid="ladder-choice"]', "2");
+  await page.waitForSelector('[data-testid="ladder-chart"] path[d^="M"]', { state: "attached" });
+  const panel = await page.$('[data-testid="conventions"]');
+  await panel.screenshot({ path: join(SCREENSHOTS, "conventions.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await panel.screenshot({ path: join(SCREENSHOTS, "conventions-390.png") });
 });
 
 await run();

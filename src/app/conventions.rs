@@ -1,0 +1,335 @@
+//! The Conventions panel: every method under the paper's, GEARS', Systema's, cell-eval's and PerturBench's
+//! metrics, the ladders that explain the differences, cell-eval's baseline-relative score, and the exports.
+
+use super::download::download_text;
+use super::plots::PALETTE;
+use super::results::format_number;
+use super::state::use_state;
+use super::worker_client::load_conventions;
+use leptos::prelude::*;
+use perturb_check::conventions::celleval::{self, SCORED_METRICS};
+use perturb_check::conventions::ladder::{write_ladder_csv, LADDERS};
+use perturb_check::conventions::{write_conventions_csv, ConventionReport, CONVENTIONS, METRICS};
+
+/// The best value of each metric column over methods (by its direction).
+fn best_values(report: &ConventionReport) -> Vec<Option<f64>> {
+    METRICS
+        .iter()
+        .enumerate()
+        .map(|(index, spec)| {
+            report.means.iter().filter_map(|means| means.values[index]).filter(|value| value.is_finite()).fold(
+                None,
+                |best: Option<f64>, value| {
+                    Some(match best {
+                        None => value,
+                        Some(best) if spec.higher_is_better => best.max(value),
+                        Some(best) => best.min(value),
+                    })
+                },
+            )
+        })
+        .collect()
+}
+
+/// One ladder as a step chart: x the rung, y each method's mean after it.
+fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
+    let spec = LADDERS[ladder];
+    let rows: Vec<_> = report
+        .ladders
+        .iter()
+        .filter(|row| row.target_convention == spec.target_convention && row.target_metric == spec.target_metric)
+        .collect();
+    let values: Vec<f64> = rows.iter().filter_map(|row| row.value_mean).filter(|v| v.is_finite()).collect();
+    let (low, high) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (low, high) = if low.is_finite() && high > low { (low, high) } else { (low.min(0.0), low.max(0.0) + 1.0) };
+    let rungs = spec.steps.len() + 1;
+    let (width, height, left, bottom) = (560.0, 200.0, 56.0, 24.0);
+    let x = move |rung: usize| left + (width - left - 16.0) * rung as f64 / (rungs.max(2) - 1) as f64;
+    let y = move |value: f64| 10.0 + (height - bottom - 10.0) * (1.0 - (value - low) / (high - low));
+    let methods: Vec<String> = report.means.iter().map(|means| means.method.clone()).collect();
+    let lines = methods
+        .iter()
+        .enumerate()
+        .map(|(index, method)| {
+            let colour = PALETTE[index % PALETTE.len()];
+            let colour = format!("rgb({},{},{})", colour.0, colour.1, colour.2);
+            // A step line: across to the next rung, then up or down to its value.
+            let mut path = String::new();
+            for row in rows.iter().filter(|row| &row.method == method) {
+                if let Some(value) = row.value_mean.filter(|v| v.is_finite()) {
+                    if path.is_empty() {
+                        path = format!("M{:.1},{:.1}", x(row.rung), y(value));
+                    } else {
+                        path.push_str(&format!(" H{:.1} V{:.1}", x(row.rung), y(value)));
+                    }
+                }
+            }
+            view! { <path d=path fill="none" stroke=colour.clone() stroke-width="2"><title>{method.clone()}</title></path> }
+        })
+        .collect_view();
+    let ticks = (0..rungs)
+        .map(
+            |rung| view! { <text x=x(rung) y=height - 6.0 text-anchor="middle" class="tick">{rung.to_string()}</text> },
+        )
+        .collect_view();
+    let steps = rows
+        .iter()
+        // The changes as the last method (an uploaded prediction, when there is one) reads them.
+        .filter(|row| row.method == methods.last().cloned().unwrap_or_default())
+        .map(|row| view! { <li value=row.rung.to_string()>{row.change.clone()}</li> })
+        .collect_view();
+    let legend = methods
+        .iter()
+        .enumerate()
+        .map(|(index, method)| {
+            let colour = PALETTE[index % PALETTE.len()];
+            let fill = format!("rgb({},{},{})", colour.0, colour.1, colour.2);
+            view! { <span class="key"><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" fill=fill /></svg>{method.clone()}</span> }
+        })
+        .collect_view();
+    let table = methods
+        .iter()
+        .map(|method| {
+            let cells = rows
+                .iter()
+                .filter(|row| &row.method == method)
+                .map(|row| view! { <td class="number">{format_number(row.value_mean)}</td> })
+                .collect_view();
+            view! { <tr><th scope="row">{method.clone()}</th>{cells}</tr> }
+        })
+        .collect_view();
+    let header = (0..rungs).map(|rung| view! { <th scope="col">{format!("rung {rung}")}</th> }).collect_view();
+    view! {
+        <figure class="ladder" data-testid="ladder-chart">
+            <svg viewBox=format!("0 0 {width} {height}") role="img"
+                aria-label=format!("{} from the paper's to {} {}", spec.family, spec.target_convention, spec.target_metric)>
+                <text x="4" y=y(high) class="tick">{format_number(Some(high))}</text>
+                <text x="4" y=y(low) class="tick">{format_number(Some(low))}</text>
+                {ticks}
+                {lines}
+            </svg>
+            <figcaption>
+                <div class="legend">{legend}</div>
+                <ol start="0" class="rungs">{steps}</ol>
+            </figcaption>
+            <div class="table-scroll">
+                <table data-testid="ladder-table"><thead><tr><th scope="col">"Method"</th>{header}</tr></thead><tbody>{table}</tbody></table>
+            </div>
+        </figure>
+    }
+}
+
+#[component]
+pub fn ConventionsPanel() -> impl IntoView {
+    let state = use_state();
+    let shown = RwSignal::new(CONVENTIONS.iter().map(|c| c.id.to_string()).collect::<Vec<_>>());
+    let ladder = RwSignal::new(2usize);
+    let celleval_method = RwSignal::new(String::new());
+    let computing = RwSignal::new(false);
+    let chooser = CONVENTIONS
+        .iter()
+        .map(|convention| {
+            let id = convention.id;
+            view! {
+                <label class="check">
+                    <input type="checkbox" data-testid=format!("convention-{id}")
+                        prop:checked=move || shown.with(|shown| shown.iter().any(|s| s == id))
+                        on:change=move |event| {
+                            let on = event_target_checked(&event);
+                            shown.update(|shown| {
+                                shown.retain(|s| s != id);
+                                if on { shown.push(id.to_string()) }
+                            });
+                        } />
+                    {format!("{} ({} {})", id, convention.tool, convention.version)}
+                </label>
+            }
+        })
+        .collect_view();
+    let table = move || {
+        state.conventions.with(|report| {
+            let report = report.as_ref()?;
+            let best = best_values(report);
+            let visible: Vec<usize> = (0..METRICS.len())
+                .filter(|&index| shown.with(|shown| shown.iter().any(|s| s == METRICS[index].convention)))
+                .collect();
+            let groups = CONVENTIONS
+                .iter()
+                .filter_map(|convention| {
+                    let span = visible.iter().filter(|&&index| METRICS[index].convention == convention.id).count();
+                    (span > 0).then(|| view! { <th scope="colgroup" colspan=span.to_string()>{convention.id}</th> })
+                })
+                .collect_view();
+            let headers = visible
+                .iter()
+                .map(|&index| {
+                    let (spec, info) = (&METRICS[index], &report.metrics[index]);
+                    let direction = if spec.higher_is_better { "higher is better" } else { "lower is better" };
+                    let tip = format!("{}: {} ({direction}). {}", spec.metric, spec.formula, info.source);
+                    view! {
+                        <th scope="col" tabindex="0" class="has-tip"
+                            data-metric=format!("{}:{}", spec.convention, spec.metric)>
+                            {spec.metric}<span class="tip" role="tooltip">{tip}</span>
+                        </th>
+                    }
+                })
+                .collect_view();
+            let rows = report
+                .means
+                .iter()
+                .map(|means| {
+                    let cells = visible
+                        .iter()
+                        .map(|&index| {
+                            let value = means.values[index];
+                            let is_best = value.is_some() && value == best[index];
+                            view! { <td class="number" class:best=is_best>{format_number(value)}</td> }
+                        })
+                        .collect_view();
+                    view! { <tr data-method=means.method.clone()><th scope="row">{means.method.clone()}</th>{cells}</tr> }
+                })
+                .collect_view();
+            Some(view! {
+                <div class="table-scroll">
+                    <table data-testid="conventions-table" class="conventions">
+                        <thead>
+                            <tr><th></th>{groups}</tr>
+                            <tr><th scope="col">"Method"</th>{headers}</tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            })
+        })
+    };
+    let scores = move || {
+        state.conventions.with(|report| {
+            let report = report.as_ref()?;
+            let first = report.celleval_scores.first()?;
+            let rows = report
+                .celleval_scores
+                .iter()
+                .map(|score| {
+                    let cells = score.scores.iter().map(|s| view! { <td class="number">{format!("{s:.3}")}</td> }).collect_view();
+                    view! { <tr><th scope="row">{score.method.clone()}</th>{cells}<td class="number">{format!("{:.1}", 100.0 * score.avg_score)}</td></tr> }
+                })
+                .collect_view();
+            let headers = SCORED_METRICS.iter().map(|metric| view! { <th scope="col">{*metric}</th> }).collect_view();
+            Some(view! {
+                <h3>"Score against cell-eval's baseline"</h3>
+                <p class="hint">{format!("cell-eval score's scaling: 1 − user/base for mae, (user − base)/(1 − base) for the \
+                    discrimination score, not finite → 0, at least 0; the score is their {} (× 100 as the Virtual Cell \
+                    Challenge shows it).", first.includes)}</p>
+                <table data-testid="celleval-scores"><thead><tr><th scope="col">"Method"</th>{headers}<th scope="col">"Score × 100"</th></tr></thead><tbody>{rows}</tbody></table>
+            })
+        })
+    };
+    let notices = move || {
+        state.conventions.with(|report| {
+            report.as_ref().map(|report| {
+                report.notices.iter().map(|notice| view! { <li>{notice.message.clone()}</li> }).collect_view()
+            })
+        })
+    };
+    let ladder_options = LADDERS
+        .iter()
+        .enumerate()
+        .map(|(index, spec)| {
+            view! { <option value=index.to_string() selected=index == 2>{format!("{}: paper → {} {}", spec.family, spec.target_convention, spec.target_metric)}</option> }
+        })
+        .collect_view();
+    let methods = move || {
+        state
+            .conventions
+            .with(|report| report.as_ref().map(|r| r.means.iter().map(|m| m.method.clone()).collect::<Vec<_>>()))
+            .unwrap_or_default()
+    };
+    let chosen_method = move || {
+        let chosen = celleval_method.get();
+        let methods = methods();
+        if methods.contains(&chosen) {
+            chosen
+        } else {
+            methods.last().cloned().unwrap_or_default()
+        }
+    };
+    let celleval_rows = move || {
+        let method = chosen_method();
+        state.conventions.with_untracked(|report| {
+            report.as_ref().map(|report| {
+                let seed = report.points.iter().find(|point| point.method == method).and_then(|point| point.seed);
+                (method.clone(), celleval::results(report, &method, seed))
+            })
+        })
+    };
+    view! {
+        <section class="conventions-panel" aria-label="Conventions" data-testid="conventions">
+            <div class="section-head">
+                <h2>"Conventions: what every evaluator would say"</h2>
+            </div>
+            <p class="hint">"The same points (seed, method, perturbation) scored as each tool scores them. The paper \
+                uses the 1,000 most expressed genes and the observed control; GEARS, Systema, cell-eval and PerturBench \
+                use all genes; cell-eval and PerturBench take changes from the prediction's own control; Systema \
+                centres on the mean of the training perturbations. Hover or focus a column for its formula; ★ marks the \
+                best value. Means are over all seeds."</p>
+            <fieldset class="chooser" data-testid="convention-chooser"><legend>"Show"</legend>{chooser}</fieldset>
+            <Show when=move || state.conventions.with(Option::is_none)
+                fallback=move || view! { {table} }>
+                <p class="hint" data-testid="conventions-pending">"Scoring under every convention…"</p>
+            </Show>
+            <Show when=move || state.conventions.with(|r| r.as_ref().is_some_and(|r| r.pairwise_deferred))>
+                <button class="secondary" data-testid="conventions-pairwise" disabled=move || computing.get()
+                    on:click=move |_| {
+                        computing.set(true);
+                        let run_id = state.run_id.get_untracked();
+                        leptos::task::spawn_local(async move {
+                            load_conventions(state, run_id, true).await;
+                            computing.set(false);
+                        });
+                    }>"Compute the pairwise metrics (slow for many points)"</button>
+            </Show>
+            <ul class="notices" data-testid="conventions-notices">{notices}</ul>
+            <h3>"Why the numbers differ"</h3>
+            <p class="hint">"Each rung changes one choice, from the paper's number (rung 0) to the tool's (last rung); \
+                the values are each method's mean after the change."</p>
+            <label>"Ladder "
+                <select data-testid="ladder-choice" on:change=move |event| {
+                    if let Ok(index) = event_target_value(&event).parse() { ladder.set(index) }
+                }>{ladder_options}</select>
+            </label>
+            {move || state.conventions.with(|report| report.as_ref().map(|report| ladder_chart(report, ladder.get())))}
+            {scores}
+            <h3>"Export"</h3>
+            <div class="exports">
+                <button data-testid="export-conventions" disabled=move || state.conventions.with(Option::is_none)
+                    on:click=move |_| state.conventions.with_untracked(|report| if let Some(report) = report {
+                        download_text("conventions.csv", &write_conventions_csv(report), "text/csv")
+                    })>"conventions.csv"</button>
+                <button data-testid="export-conventions-ladder" disabled=move || state.conventions.with(Option::is_none)
+                    on:click=move |_| state.conventions.with_untracked(|report| if let Some(report) = report {
+                        download_text("conventions_ladder.csv", &write_ladder_csv(&report.ladders), "text/csv")
+                    })>"conventions_ladder.csv"</button>
+                <label>"cell-eval files of "
+                    <select data-testid="celleval-method" on:change=move |event| celleval_method.set(event_target_value(&event))>
+                        {move || {
+                            let chosen = chosen_method();
+                            methods().into_iter().map(|method| {
+                                let selected = method == chosen;
+                                view! { <option value=method.clone() selected=selected>{method.clone()}</option> }
+                            }).collect_view()
+                        }}
+                    </select>
+                </label>
+                <button data-testid="export-celleval" disabled=move || state.conventions.with(Option::is_none)
+                    on:click=move |_| if let Some((method, rows)) = celleval_rows() {
+                        download_text(&format!("celleval_{method}_results.csv"), &celleval::write_results_csv(&rows), "text/csv")
+                    }>"results.csv"</button>
+                <button data-testid="export-celleval-agg" disabled=move || state.conventions.with(Option::is_none)
+                    on:click=move |_| if let Some((method, rows)) = celleval_rows() {
+                        download_text(&format!("celleval_{method}_agg_results.csv"), &celleval::write_agg_results_csv(&rows), "text/csv")
+                    }>"agg_results.csv"</button>
+            </div>
+            <p class="hint">"cell-eval's files hold one split: the method's first seed under a seeded split."</p>
+        </section>
+    }
+}
