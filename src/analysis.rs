@@ -13,7 +13,8 @@ use crate::benchmark::{
     BenchmarkSettings, ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
-use crate::conventions::{score_conventions, ConventionInputs, ConventionReport};
+use crate::conventions::ladder::write_ladder_csv;
+use crate::conventions::{celleval, score_conventions, write_conventions_csv, ConventionInputs, ConventionReport};
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
 use crate::inspect::FileRole;
@@ -134,6 +135,20 @@ pub struct KeptRun {
     interactions: Option<InteractionInputs>,
     /// The results table (the points every convention scores).
     rows: Vec<ResultRow>,
+    /// The conventions once scored (a follow-up exports from them).
+    conventions: std::cell::RefCell<Option<ConventionReport>>,
+}
+
+/// Which file of the conventions to export.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ConventionExport {
+    /// `conventions.csv`: every point, convention and metric.
+    Points,
+    /// `conventions_ladder.csv`.
+    Ladder,
+    /// `celleval_<method>_results.csv` (or, with `aggregate`, `..._agg_results.csv`) of the method's first
+    /// split.
+    CellEval { method: String, aggregate: bool },
 }
 
 thread_local! {
@@ -431,6 +446,7 @@ pub fn run_analysis(
         fitted: result.fitted,
         interactions,
         rows: report.rows.clone(),
+        conventions: std::cell::RefCell::new(None),
     };
     Ok((report, kept))
 }
@@ -465,6 +481,49 @@ impl KeptRun {
     /// Every point scored under every convention (the pairwise metrics of seeds with more than
     /// [`crate::conventions::PAIRWISE_POINTS_LIMIT`] points only with `pairwise_always`).
     pub fn conventions(&self, pairwise_always: bool) -> Result<ConventionReport, RunError> {
+        if let Some(report) = self.conventions.borrow().as_ref() {
+            if !pairwise_always || !report.pairwise_deferred {
+                return Ok(report.clone());
+            }
+        }
+        let report = self.score_conventions(pairwise_always)?;
+        *self.conventions.borrow_mut() = Some(report.clone());
+        Ok(report)
+    }
+
+    /// One of the conventions' files, from the scores kept (scored first if they are not yet).
+    pub fn export_conventions(&self, export: &ConventionExport) -> Result<ExportedFile, RunError> {
+        if self.conventions.borrow().is_none() {
+            self.conventions(false)?;
+        }
+        let kept = self.conventions.borrow();
+        let report = kept.as_ref().expect("scored just above");
+        Ok(match export {
+            ConventionExport::Points => {
+                ExportedFile { name: "conventions.csv".into(), text: write_conventions_csv(report) }
+            }
+            ConventionExport::Ladder => {
+                ExportedFile { name: "conventions_ladder.csv".into(), text: write_ladder_csv(&report.ladders) }
+            }
+            ConventionExport::CellEval { method, aggregate } => {
+                let seed = report.points.iter().find(|point| &point.method == method).and_then(|point| point.seed);
+                let rows = celleval::results(report, method, seed);
+                if *aggregate {
+                    ExportedFile {
+                        name: format!("celleval_{method}_agg_results.csv"),
+                        text: celleval::write_agg_results_csv(&rows),
+                    }
+                } else {
+                    ExportedFile {
+                        name: format!("celleval_{method}_results.csv"),
+                        text: celleval::write_results_csv(&rows),
+                    }
+                }
+            }
+        })
+    }
+
+    fn score_conventions(&self, pairwise_always: bool) -> Result<ConventionReport, RunError> {
         let inputs = self.prepared.inputs();
         let convention_inputs = ConventionInputs {
             dataset: &self.prepared.dataset,

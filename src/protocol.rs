@@ -1,7 +1,7 @@
 //! The messages between the page and its Web Worker: plain data, serialised with serde. File handles travel
 //! beside a message (as a JS array), never inside it.
 
-use crate::analysis::{AnalysisSettings, ExportedFile, InputFile};
+use crate::analysis::{AnalysisSettings, ConventionExport, ExportedFile, InputFile};
 use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::conditions::ConditionRules;
@@ -100,6 +100,8 @@ pub enum Query {
     /// Every point of the run scored under every convention; the pairwise metrics of a seed with more than
     /// 1,000 points only with `pairwise_always`.
     Conventions { run_id: u32, pairwise_always: bool },
+    /// One of the conventions' files (from the scores the worker kept).
+    ExportConventions { run_id: u32, export: ConventionExport },
     /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
     ExportPseudobulk { id: u32, n_cells: bool },
 }
@@ -111,5 +113,6 @@ pub enum Reply {
     /// Files to download.
     Files(Vec<ExportedFile>),
     Interactions(Box<InteractionReport>),
+    /// The conventions without their points (those stay in the worker; see [`Query::ExportConventions`]).
     Conventions(Box<ConventionReport>),
 }

@@ -1,15 +1,16 @@
 //! The Conventions panel: every method under the paper's, GEARS', Systema's, cell-eval's and PerturBench's
 //! metrics, the ladders that explain the differences, cell-eval's baseline-relative score, and the exports.
 
-use super::download::download_text;
 use super::plots::PALETTE;
 use super::results::format_number;
 use super::state::use_state;
-use super::worker_client::load_conventions;
+use super::worker_client::{ask_download, load_conventions};
 use leptos::prelude::*;
-use perturb_check::conventions::celleval::{self, SCORED_METRICS};
-use perturb_check::conventions::ladder::{write_ladder_csv, LADDERS};
-use perturb_check::conventions::{write_conventions_csv, ConventionReport, CONVENTIONS, METRICS};
+use perturb_check::analysis::ConventionExport;
+use perturb_check::conventions::celleval::SCORED_METRICS;
+use perturb_check::conventions::ladder::LADDERS;
+use perturb_check::conventions::{ConventionReport, CONVENTIONS, METRICS};
+use perturb_check::protocol::Query;
 
 /// The best value of each metric column over methods (by its direction).
 fn best_values(report: &ConventionReport) -> Vec<Option<f64>> {
@@ -220,7 +221,9 @@ pub fn ConventionsPanel() -> impl IntoView {
                 <p class="hint">{format!("cell-eval score's scaling: 1 − user/base for mae, (user − base)/(1 − base) for the \
                     discrimination score, not finite → 0, at least 0; the score is their {} (× 100 as the Virtual Cell \
                     Challenge shows it).", first.includes)}</p>
-                <table data-testid="celleval-scores"><thead><tr><th scope="col">"Method"</th>{headers}<th scope="col">"Score × 100"</th></tr></thead><tbody>{rows}</tbody></table>
+                <div class="table-scroll">
+                    <table data-testid="celleval-scores"><thead><tr><th scope="col">"Method"</th>{headers}<th scope="col">"Score × 100"</th></tr></thead><tbody>{rows}</tbody></table>
+                </div>
             })
         })
     };
@@ -231,6 +234,24 @@ pub fn ConventionsPanel() -> impl IntoView {
             })
         })
     };
+    // The methods text: every metric's formula, direction and source, and what makes the numbers differ.
+    let methods_text = CONVENTIONS
+        .iter()
+        .map(|convention| {
+            let items = METRICS
+                .iter()
+                .filter(|spec| spec.convention == convention.id)
+                .map(|spec| {
+                    let direction = if spec.higher_is_better { "higher is better" } else { "lower is better" };
+                    view! { <li><code>{spec.metric}</code>": "{spec.formula}" ("{direction}")"</li> }
+                })
+                .collect_view();
+            view! {
+                <li><strong>{convention.id}</strong>{format!(" — {} {}, {}", convention.tool, convention.version, convention.source)}
+                    <ul>{items}</ul></li>
+            }
+        })
+        .collect_view();
     let ladder_options = LADDERS
         .iter()
         .enumerate()
@@ -253,14 +274,14 @@ pub fn ConventionsPanel() -> impl IntoView {
             methods.last().cloned().unwrap_or_default()
         }
     };
-    let celleval_rows = move || {
-        let method = chosen_method();
-        state.conventions.with_untracked(|report| {
-            report.as_ref().map(|report| {
-                let seed = report.points.iter().find(|point| point.method == method).and_then(|point| point.seed);
-                (method.clone(), celleval::results(report, &method, seed))
-            })
-        })
+    // Every file is written by the worker from the scores it kept (the page holds only the means).
+    let export = move |export: ConventionExport| {
+        let run_id = state.run_id.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Err(error) = ask_download(state, Query::ExportConventions { run_id, export }).await {
+                state.page_error.set(Some(format!("the export failed: {error}")));
+            }
+        });
     };
     view! {
         <section class="conventions-panel" aria-label="Conventions" data-testid="conventions">
@@ -273,6 +294,25 @@ pub fn ConventionsPanel() -> impl IntoView {
                 centres on the mean of the training perturbations. Hover or focus a column for its formula; ★ marks the \
                 best value. Means are over all seeds."</p>
             <fieldset class="chooser" data-testid="convention-chooser"><legend>"Show"</legend>{chooser}</fieldset>
+            <details class="methods-text" data-testid="conventions-methods">
+                <summary>"How each tool scores, and why the numbers differ"</summary>
+                <p class="hint">"P prediction, T observation, c observed control, ĉ the prediction file's own control \
+                    (the observed one for built-in baselines and files without one, with a notice), μ the mean of the \
+                    observed non-control training pseudobulks of the split. Points scored together: a seed's test ∪ val, \
+                    or every evaluated perturbation under all or an uploaded split; ties in ranks count half."</p>
+                <ul>{methods_text}</ul>
+                <p>"What changes the numbers:"</p>
+                <ul>
+                    <li>"Genes: the paper uses the 1,000 most expressed; the others all genes (PDS leaves out the gene named \
+                        exactly like the perturbation's label, so GEARS-style labels such as A+ctrl drop nothing)."</li>
+                    <li>"Control: cell-eval and PerturBench take changes from the prediction's own control: an off control \
+                        moves pearson_delta and the discrimination scores, not mae."</li>
+                    <li>"Reference: Systema's centred correlation subtracts the mean of the training perturbations."</li>
+                    <li>"Error form: L2 is summed over genes; mse, mae and rmse are averaged."</li>
+                    <li>"NaN: GEARS makes an undefined correlation 0, cell-eval and Systema keep it, PerturBench skips it."</li>
+                    <li>"Precision: cell-eval keeps pseudobulks and their differences in float32."</li>
+                </ul>
+            </details>
             <Show when=move || state.conventions.with(Option::is_none)
                 fallback=move || view! { {table} }>
                 <p class="hint" data-testid="conventions-pending">"Scoring under every convention…"</p>
@@ -302,13 +342,9 @@ pub fn ConventionsPanel() -> impl IntoView {
             <h3>"Export"</h3>
             <div class="exports">
                 <button data-testid="export-conventions" disabled=move || state.conventions.with(Option::is_none)
-                    on:click=move |_| state.conventions.with_untracked(|report| if let Some(report) = report {
-                        download_text("conventions.csv", &write_conventions_csv(report), "text/csv")
-                    })>"conventions.csv"</button>
+                    on:click=move |_| export(ConventionExport::Points)>"conventions.csv"</button>
                 <button data-testid="export-conventions-ladder" disabled=move || state.conventions.with(Option::is_none)
-                    on:click=move |_| state.conventions.with_untracked(|report| if let Some(report) = report {
-                        download_text("conventions_ladder.csv", &write_ladder_csv(&report.ladders), "text/csv")
-                    })>"conventions_ladder.csv"</button>
+                    on:click=move |_| export(ConventionExport::Ladder)>"conventions_ladder.csv"</button>
                 <label>"cell-eval files of "
                     <select data-testid="celleval-method" on:change=move |event| celleval_method.set(event_target_value(&event))>
                         {move || {
@@ -321,13 +357,9 @@ pub fn ConventionsPanel() -> impl IntoView {
                     </select>
                 </label>
                 <button data-testid="export-celleval" disabled=move || state.conventions.with(Option::is_none)
-                    on:click=move |_| if let Some((method, rows)) = celleval_rows() {
-                        download_text(&format!("celleval_{method}_results.csv"), &celleval::write_results_csv(&rows), "text/csv")
-                    }>"results.csv"</button>
+                    on:click=move |_| export(ConventionExport::CellEval { method: chosen_method(), aggregate: false })>"results.csv"</button>
                 <button data-testid="export-celleval-agg" disabled=move || state.conventions.with(Option::is_none)
-                    on:click=move |_| if let Some((method, rows)) = celleval_rows() {
-                        download_text(&format!("celleval_{method}_agg_results.csv"), &celleval::write_agg_results_csv(&rows), "text/csv")
-                    }>"agg_results.csv"</button>
+                    on:click=move |_| export(ConventionExport::CellEval { method: chosen_method(), aggregate: true })>"agg_results.csv"</button>
             </div>
             <p class="hint">"cell-eval's files hold one split: the method's first seed under a seeded split."</p>
         </section>

@@ -48,11 +48,20 @@ pub fn App() -> impl IntoView {
     let has_report = move || state.report.with(Option::is_some);
     // Plots and the long table render one task after the leaderboard, so no single task blocks the page.
     let show_details = RwSignal::new(false);
+    // The Conventions panel renders in a task of its own after that.
+    let show_conventions = RwSignal::new(false);
     Effect::new(move |_| {
         if has_report() {
-            set_timeout(move || show_details.set(true), std::time::Duration::ZERO);
+            set_timeout(
+                move || {
+                    show_details.set(true);
+                    set_timeout(move || show_conventions.set(true), std::time::Duration::ZERO);
+                },
+                std::time::Duration::ZERO,
+            );
         } else {
             show_details.set(false);
+            show_conventions.set(false);
         }
     });
     view! {
@@ -88,7 +97,9 @@ pub fn App() -> impl IntoView {
                     <h2>"Observed against predicted change"</h2>
                     <DetailPlot />
                 </section>
-                <conventions::ConventionsPanel />
+                <Show when=move || show_conventions.get()>
+                    <conventions::ConventionsPanel />
+                </Show>
                 <interactions::InteractionsPanel />
                 <results::ResultsTable />
                 <audits::AuditsPanel />

@@ -283,8 +283,11 @@ fn answer(query: Query) -> Result<Reply, String> {
         }),
         Query::Conventions { run_id, pairwise_always } => with_run(run_id, &|kept| {
             kept.conventions(pairwise_always)
-                .map(|report| Reply::Conventions(Box::new(report)))
+                .map(|report| Reply::Conventions(Box::new(report.without_points())))
                 .map_err(|e| e.to_string())
+        }),
+        Query::ExportConventions { run_id, export } => with_run(run_id, &|kept| {
+            kept.export_conventions(&export).map(|file| Reply::Files(vec![file])).map_err(|e| e.to_string())
         }),
         Query::ExportPseudobulk { id, n_cells } => CACHE.with(|cache| match cache.borrow().get(&id) {
             Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => {

@@ -610,6 +610,14 @@ pub fn score_conventions(
     })
 }
 
+impl ConventionReport {
+    /// The report without its points, as the page shows it (the points stay with the kept run, which
+    /// exports them).
+    pub fn without_points(&self) -> ConventionReport {
+        ConventionReport { points: Vec::new(), ..self.clone() }
+    }
+}
+
 /// Methods in the order the results table first names them.
 fn method_order(rows: &[ResultRow]) -> Vec<String> {
     let mut methods: Vec<String> = Vec::new();

@@ -2,6 +2,7 @@
 // - first render of the page on localhost;
 // - file drop → results for a generated 19,264 genes × 225 conditions pseudobulk CSV (≈ 40 MB) with two
 //   prediction files, and the longest main-thread task meanwhile;
+// - the Conventions panel: from the results to its table (every convention of every point, in the worker);
 // - the observed-vs-predicted plot: from picking a new perturbation to the plot drawn;
 // - wasm + JS transferred, gzip-compressed.
 // Run after `trunk build --release`: node tests/e2e/bench.mjs
@@ -64,6 +65,9 @@ for (let round = 1; round <= 3; round++) {
   await waitForState(page, ["done"], 120000);
   await page.waitForSelector('[data-testid="leaderboard"] tbody tr');
   const total = Date.now() - start;
+  // The Conventions panel: every point under every convention, asked of the worker after `done`.
+  await page.waitForSelector('[data-testid="conventions-table"]', { timeout: 120000 });
+  const conventions = Date.now() - start - total;
   const longest = await page.evaluate(() => window.longest);
   // The observed-vs-predicted plot: a new perturbation is answered from the run the worker kept.
   const controls = '[data-testid="detail-controls"]';
@@ -86,7 +90,7 @@ for (let round = 1; round <= 3; round++) {
     detailTimes.push(await page.evaluate(() => window.drawnAt - window.pickedAt));
   }
   console.log(`round ${round}: first render ${render.toFixed(0)} ms (first contentful paint ${fcp.toFixed(0)} ms); ` +
-    `drop → files read ${read} ms, → results ${total} ms; longest main-thread task ${longest.toFixed(0)} ms; ` +
+    `drop → files read ${read} ms, → results ${total} ms, conventions ${conventions} ms after; longest main-thread task ${longest.toFixed(0)} ms; ` +
     `detail of a new perturbation ${detailTimes.map((t) => t.toFixed(0)).join(", ")} ms`);
   await page.context().close();
 }
