@@ -131,14 +131,6 @@ fn at(precision: Precision, value: f64) -> f64 {
     }
 }
 
-/// `a − b` as the tool subtracts (float32 operands give a float32 difference).
-fn minus(precision: Precision, a: f64, b: f64) -> f64 {
-    match precision {
-        Precision::F64 => a - b,
-        Precision::F32 => (a as f32 - b as f32) as f64,
-    }
-}
-
 /// PerturBench's log fold-change term, `log2(x + 0.1)`.
 fn log2_shifted(value: f64) -> f64 {
     (value + 0.1).log2()
@@ -221,6 +213,19 @@ enum Pairs {
     LogFoldChange(Control, Reference),
 }
 
+/// The pairs `pair(g)` of the genes `indices` the prediction has (not NaN).
+fn collect(indices: &[usize], predicted: &[f64], pair: impl Fn(usize) -> (f64, f64)) -> (Vec<f64>, Vec<f64>) {
+    let (mut x, mut y) = (Vec::with_capacity(indices.len()), Vec::with_capacity(indices.len()));
+    for &gene in indices {
+        if !predicted[gene].is_nan() {
+            let (a, b) = pair(gene);
+            x.push(a);
+            y.push(b);
+        }
+    }
+    (x, y)
+}
+
 /// Gene pairs of one kind, over one gene set, at one precision: the key and the two sides.
 type Gathered = ((Genes, Pairs, Precision), Vec<f64>, Vec<f64>);
 
@@ -272,51 +277,47 @@ impl<'a> PointScorer<'a> {
             Genes::TopExpressed => point.top_genes,
             Genes::All => point.all_genes,
         };
-        let (mut x, mut y) = (Vec::with_capacity(indices.len()), Vec::with_capacity(indices.len()));
-        // The references of gene `g` as the tool takes them: (r_P, r_T).
-        let references = |gene: usize| -> (f64, f64) {
-            let control_of = |control: Control| match control {
-                Control::Observed => point.control[gene],
-                Control::Own => point.own_control[gene],
-            };
-            match (pairs, training_mean) {
-                (_, Some(mean)) => (at(precision, mean[gene]), at(precision, mean[gene])),
-                (Pairs::Delta(control, _) | Pairs::LogFoldChange(control, _), None) => {
-                    (at(precision, control_of(control)), at(precision, point.control[gene]))
-                }
-                (Pairs::Raw, None) => (0.0, 0.0),
+        // The references as the tool takes them: r_P (the mean, the observed or the own control) and r_T.
+        let (reference_p, reference_t): (&[f64], &[f64]) = match (pairs, training_mean) {
+            (_, Some(mean)) => (mean, mean),
+            (Pairs::Delta(Control::Own, _) | Pairs::LogFoldChange(Control::Own, _), None) => {
+                (point.own_control, point.control)
             }
+            _ => (point.control, point.control),
         };
-        for &gene in indices {
-            let predicted = point.predicted[gene];
-            if predicted.is_nan() {
-                continue;
+        let (predicted, observed) = (point.predicted, point.observed);
+        let single = |value: f64| value as f32;
+        // One loop per case, so that each is a tight loop without branches on the choices.
+        let (x, y) = match (pairs, precision) {
+            (Pairs::Raw, Precision::F64) => collect(indices, predicted, |g| (predicted[g], observed[g])),
+            (Pairs::Raw, Precision::F32) => {
+                collect(indices, predicted, |g| (single(predicted[g]) as f64, single(observed[g]) as f64))
             }
-            let (p, t) = (at(precision, predicted), at(precision, point.observed[gene]));
-            let pair = match pairs {
-                Pairs::Raw => (p, t),
-                Pairs::Delta(..) => {
-                    let (reference_p, reference_t) = references(gene);
-                    (minus(precision, p, reference_p), minus(precision, t, reference_t))
-                }
-                Pairs::LogFoldChange(control, Reference::Control)
-                    if precision == Precision::F64 && self.logs.is_some() =>
-                {
-                    let logs = self.logs.expect("checked");
-                    let own = match control {
-                        Control::Observed => logs.control[gene],
-                        Control::Own => logs.own_control[gene],
-                    };
-                    (logs.predicted[gene] - own, logs.observed[gene] - logs.control[gene])
-                }
-                Pairs::LogFoldChange(..) => {
-                    let (reference_p, reference_t) = references(gene);
-                    (log2_shifted(p) - log2_shifted(reference_p), log2_shifted(t) - log2_shifted(reference_t))
-                }
-            };
-            x.push(pair.0);
-            y.push(pair.1);
-        }
+            (Pairs::Delta(..), Precision::F64) => {
+                collect(indices, predicted, |g| (predicted[g] - reference_p[g], observed[g] - reference_t[g]))
+            }
+            (Pairs::Delta(..), Precision::F32) => collect(indices, predicted, |g| {
+                (
+                    (single(predicted[g]) - single(reference_p[g])) as f64,
+                    (single(observed[g]) - single(reference_t[g])) as f64,
+                )
+            }),
+            (Pairs::LogFoldChange(control, Reference::Control), Precision::F64) if self.logs.is_some() => {
+                let logs = self.logs.expect("checked");
+                let log_reference = match control {
+                    Control::Observed => logs.control,
+                    Control::Own => logs.own_control,
+                };
+                collect(indices, predicted, |g| {
+                    (logs.predicted[g] - log_reference[g], logs.observed[g] - logs.control[g])
+                })
+            }
+            (Pairs::LogFoldChange(..), _) => collect(indices, predicted, |g| {
+                let (p, t) = (at(precision, predicted[g]), at(precision, observed[g]));
+                let (r_p, r_t) = (at(precision, reference_p[g]), at(precision, reference_t[g]));
+                (log2_shifted(p) - log2_shifted(r_p), log2_shifted(t) - log2_shifted(r_t))
+            }),
+        };
         self.gathered.push((key, x, y));
         Some(self.gathered.len() - 1)
     }

@@ -29,7 +29,7 @@ use choices::{
     Reference, Statistic,
 };
 use ladder::{LadderRow, LADDERS};
-use pairwise::{score_group, Group, Truth};
+use pairwise::{score_group, Group, Observations, Truth};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -422,6 +422,8 @@ pub fn score_conventions(
     let mut without_own_control: Vec<String> = Vec::new();
     // Systema's centroids over the genes of the last group (every gene, unless a prediction lacks some).
     let mut truth: Option<Truth> = None;
+    // The observation side of the last group (the same for every method of a split scored on the same points).
+    let mut real: Option<Observations> = None;
     // For predictions that are the same under every split: per (method, observed condition), the values
     // computed under an earlier split (all but those with Systema's μ) and the centroid accuracy.
     type Known = (Vec<(Choices, Option<f64>)>, Option<Option<f64>>);
@@ -488,8 +490,6 @@ pub fn score_conventions(
                     genes: &genes,
                     log_predicted: log_predicted.iter().map(Vec::as_slice).collect(),
                     log_own: &log_own,
-                    log_observed: log_observed.view(),
-                    log_control: &log_control,
                     known_centroid: observed
                         .iter()
                         .map(|&position| known_of(position).and_then(|known| known.1))
@@ -498,7 +498,10 @@ pub fn score_conventions(
                 if !truth.as_ref().is_some_and(|truth| truth.covers(&genes)) {
                     truth = Some(Truth::new(data, &ground_truth, &genes));
                 }
-                score_group(data, control, truth.as_ref().expect("just made"), &group)
+                if !real.as_ref().is_some_and(|real| real.covers(&observed, &genes)) {
+                    real = Some(Observations::new(data, control, log_observed.view(), &log_control, &observed, &genes));
+                }
+                score_group(truth.as_ref().expect("just made"), real.as_ref().expect("just made"), &group)
             });
             let mut learned: Vec<((String, usize), Known)> = Vec::new();
             for (at, row) in rows.iter().enumerate() {

@@ -23,14 +23,61 @@ pub struct Group<'a> {
     pub own_control: &'a [f64],
     /// The genes every point predicts (the data's indices, in order).
     pub genes: &'a [usize],
-    /// `log2(x + 0.1)` of each point's prediction, of the own control, of every observed profile
-    /// (conditions × genes) and of the observed control.
+    /// `log2(x + 0.1)` of each point's prediction and of the own control.
     pub log_predicted: Vec<&'a [f64]>,
     pub log_own: &'a [f64],
-    pub log_observed: ArrayView2<'a, f64>,
-    pub log_control: &'a [f64],
     /// Per point, its centroid accuracy when already known (the same prediction under another split).
     pub known_centroid: Vec<Option<Option<f64>>>,
+}
+
+/// The observation side of a group: the observed profiles of its points, their float32 effects and log2 fold
+/// changes, and their squared norms. The same for every method of a split that is scored on the same points
+/// over the same genes (kept by the caller).
+pub struct Observations {
+    observed: Vec<usize>,
+    genes: Vec<usize>,
+    profiles: Array2<f64>,
+    profile_norms: Vec<f64>,
+    effects: Array2<f64>,
+    effects_f32: Array2<f32>,
+    effect_norms: Vec<f64>,
+    fold_changes: Array2<f64>,
+    fold_change_norms: Vec<f64>,
+}
+
+impl Observations {
+    /// For the points observed at `observed` (the data's positions), over `genes`; `log_observed` and
+    /// `log_control` are log2(x + 0.1) of every observed profile and of the control.
+    pub fn new(
+        data: &ExpressionMatrix,
+        control: &[f64],
+        log_observed: ArrayView2<'_, f64>,
+        log_control: &[f64],
+        observed: &[usize],
+        genes: &[usize],
+    ) -> Observations {
+        let profiles_of = data.by_condition();
+        let n = observed.len();
+        let profiles = matrix(n, genes, |row, gene| profiles_of[[observed[row], gene]]);
+        let effects = matrix(n, genes, |row, gene| f32_delta(profiles_of[[observed[row], gene]], control[gene]));
+        let fold_changes = matrix(n, genes, |row, gene| log_observed[[observed[row], gene]] - log_control[gene]);
+        Observations {
+            observed: observed.to_vec(),
+            genes: genes.to_vec(),
+            profile_norms: squared_norms(profiles.view()),
+            profiles,
+            effect_norms: squared_norms(effects.view()),
+            effects_f32: effects.mapv(|v| v as f32),
+            effects,
+            fold_change_norms: squared_norms(fold_changes.view()),
+            fold_changes,
+        }
+    }
+
+    /// Whether it is of these points over these genes.
+    pub fn covers(&self, observed: &[usize], genes: &[usize]) -> bool {
+        self.observed == observed && self.genes == genes
+    }
 }
 
 /// Every non-control observed profile over a gene set, with squared norms: Systema's centroids, the same for
@@ -151,7 +198,7 @@ fn first_identical(group: &Group<'_>) -> Vec<usize> {
 
 /// Scores a group. `ground_truth` are the data's positions of every non-control condition (Systema's
 /// centroids); every point's observed condition is among them.
-pub fn score_group(data: &ExpressionMatrix, control: &[f64], truth: &Truth, group: &Group<'_>) -> PairwiseScores {
+pub fn score_group(truth: &Truth, real: &Observations, group: &Group<'_>) -> PairwiseScores {
     let n = group.predicted.len();
     let genes = group.genes;
     let n_genes = genes.len() as f64;
@@ -160,15 +207,13 @@ pub fn score_group(data: &ExpressionMatrix, control: &[f64], truth: &Truth, grou
     let slot: HashMap<usize, usize> = unique.iter().enumerate().map(|(at, &point)| (point, at)).collect();
     let unique_of = |point: usize| slot[&first[point]];
     let own = group.own_control;
-    let observed = data.by_condition();
 
     // Raw profiles: PerturBench's RMSE against the points' observations, Systema's centroids against every
     // condition (only for predictions whose centroid accuracy is not known yet).
     let predicted = matrix(unique.len(), genes, |row, gene| group.predicted[unique[row]][gene]);
     let predicted_norms = squared_norms(predicted.view());
-    let observations = matrix(n, genes, |row, gene| observed[[group.observed[row], gene]]);
-    let observation_norms = squared_norms(observations.view());
-    let raw_dots = dots(&predicted, &observations);
+    let (observations, observation_norms) = (&real.profiles, &real.profile_norms);
+    let raw_dots = dots(&predicted, observations);
     let squared_distance = |u: usize, q: usize| predicted_norms[u] + observation_norms[q] - 2.0 * raw_dots[[u, q]];
     let needs_centroid: Vec<usize> =
         (0..unique.len()).filter(|&u| (0..n).any(|p| unique_of(p) == u && group.known_centroid[p].is_none())).collect();
@@ -179,17 +224,15 @@ pub fn score_group(data: &ExpressionMatrix, control: &[f64], truth: &Truth, grou
 
     // Effects in float32 (cell-eval), and log2 fold changes (PerturBench), of predictions and observations.
     let effects = matrix(unique.len(), genes, |row, gene| f32_delta(group.predicted[unique[row]][gene], own[gene]));
-    let real_effects = matrix(n, genes, |row, gene| f32_delta(observed[[group.observed[row], gene]], control[gene]));
-    let effect_dots = dots(&effects, &real_effects);
-    let (effect_norms, real_effect_norms) = (squared_norms(effects.view()), squared_norms(real_effects.view()));
+    let (real_effects, real_effect_norms) = (&real.effects, &real.effect_norms);
+    let effect_dots = dots(&effects, real_effects);
+    let effect_norms = squared_norms(effects.view());
     let fold_changes =
         matrix(unique.len(), genes, |row, gene| group.log_predicted[unique[row]][gene] - group.log_own[gene]);
-    let real_fold_changes =
-        matrix(n, genes, |row, gene| group.log_observed[[group.observed[row], gene]] - group.log_control[gene]);
-    let fold_change_dots = dots(&fold_changes, &real_fold_changes);
-    let (fold_change_norms, real_fold_change_norms) =
-        (squared_norms(fold_changes.view()), squared_norms(real_fold_changes.view()));
-    let (effects_f32, real_effects_f32) = (effects.mapv(|v| v as f32), real_effects.mapv(|v| v as f32));
+    let (real_fold_changes, real_fold_change_norms) = (&real.fold_changes, &real.fold_change_norms);
+    let fold_change_dots = dots(&fold_changes, real_fold_changes);
+    let fold_change_norms = squared_norms(fold_changes.view());
+    let (effects_f32, real_effects_f32) = (effects.mapv(|v| v as f32), &real.effects_f32);
     let l1_distances = Array2::from_shape_fn((unique.len(), n), |(u, q)| {
         l1(effects_f32.row(u).as_slice().unwrap_or(&[]), real_effects_f32.row(q).as_slice().unwrap_or(&[]))
     });
@@ -274,11 +317,10 @@ mod tests {
             genes: &genes,
             log_predicted: log_predicted.iter().map(Vec::as_slice).collect(),
             log_own: &log_control,
-            log_observed: log_observed.view(),
-            log_control: &log_control,
             known_centroid: vec![None; n],
         };
-        score_group(data, &control, &Truth::new(data, &ground_truth, &genes), &group)
+        let real = Observations::new(data, &control, log_observed.view(), &log_control, &group.observed, &genes);
+        score_group(&Truth::new(data, &ground_truth, &genes), &real, &group)
     }
 
     fn single(gene: &str) -> Condition {
