@@ -219,3 +219,46 @@ fn the_native_conventions_csv_of_the_fixture_is_the_committed_one() {
     // no_change, mean, linear, celleval_baseline and the two predictions.
     assert!(text.lines().count() == 1 + 6 * 8 * METRICS.len(), "6 methods × 8 perturbations × every metric");
 }
+
+#[test]
+fn above_a_thousand_points_in_a_seed_the_pairwise_metrics_wait_for_a_request() {
+    use perturb_check::baselines::linear_model::UploadedEmbeddings;
+    use perturb_check::benchmark::{method_predictions, run_benchmark, BenchmarkInputs, BenchmarkSettings};
+    use perturb_check::conditions::Condition;
+    use perturb_check::conventions::{score_conventions, ConventionInputs};
+    use perturb_check::expression::ExpressionMatrix;
+    // 1,001 single perturbations of 3 genes, every one evaluated under `all`.
+    let mut conditions = vec![Condition::Control];
+    conditions.extend((0..1001).map(|i| Condition::Single(format!("P{i}"))));
+    let values: Vec<f64> = (0..3 * conditions.len()).map(|v| 1.0 + ((v * 7919) % 101) as f64 / 50.0).collect();
+    let data = ExpressionMatrix::new(vec!["G1".into(), "G2".into(), "G3".into()], conditions, values);
+    let inputs = BenchmarkInputs {
+        dataset: "big",
+        data: &data,
+        predictions: &[],
+        uploaded_split: None,
+        embeddings: UploadedEmbeddings::default(),
+    };
+    let settings = BenchmarkSettings { split: Some(SplitChoice::All), ..Default::default() };
+    let result = run_benchmark(&inputs, &settings, &mut |_| {}).unwrap();
+    let score = |pairwise_always| {
+        let convention_inputs = ConventionInputs {
+            dataset: "big",
+            data: &data,
+            gene_set: result.fitted.gene_set(),
+            splits: result.fitted.splits(),
+            rows: &result.rows,
+            pairwise_always,
+        };
+        score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed)).unwrap()
+    };
+    let deferred = score(false);
+    let pds = metric_index("cell-eval", "discrimination_score_l1").unwrap();
+    let mae = metric_index("cell-eval", "mae").unwrap();
+    assert!(deferred.pairwise_deferred);
+    assert!(deferred.notices.iter().any(|notice| notice.message.contains("computed on request")));
+    assert!(deferred.points.iter().all(|point| point.values[pds].is_none() && point.values[mae].is_some()));
+    let asked = score(true);
+    assert!(!asked.pairwise_deferred);
+    assert!(asked.points.iter().all(|point| point.values[pds].is_some()));
+}

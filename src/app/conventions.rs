@@ -2,7 +2,7 @@
 //! metrics, the ladders that explain the differences, cell-eval's baseline-relative score, and the exports.
 
 use super::plots::PALETTE;
-use super::results::format_number;
+use super::results::{best_value, format_number};
 use super::state::use_state;
 use super::worker_client::{ask_download, load_conventions};
 use leptos::prelude::*;
@@ -18,16 +18,7 @@ fn best_values(report: &ConventionReport) -> Vec<Option<f64>> {
         .iter()
         .enumerate()
         .map(|(index, spec)| {
-            report.means.iter().filter_map(|means| means.values[index]).filter(|value| value.is_finite()).fold(
-                None,
-                |best: Option<f64>, value| {
-                    Some(match best {
-                        None => value,
-                        Some(best) if spec.higher_is_better => best.max(value),
-                        Some(best) => best.min(value),
-                    })
-                },
-            )
+            best_value(report.means.iter().filter_map(|means| means.values[index]), spec.higher_is_better)
         })
         .collect()
 }

@@ -19,6 +19,13 @@ pub fn format_number(value: Option<f64>) -> String {
     }
 }
 
+/// The best finite value, the highest or the lowest.
+pub fn best_value(values: impl Iterator<Item = f64>, highest: bool) -> Option<f64> {
+    values
+        .filter(|value| value.is_finite())
+        .reduce(|best, value| if highest { best.max(value) } else { best.min(value) })
+}
+
 /// The run button, progress bar, cancel button and status.
 #[component]
 pub fn RunBar() -> impl IntoView {
@@ -95,25 +102,10 @@ pub fn Leaderboard() -> impl IntoView {
         let summaries = summaries().unwrap_or_default();
         let reference = reference();
         let convention_best = score_by().and_then(|spec| {
-            summaries.iter().filter_map(|s| convention_mean(&s.method)).filter(|v| v.is_finite()).fold(
-                None,
-                |best: Option<f64>, v| {
-                    Some(match best {
-                        None => v,
-                        Some(b) if spec.higher_is_better => b.max(v),
-                        Some(b) => b.min(v),
-                    })
-                },
-            )
+            best_value(summaries.iter().filter_map(|s| convention_mean(&s.method)), spec.higher_is_better)
         });
         let best = |pick: &dyn Fn(&MethodSummary) -> Option<f64>, lowest: bool| {
-            summaries.iter().filter_map(pick).filter(|v| v.is_finite()).fold(None, |best: Option<f64>, value| {
-                Some(match best {
-                    None => value,
-                    Some(b) if lowest => b.min(value),
-                    Some(b) => b.max(value),
-                })
-            })
+            best_value(summaries.iter().filter_map(pick), !lowest)
         };
         let best_mean = best(&|s| Some(s.mean_l2), true);
         let best_median = best(&|s| Some(s.median_l2), true);

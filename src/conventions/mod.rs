@@ -477,7 +477,20 @@ pub fn score_conventions(
                 genes.iter().map(|&gene| (own[gene] - control[gene]).abs()).sum::<f64>() / genes.len().max(1) as f64
             });
             let log_own = log2_shifted_all(own);
-            let log_predicted: Vec<Vec<f64>> = predicted.iter().map(|column| log2_shifted_all(column)).collect();
+            // log2(P + 0.1) per point; a prediction equal to the one before (`mean` and `no_change` predict one
+            // vector for every perturbation) shares its logs.
+            let mut distinct_logs: Vec<Vec<f64>> = Vec::new();
+            let mut log_of_point: Vec<usize> = Vec::with_capacity(predicted.len());
+            for (at, column) in predicted.iter().enumerate() {
+                let same_as_before =
+                    at > 0 && predicted[at - 1].iter().zip(column.iter()).all(|(a, b)| a.to_bits() == b.to_bits());
+                if !same_as_before {
+                    distinct_logs.push(log2_shifted_all(column));
+                }
+                log_of_point.push(distinct_logs.len() - 1);
+            }
+            let log_predicted: Vec<&[f64]> =
+                log_of_point.iter().map(|&index| distinct_logs[index].as_slice()).collect();
             let known_of =
                 |position: usize| known.get(&(method.method.clone(), position)).filter(|_| method.same_in_every_split);
             let pairwise = (!defer).then(|| {
@@ -488,7 +501,7 @@ pub fn score_conventions(
                     dropped_gene,
                     own_control: own,
                     genes: &genes,
-                    log_predicted: log_predicted.iter().map(Vec::as_slice).collect(),
+                    log_predicted: log_predicted.clone(),
                     log_own: &log_own,
                     known_centroid: observed
                         .iter()
@@ -515,7 +528,7 @@ pub fn score_conventions(
                     all_genes: &genes,
                 };
                 let logs = LogVectors {
-                    predicted: &log_predicted[at],
+                    predicted: log_predicted[at],
                     observed: log_observed.row(observed[at]).to_slice().unwrap_or(&[]),
                     control: &log_control,
                     own_control: &log_own,
