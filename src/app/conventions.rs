@@ -114,6 +114,11 @@ fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
 #[component]
 pub fn ConventionsPanel() -> impl IntoView {
     let state = use_state();
+    // Asked of the worker once the page has drawn the results (the panel mounts after the plots), so that the
+    // worker's work does not compete with that drawing for the CPU.
+    if state.conventions.with_untracked(Option::is_none) {
+        leptos::task::spawn_local(load_conventions(state, state.run_id.get_untracked(), false));
+    }
     let shown = RwSignal::new(CONVENTIONS.iter().map(|c| c.id.to_string()).collect::<Vec<_>>());
     let ladder = RwSignal::new(2usize);
     let celleval_method = RwSignal::new(String::new());

@@ -288,7 +288,6 @@ fn receive(state: AppState, response: Response) {
                 Ok(report) => {
                     state.report.set(Some(report));
                     state.run_state.set(RunState::Done);
-                    leptos::task::spawn_local(load_conventions(state, run_id, false));
                 }
                 Err(error) => {
                     state.run_state.set(RunState::Error(format!("the worker's report could not be read: {error}")))
