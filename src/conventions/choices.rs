@@ -227,7 +227,8 @@ fn collect(indices: &[usize], predicted: &[f64], pair: impl Fn(usize) -> (f64, f
 }
 
 /// Gene pairs of one kind, over one gene set, at one precision: the key and the two sides.
-type Gathered = ((Genes, Pairs, Precision), Vec<f64>, Vec<f64>);
+/// With it, once computed, `[Σ(x − y)², Σ|x − y|]` over all genes (one pass serves every error statistic).
+type Gathered = ((Genes, Pairs, Precision), Vec<f64>, Vec<f64>, Option<[f64; 2]>);
 
 /// Scores one point under many [`Choices`], gathering each kind of gene pairs once.
 pub struct PointScorer<'a> {
@@ -263,7 +264,7 @@ impl<'a> PointScorer<'a> {
     /// The pairs of a kind over a gene set, gathered at first use; `None` when the reference is undefined.
     fn pairs(&mut self, genes: Genes, pairs: Pairs, precision: Precision) -> Option<usize> {
         let key = (genes, pairs, precision);
-        if let Some(found) = self.gathered.iter().position(|(other, _, _)| *other == key) {
+        if let Some(found) = self.gathered.iter().position(|(other, ..)| *other == key) {
             return Some(found);
         }
         let point = self.vectors;
@@ -318,7 +319,7 @@ impl<'a> PointScorer<'a> {
                 (log2_shifted(p) - log2_shifted(r_p), log2_shifted(t) - log2_shifted(r_t))
             }),
         };
-        self.gathered.push((key, x, y));
+        self.gathered.push((key, x, y, None));
         Some(self.gathered.len() - 1)
     }
 
@@ -353,18 +354,21 @@ impl<'a> PointScorer<'a> {
             Statistic::CosineLogFoldChange => Pairs::LogFoldChange(choices.control, choices.reference),
         };
         self.pairs(choices.genes, pairs, choices.precision).and_then(|index| {
-            let (_, x, y) = &self.gathered[index];
+            let (_, x, y, errors) = &mut self.gathered[index];
             let n = x.len() as f64;
-            // The paper's gene set keeps the paper's sequential sums (pinned to R); all genes use partial sums.
+            // The paper's gene set keeps the paper's sequential sums (pinned to R); all genes use partial sums,
+            // both error sums in one pass, kept for the other error statistics of the same pairs.
             let paper = choices.genes == Genes::TopExpressed;
+            let errors = *errors.get_or_insert_with(|| sums(x, y, |a, b| [(a - b) * (a - b), (a - b).abs()]));
             let squared = || {
                 if paper {
-                    x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
+                    x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
                 } else {
-                    sums(x, y, |a, b| [(a - b) * (a - b)])[0]
+                    errors[0]
                 }
             };
-            let absolute = || sums(x, y, |a, b| [(a - b).abs()])[0];
+            let absolute = || errors[1];
+            let (x, y) = (&*x, &*y);
             if x.is_empty() {
                 return None;
             }
