@@ -470,9 +470,12 @@ pub fn score_conventions(
                 observed.push(position);
             }
             // The genes every point predicts (and the own control has).
-            let genes: Vec<usize> = (0..data.n_genes())
-                .filter(|&gene| !own[gene].is_nan() && predicted.iter().all(|column| !column[gene].is_nan()))
-                .collect();
+            // (Column by column: each prediction is read in order, not gene by gene across them.)
+            let mut has_gene: Vec<bool> = own.iter().map(|value| !value.is_nan()).collect();
+            for column in &predicted {
+                has_gene.iter_mut().zip(column.iter()).for_each(|(has, value)| *has &= !value.is_nan());
+            }
+            let genes: Vec<usize> = (0..data.n_genes()).filter(|&gene| has_gene[gene]).collect();
             control_shift.entry(method.method.clone()).or_insert_with(|| {
                 genes.iter().map(|&gene| (own[gene] - control[gene]).abs()).sum::<f64>() / genes.len().max(1) as f64
             });
