@@ -23,6 +23,12 @@ fn best_values(report: &ConventionReport) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// The `index`-th method's colour, as CSS.
+fn method_colour(index: usize) -> String {
+    let colour = PALETTE[index % PALETTE.len()];
+    format!("rgb({},{},{})", colour.0, colour.1, colour.2)
+}
+
 /// One ladder as a step chart: x the rung, y each method's mean after it.
 fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
     let spec = LADDERS[ladder];
@@ -43,8 +49,7 @@ fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(index, method)| {
-            let colour = PALETTE[index % PALETTE.len()];
-            let colour = format!("rgb({},{},{})", colour.0, colour.1, colour.2);
+            let colour = method_colour(index);
             // A step line: across to the next rung, then up or down to its value.
             let mut path = String::new();
             for row in rows.iter().filter(|row| &row.method == method) {
@@ -74,8 +79,7 @@ fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(index, method)| {
-            let colour = PALETTE[index % PALETTE.len()];
-            let fill = format!("rgb({},{},{})", colour.0, colour.1, colour.2);
+            let fill = method_colour(index);
             view! { <span class="key"><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" fill=fill /></svg>{method.clone()}</span> }
         })
         .collect_view();

@@ -113,7 +113,8 @@ pub fn mean(data: &ExpressionMatrix, train: &[&Condition], targets: &[&Condition
 
 /// Per gene, the mean of the training pseudobulks. Each gene's sum adds the conditions one after another in
 /// training order (as numpy's reference does; ndarray's `sum`/`mean_axis` may reorder and move the last bits).
-fn training_mean(data: &ExpressionMatrix, train: &[&Condition]) -> Vec<f64> {
+/// Also Systema's μ ([`crate::conventions::training_mean`]).
+pub(crate) fn training_mean(data: &ExpressionMatrix, train: &[&Condition]) -> Vec<f64> {
     let by_condition = data.by_condition();
     let rows: Vec<usize> = train.iter().filter_map(|condition| data.condition_position(condition)).collect();
     let mut sums = Array1::<f64>::zeros(data.n_genes());

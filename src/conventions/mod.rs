@@ -383,20 +383,12 @@ pub struct ConventionInputs<'a> {
 /// Systema's μ for a split: the mean of the observed pseudobulks of its non-control training conditions,
 /// condition after condition in the split's order; `None` without any (split `all`).
 pub fn training_mean(data: &ExpressionMatrix, split: &Split) -> Option<Vec<f64>> {
-    let rows: Vec<usize> = split
+    let perturbations: Vec<&Condition> = split
         .train()
         .into_iter()
-        .filter(|condition| **condition != Condition::Control)
-        .filter_map(|condition| data.condition_position(condition))
+        .filter(|&condition| *condition != Condition::Control && data.condition_position(condition).is_some())
         .collect();
-    if rows.is_empty() {
-        return None;
-    }
-    let mut sums = vec![0.0; data.n_genes()];
-    for row in &rows {
-        sums.iter_mut().zip(data.column(*row)).for_each(|(sum, value)| *sum += value);
-    }
-    Some(sums.into_iter().map(|sum| sum / rows.len() as f64).collect())
+    (!perturbations.is_empty()).then(|| crate::baselines::training_mean(data, &perturbations))
 }
 
 /// Scores every point of a run under every convention. `predictions_of(seed)` gives every method's
@@ -420,6 +412,7 @@ pub fn score_conventions(
     let mut control_shift: HashMap<String, f64> = HashMap::new();
     let mut pairwise_deferred = false;
     let mut without_own_control: Vec<String> = Vec::new();
+    let mut without_training_mean = false;
     // Systema's centroids over the genes of the last group (every gene, unless a prediction lacks some).
     let mut truth: Option<Truth> = None;
     // The observation side of the last group (the same for every method of a split scored on the same points).
@@ -432,7 +425,8 @@ pub fn score_conventions(
     for split in inputs.splits {
         let seed = split.seed;
         let mu = training_mean(data, split);
-        if mu.is_none() && !notices.iter().any(|notice: &Notice| notice.message.starts_with("systema: ")) {
+        if mu.is_none() && !without_training_mean {
+            without_training_mean = true;
             notices.push(Notice::info(
                 None,
                 "systema: corr_all_allpert is undefined under split `all`: μ is the mean of the training \
