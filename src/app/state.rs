@@ -73,7 +73,7 @@ pub struct AppState {
     pub page_error: RwSignal<Option<String>>,
     /// The observed-vs-predicted data of the chosen condition.
     pub detail: RwSignal<Option<ConditionDetail>>,
-    /// The run's points under every convention (filled after the report).
+    /// The run's conventions as the panel shows them (means, ladders, scores; the points stay in the worker).
     pub conventions: RwSignal<Option<ConventionReport>>,
     /// The convention metric the leaderboard adds (an index into `conventions::METRICS`); `None`: the paper's.
     pub score_by: RwSignal<Option<usize>>,

@@ -223,7 +223,7 @@ pub async fn rescore_interactions(state: AppState, thresholds: Option<ManualThre
 }
 
 /// Asks for the run's points under every convention and shows them (`pairwise_always`: the pairwise metrics
-/// of large seeds too); a failure becomes the panel's notice.
+/// of large seeds too); a failure is shown as the page's error.
 pub async fn load_conventions(state: AppState, run_id: u32, pairwise_always: bool) {
     let reply = ask(state, Query::Conventions { run_id, pairwise_always }).await;
     if run_id != state.run_id.get_untracked() {
