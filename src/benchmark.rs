@@ -684,12 +684,12 @@ pub fn method_predictions(
         let over_data_genes = |column: &[f64]| -> Vec<f64> {
             (0..n_genes).map(|gene| prediction.genes.row(gene).map_or(f64::NAN, |row| column[row])).collect()
         };
-        let predicted = targets
-            .iter()
-            .filter_map(|&condition| {
-                prediction.matrix.column_of(condition).map(|column| (condition.clone(), over_data_genes(column)))
-            })
-            .collect();
+        let predicted = crate::parallel::map(&targets, |&condition| {
+            prediction.matrix.column_of(condition).map(|column| (condition.clone(), over_data_genes(column)))
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         methods.push(MethodPredictions {
             method: prediction.method.clone(),
             predicted,

@@ -33,6 +33,7 @@ pub mod load;
 pub mod locfdr;
 pub mod metrics;
 pub mod numpy_random;
+pub mod parallel;
 pub mod predictions;
 pub mod protocol;
 pub mod pseudobulk;
