@@ -262,3 +262,66 @@ fn above_a_thousand_points_in_a_seed_the_pairwise_metrics_wait_for_a_request() {
     assert!(!asked.pairwise_deferred);
     assert!(asked.points.iter().all(|point| point.values[pds].is_some()));
 }
+
+/// A method whose predictions are the same under every split is measured once over all its points; each
+/// split's discrimination scores, ranks and centroid accuracies must be those of measuring that split's
+/// points alone.
+#[test]
+fn measuring_once_for_every_split_gives_each_splits_own_pairwise_values() {
+    use perturb_check::baselines::linear_model::UploadedEmbeddings;
+    use perturb_check::benchmark::{method_predictions, run_benchmark, BenchmarkInputs, BenchmarkSettings};
+    use perturb_check::conditions::ConditionRules;
+    use perturb_check::conventions::{score_conventions, ConventionInputs};
+    use perturb_check::expression::{read_expression_data, Orientation};
+    use perturb_check::predictions::Prediction;
+    let folder = "tests/fixtures/conventions";
+    let table = |name: &str| {
+        let bytes = read(&format!("{folder}/{name}"));
+        read_expression_data(name, &bytes, &ConditionRules::default(), Orientation::Detect).unwrap().matrix
+    };
+    let data = table("pseudobulk.csv");
+    let predictions = [Prediction::new("model".into(), None, "model.csv".into(), table("model.csv"), &data)];
+    let inputs = BenchmarkInputs {
+        dataset: "fixture",
+        data: &data,
+        predictions: &predictions,
+        uploaded_split: None,
+        embeddings: UploadedEmbeddings::default(),
+    };
+    let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap();
+    assert!(result.fitted.splits().len() > 1, "seeded splits");
+    let convention_inputs = ConventionInputs {
+        dataset: "fixture",
+        data: &data,
+        gene_set: result.fitted.gene_set(),
+        splits: result.fitted.splits(),
+        rows: &result.rows,
+        pairwise_always: false,
+    };
+    let shared = score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed));
+    let each_split_alone = score_conventions(&convention_inputs, &mut |seed| {
+        let mut methods = method_predictions(&inputs, &result.fitted, seed)?;
+        methods.iter_mut().for_each(|method| method.same_in_every_split = false);
+        Ok(methods)
+    });
+    let (shared, alone) = (shared.unwrap(), each_split_alone.unwrap());
+    assert_eq!(shared.points.len(), alone.points.len());
+    let pairwise: Vec<usize> =
+        METRICS.iter().enumerate().filter(|(_, spec)| spec.kind.is_pairwise()).map(|(index, _)| index).collect();
+    assert_eq!(pairwise.len(), 6);
+    let mut checked = 0;
+    for (a, b) in shared.points.iter().zip(&alone.points) {
+        assert_eq!((&a.method, &a.perturbation, a.seed), (&b.method, &b.perturbation, b.seed));
+        for (index, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
+            let what = format!("{} {} seed {:?}: {}", a.method, a.perturbation, a.seed, METRICS[index].metric);
+            match (x, y) {
+                (Some(x), Some(y)) => assert!((x - y).abs() <= 1e-12, "{what}: {x} vs {y}"),
+                _ => assert_eq!(x, y, "{what}"),
+            }
+        }
+        checked += pairwise.iter().filter(|&&index| a.values[index].is_some()).count();
+    }
+    // The prediction, no_change and additive are each measured once, over every seed's doubles.
+    assert!(shared.points.iter().any(|point| point.method == "model" && point.seed == Some(5)));
+    assert!(checked > 0);
+}

@@ -15,6 +15,7 @@
 
 use crate::metrics::pearson;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Which genes a metric is computed over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,15 +172,14 @@ fn sums<const K: usize>(x: &[f64], y: &[f64], terms: impl Fn(f64, f64) -> [f64; 
     total
 }
 
-/// Pearson's correlation with [`sums`] (two passes: means, then centred products); `None` when either side is
-/// constant or empty.
-fn pearson_over_all(x: &[f64], y: &[f64]) -> Option<f64> {
+/// Pearson's correlation with [`sums`] (the sums of each side from the first pass, then centred products);
+/// `None` when either side is constant or empty.
+fn pearson_over_all(x: &[f64], y: &[f64], sum_x: f64, sum_y: f64) -> Option<f64> {
     let is_constant = |values: &[f64]| values.iter().all(|&value| value == values[0]);
     if x.is_empty() || is_constant(x) || is_constant(y) {
         return None;
     }
     let n = x.len() as f64;
-    let [sum_x, sum_y] = sums(x, y, |a, b| [a, b]);
     let (mean_x, mean_y) = (sum_x / n, sum_y / n);
     let [sxy, sxx, syy] = sums(x, y, |a, b| {
         let (dx, dy) = (a - mean_x, b - mean_y);
@@ -213,6 +213,16 @@ enum Pairs {
     LogFoldChange(Control, Reference),
 }
 
+/// `f` of each value.
+fn map(values: &[f64], f: impl Fn(f64) -> f64) -> Vec<f64> {
+    values.iter().map(|&value| f(value)).collect()
+}
+
+/// `f` of each pair of values.
+fn map2(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+    a.iter().zip(b).map(|(&a, &b)| f(a, b)).collect()
+}
+
 /// The pairs `pair(g)` of the genes `indices` the prediction has (not NaN).
 fn collect(indices: &[usize], predicted: &[f64], pair: impl Fn(usize) -> (f64, f64)) -> (Vec<f64>, Vec<f64>) {
     let (mut x, mut y) = (Vec::with_capacity(indices.len()), Vec::with_capacity(indices.len()));
@@ -227,21 +237,24 @@ fn collect(indices: &[usize], predicted: &[f64], pair: impl Fn(usize) -> (f64, f
 }
 
 /// Gene pairs of one kind, over one gene set, at one precision: the key and the two sides.
-/// With it, once computed, `[Σ(x − y)², Σ|x − y|]` over all genes (one pass serves every error statistic).
-type Gathered = ((Genes, Pairs, Precision), Vec<f64>, Vec<f64>, Option<[f64; 2]>);
+/// With it, once computed, `[Σ(x − y)², Σ|x − y|, Σx, Σy]` over all genes (one pass serves every error
+/// statistic and the correlation's means).
+type Gathered<'a> = ((Genes, Pairs, Precision), Cow<'a, [f64]>, Cow<'a, [f64]>, Option<[f64; 4]>);
 
 /// Scores one point under many [`Choices`], gathering each kind of gene pairs once.
 pub struct PointScorer<'a> {
     vectors: &'a PointVectors<'a>,
     logs: Option<&'a LogVectors<'a>>,
-    gathered: Vec<Gathered>,
+    gathered: Vec<Gathered<'a>>,
+    /// Whether the prediction lacks a gene (found at first need).
+    has_nan: Option<bool>,
     /// Values computed so far, before the NaN rule (which does not change the computation).
     values: Vec<(Choices, Option<f64>)>,
 }
 
 impl<'a> PointScorer<'a> {
     pub fn new(vectors: &'a PointVectors<'a>, logs: Option<&'a LogVectors<'a>>) -> Self {
-        PointScorer { vectors, logs, gathered: Vec::new(), values: Vec::new() }
+        PointScorer { vectors, logs, gathered: Vec::new(), has_nan: None, values: Vec::new() }
     }
 
     /// A scorer that starts from values already computed for the same prediction and observation (under
@@ -253,7 +266,7 @@ impl<'a> PointScorer<'a> {
     ) -> Self {
         let values =
             known.iter().filter(|(choices, _)| choices.reference != Reference::TrainingMean).copied().collect();
-        PointScorer { vectors, logs, gathered: Vec::new(), values }
+        PointScorer { vectors, logs, gathered: Vec::new(), has_nan: None, values }
     }
 
     /// The values computed so far (before their NaN rule), for [`Self::with_known`].
@@ -288,6 +301,46 @@ impl<'a> PointScorer<'a> {
         };
         let (predicted, observed) = (point.predicted, point.observed);
         let single = |value: f64| value as f32;
+        // Every gene (the usual case): the pairs are whole vectors, mapped without indices (vectorised) or
+        // borrowed; the values and their order are those of the gene-by-gene case below.
+        if genes == Genes::All
+            && indices.len() == predicted.len()
+            && !*self.has_nan.get_or_insert_with(|| predicted.iter().any(|v| v.is_nan()))
+        {
+            let logs = self.logs;
+            let (x, y): (Cow<'a, [f64]>, Cow<'a, [f64]>) = match (pairs, precision, logs) {
+                (Pairs::Raw, Precision::F64, _) => (Cow::Borrowed(predicted), Cow::Borrowed(observed)),
+                (Pairs::Raw, Precision::F32, _) => {
+                    (map(predicted, |p| single(p) as f64).into(), map(observed, |t| single(t) as f64).into())
+                }
+                (Pairs::Delta(..), Precision::F64, _) => (
+                    map2(predicted, reference_p, |p, r| p - r).into(),
+                    map2(observed, reference_t, |t, r| t - r).into(),
+                ),
+                (Pairs::Delta(..), Precision::F32, _) => (
+                    map2(predicted, reference_p, |p, r| (single(p) - single(r)) as f64).into(),
+                    map2(observed, reference_t, |t, r| (single(t) - single(r)) as f64).into(),
+                ),
+                (Pairs::LogFoldChange(control, Reference::Control), Precision::F64, Some(logs)) => {
+                    let log_reference = match control {
+                        Control::Observed => logs.control,
+                        Control::Own => logs.own_control,
+                    };
+                    (
+                        map2(logs.predicted, log_reference, |p, r| p - r).into(),
+                        map2(logs.observed, logs.control, |t, r| t - r).into(),
+                    )
+                }
+                (Pairs::LogFoldChange(..), ..) => {
+                    let fold_change = |value: &[f64], reference: &[f64]| {
+                        map2(value, reference, |v, r| log2_shifted(at(precision, v)) - log2_shifted(at(precision, r)))
+                    };
+                    (fold_change(predicted, reference_p).into(), fold_change(observed, reference_t).into())
+                }
+            };
+            self.gathered.push((key, x, y, None));
+            return Some(self.gathered.len() - 1);
+        }
         // One loop per case, so that each is a tight loop without branches on the choices.
         let (x, y) = match (pairs, precision) {
             (Pairs::Raw, Precision::F64) => collect(indices, predicted, |g| (predicted[g], observed[g])),
@@ -319,7 +372,7 @@ impl<'a> PointScorer<'a> {
                 (log2_shifted(p) - log2_shifted(r_p), log2_shifted(t) - log2_shifted(r_t))
             }),
         };
-        self.gathered.push((key, x, y, None));
+        self.gathered.push((key, x.into(), y.into(), None));
         Some(self.gathered.len() - 1)
     }
 
@@ -359,26 +412,31 @@ impl<'a> PointScorer<'a> {
             // The paper's gene set keeps the paper's sequential sums (pinned to R); all genes use partial sums,
             // both error sums in one pass, kept for the other error statistics of the same pairs.
             let paper = choices.genes == Genes::TopExpressed;
-            let errors = *errors.get_or_insert_with(|| sums(x, y, |a, b| [(a - b) * (a - b), (a - b).abs()]));
-            let squared = || {
-                if paper {
-                    x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
-                } else {
-                    errors[0]
-                }
-            };
-            let absolute = || errors[1];
+            // `[Σ(x − y)², Σ|x − y|, Σx, Σy]` in one pass, at first need, for every error statistic and the
+            // correlation of the same pairs.
+            let mut moments =
+                || *errors.get_or_insert_with(|| sums(x, y, |a, b| [(a - b) * (a - b), (a - b).abs(), a, b]));
             let (x, y) = (&*x, &*y);
             if x.is_empty() {
                 return None;
             }
+            let mut squared = || {
+                if paper {
+                    x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
+                } else {
+                    moments()[0]
+                }
+            };
             match choices.statistic {
                 Statistic::L2 => Some(squared().sqrt()),
                 Statistic::MeanSquared | Statistic::MeanSquaredDelta => Some(squared() / n),
                 Statistic::RootMeanSquared => Some((squared() / n).sqrt()),
-                Statistic::MeanAbsolute | Statistic::MeanAbsoluteDelta => Some(absolute() / n),
+                Statistic::MeanAbsolute | Statistic::MeanAbsoluteDelta => Some(moments()[1] / n),
                 Statistic::Pearson | Statistic::PearsonDelta if paper => pearson(x, y),
-                Statistic::Pearson | Statistic::PearsonDelta => pearson_over_all(x, y),
+                Statistic::Pearson | Statistic::PearsonDelta => {
+                    let [_, _, sum_x, sum_y] = moments();
+                    pearson_over_all(x, y, sum_x, sum_y)
+                }
                 Statistic::CosineLogFoldChange => cosine(x, y),
             }
         })

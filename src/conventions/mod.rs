@@ -29,9 +29,10 @@ use choices::{
     Reference, Statistic,
 };
 use ladder::{LadderRow, LADDERS};
-use pairwise::{score_group, Group, Observations, Truth};
+use pairwise::{first_identical, score_group, Distances, Group, Observations, Predicted, Truth};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// How a metric is computed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -415,12 +416,41 @@ pub fn score_conventions(
     let mut without_training_mean = false;
     // Systema's centroids over the genes of the last group (every gene, unless a prediction lacks some).
     let mut truth: Option<Truth> = None;
-    // The observation side of the last group (the same for every method of a split scored on the same points).
-    let mut real: Option<Observations> = None;
+    // The observation side of the last group (the same for every method scored on the same points).
+    let mut real: Option<Rc<Observations>> = None;
+    let defer_of = |split: &Split| {
+        !inputs.pairwise_always
+            && split.evaluated().len() > PAIRWISE_POINTS_LIMIT
+            && METRICS.iter().any(|spec| spec.kind.is_pairwise())
+    };
+    let shared = shared_distances(
+        inputs,
+        &defer_of,
+        &position_of,
+        &ground_truth,
+        &log_observed,
+        &log_control,
+        predictions_of,
+        &mut truth,
+        &mut real,
+    )?;
     // For predictions that are the same under every split: per (method, observed condition), the values
-    // computed under an earlier split (all but those with Systema's μ) and the centroid accuracy.
-    type Known = (Vec<(Choices, Option<f64>)>, Option<Option<f64>>);
+    // computed under an earlier split (all but those with Systema's μ).
+    type Known = Vec<(Choices, Option<f64>)>;
     let mut known: HashMap<(String, usize), Known> = HashMap::new();
+    // Every ladder's rungs after the first (the first is the paper's value, from the results table).
+    let ladder_rungs: Vec<(usize, usize, Choices)> = LADDERS
+        .iter()
+        .enumerate()
+        .flat_map(|(ladder, definition)| {
+            definition
+                .rung_choices()
+                .into_iter()
+                .enumerate()
+                .skip(1)
+                .map(move |(rung, choices)| (ladder, rung, choices))
+        })
+        .collect();
 
     for split in inputs.splits {
         let seed = split.seed;
@@ -437,9 +467,7 @@ pub fn score_conventions(
         if rows_here.is_empty() {
             continue;
         }
-        let defer = !inputs.pairwise_always
-            && split.evaluated().len() > PAIRWISE_POINTS_LIMIT
-            && METRICS.iter().any(|spec| spec.kind.is_pairwise());
+        let defer = defer_of(split);
         pairwise_deferred |= defer;
         for method in predictions_of(seed)? {
             let rows: Vec<&ResultRow> = rows_here.iter().copied().filter(|row| row.method == method.method).collect();
@@ -474,47 +502,77 @@ pub fn score_conventions(
                 genes.iter().map(|&gene| (own[gene] - control[gene]).abs()).sum::<f64>() / genes.len().max(1) as f64
             });
             let log_own = log2_shifted_all(own);
-            // log2(P + 0.1) per point; a prediction equal to the one before (`mean` and `no_change` predict one
-            // vector for every perturbation) shares its logs.
-            let mut distinct_logs: Vec<Vec<f64>> = Vec::new();
-            let mut log_of_point: Vec<usize> = Vec::with_capacity(predicted.len());
-            for (at, column) in predicted.iter().enumerate() {
-                let same_as_before =
-                    at > 0 && predicted[at - 1].iter().zip(column.iter()).all(|(a, b)| a.to_bits() == b.to_bits());
-                if !same_as_before {
-                    distinct_logs.push(log2_shifted_all(column));
-                }
-                log_of_point.push(distinct_logs.len() - 1);
-            }
-            let log_predicted: Vec<&[f64]> =
-                log_of_point.iter().map(|&index| distinct_logs[index].as_slice()).collect();
             let known_of =
                 |position: usize| known.get(&(method.method.clone(), position)).filter(|_| method.same_in_every_split);
+            // This method's distances measured once for every split, when over the same genes.
+            let measured = shared.get(&method.method).filter(|measured| measured.genes == genes);
+            // log2(P + 0.1) of the points that need it (the pairwise metrics when not measured yet, the
+            // per-point values not known yet); a prediction equal to the one before (`mean` and `no_change`
+            // predict one vector for every perturbation) shares its logs.
+            let mut first_of_logs: Vec<usize> = Vec::new();
+            let mut log_of_point: Vec<Option<usize>> = Vec::with_capacity(predicted.len());
+            for (at, column) in predicted.iter().enumerate() {
+                let needed = (!defer && measured.is_none()) || known_of(observed[at]).is_none();
+                let same_as_before = at > 0
+                    && log_of_point[at - 1].is_some()
+                    && predicted[at - 1].iter().zip(column.iter()).all(|(a, b)| a.to_bits() == b.to_bits());
+                if needed && !same_as_before {
+                    first_of_logs.push(at);
+                }
+                log_of_point.push((needed || same_as_before).then(|| first_of_logs.len() - 1));
+            }
+            let distinct_logs = crate::parallel::map(&first_of_logs, |&at| log2_shifted_all(predicted[at]));
+            let log_predicted: Vec<Option<&[f64]>> =
+                log_of_point.iter().map(|index| index.map(|index| distinct_logs[index].as_slice())).collect();
             let pairwise = (!defer).then(|| {
-                let dropped_gene = observed.iter().map(|&position| data.gene_position(&data.label(position))).collect();
-                let group = Group {
-                    predicted: predicted.clone(),
-                    observed: observed.clone(),
-                    dropped_gene,
-                    own_control: own,
-                    genes: &genes,
-                    log_predicted: log_predicted.clone(),
-                    log_own: &log_own,
-                    known_centroid: observed
-                        .iter()
-                        .map(|&position| known_of(position).and_then(|known| known.1))
-                        .collect(),
-                };
+                let dropped_gene: Vec<Option<usize>> =
+                    observed.iter().map(|&position| data.gene_position(&data.label(position))).collect();
                 if !truth.as_ref().is_some_and(|truth| truth.covers(&genes)) {
                     truth = Some(Truth::new(data, &ground_truth, &genes));
                 }
-                if !real.as_ref().is_some_and(|real| real.covers(&observed, &genes)) {
-                    real = Some(Observations::new(data, control, log_observed.view(), &log_control, &observed, &genes));
+                let truth = truth.as_ref().expect("just made");
+                if let Some(measured) = measured {
+                    let group = Group {
+                        row: observed.iter().map(|position| measured.row_of[position]).collect(),
+                        column: measured.real.columns(&observed),
+                        observed: observed.clone(),
+                        dropped_gene,
+                    };
+                    return score_group(truth, &measured.real, &measured.distances, &group);
                 }
-                score_group(truth.as_ref().expect("just made"), real.as_ref().expect("just made"), &group)
+                if !real.as_ref().is_some_and(|real| real.covers(&observed, &genes)) {
+                    let mut kept = real.iter().chain(shared.values().map(|measured| &measured.real));
+                    real = Some(Rc::new(match kept.find(|real| real.contains(&observed, &genes)) {
+                        Some(all) => all.select(&observed),
+                        None => Observations::new(data, control, log_observed.view(), &log_control, &observed, &genes),
+                    }));
+                }
+                let real = real.as_ref().expect("just made");
+                let first = first_identical(&predicted, &genes);
+                let distinct: Vec<usize> = (0..predicted.len()).filter(|&at| first[at] == at).collect();
+                let row: HashMap<usize, usize> = distinct.iter().enumerate().map(|(row, &at)| (at, row)).collect();
+                let to_measure = Predicted {
+                    vectors: distinct.iter().map(|&at| predicted[at]).collect(),
+                    logs: distinct.iter().map(|&at| log_predicted[at].expect("computed for every point")).collect(),
+                    own_control: own,
+                    log_own: &log_own,
+                    genes: &genes,
+                    needs_centroid: vec![true; distinct.len()],
+                };
+                let dropped: Vec<usize> = dropped_gene.iter().flatten().copied().collect();
+                let distances = Distances::new(truth, real, &dropped, &to_measure);
+                let group = Group {
+                    row: first.iter().map(|at| row[at]).collect(),
+                    column: real.columns(&observed),
+                    observed: observed.clone(),
+                    dropped_gene,
+                };
+                score_group(truth, real, &distances, &group)
             });
-            let mut learned: Vec<((String, usize), Known)> = Vec::new();
-            for (at, row) in rows.iter().enumerate() {
+            // Each point alone (at once on every core natively): its values, its ladder rungs and, for a
+            // prediction the same under every split, what it learned for the next splits.
+            let score_point = |&at: &usize| {
+                let row = rows[at];
                 let vectors = PointVectors {
                     predicted: predicted[at],
                     observed: data.column(observed[at]),
@@ -524,18 +582,17 @@ pub fn score_conventions(
                     top_genes: inputs.gene_set,
                     all_genes: &genes,
                 };
-                let logs = LogVectors {
-                    predicted: log_predicted[at],
+                let logs = log_predicted[at].map(|predicted| LogVectors {
+                    predicted,
                     observed: log_observed.row(observed[at]).to_slice().unwrap_or(&[]),
                     control: &log_control,
                     own_control: &log_own,
-                };
+                });
                 let mut scorer = match known_of(observed[at]) {
-                    Some((values, _)) => PointScorer::with_known(&vectors, Some(&logs), values),
-                    None => PointScorer::new(&vectors, Some(&logs)),
+                    Some(values) => PointScorer::with_known(&vectors, logs.as_ref(), values),
+                    None => PointScorer::new(&vectors, logs.as_ref()),
                 };
-                let mut value_of = |choices: &Choices| scorer.evaluate(choices);
-                let values = METRICS
+                let values: Vec<Option<f64>> = METRICS
                     .iter()
                     .map(|spec| match spec.kind {
                         MetricKind::Paper(_) => match spec.metric {
@@ -543,7 +600,7 @@ pub fn score_conventions(
                             "pearson_delta" => row.pearson_delta,
                             _ => row.pearson,
                         },
-                        MetricKind::Point(choices) => value_of(&choices),
+                        MetricKind::Point(choices) => scorer.evaluate(&choices),
                         kind => pairwise.as_ref().and_then(|scores| {
                             let column = match kind {
                                 MetricKind::DiscriminationL1 => &scores.discrimination_l1,
@@ -557,25 +614,29 @@ pub fn score_conventions(
                         }),
                     })
                     .collect();
-                for (ladder, definition) in LADDERS.iter().enumerate() {
-                    for (rung, choices) in definition.rung_choices().iter().enumerate().skip(1) {
-                        ladder_values.entry((method.method.clone(), ladder, rung)).or_default().push(value_of(choices));
-                    }
+                let rungs: Vec<Option<f64>> =
+                    ladder_rungs.iter().map(|(_, _, choices)| scorer.evaluate(choices)).collect();
+                let learned =
+                    (method.same_in_every_split && known_of(observed[at]).is_none()).then(|| scorer.known().to_vec());
+                (values, rungs, learned)
+            };
+            let at: Vec<usize> = (0..rows.len()).collect();
+            for (at, (values, rungs, learned)) in crate::parallel::map(&at, score_point).into_iter().enumerate() {
+                for (&(ladder, rung, _), value) in ladder_rungs.iter().zip(rungs) {
+                    ladder_values.entry((method.method.clone(), ladder, rung)).or_default().push(value);
                 }
-                if method.same_in_every_split && known_of(observed[at]).is_none() {
-                    let centroid = pairwise.as_ref().map(|scores| scores.centroid_accuracy[at]);
-                    learned.push(((method.method.clone(), observed[at]), (scorer.known().to_vec(), centroid)));
+                if let Some(learned) = learned {
+                    known.insert((method.method.clone(), observed[at]), learned);
                 }
                 points.push(ConventionPoint {
                     seed,
                     method: method.method.clone(),
-                    perturbation: row.perturbation.clone(),
+                    perturbation: rows[at].perturbation.clone(),
                     label: data.label(observed[at]),
-                    split: row.split,
+                    split: rows[at].split,
                     values,
                 });
             }
-            known.extend(learned);
         }
     }
     if pairwise_deferred {
@@ -621,6 +682,114 @@ pub fn score_conventions(
         notices,
         pairwise_deferred,
     })
+}
+
+/// One method's distances measured once for every split (its predictions are the same under each).
+struct Measured {
+    /// The genes every one of its predictions has.
+    genes: Vec<usize>,
+    /// The row of the [`Distances`] of each observed position it predicts.
+    row_of: HashMap<usize, usize>,
+    real: Rc<Observations>,
+    distances: Distances,
+}
+
+/// The distances of the methods whose predictions are the same under every split, each measured once over
+/// all the points it has in the splits whose pairwise metrics are computed now (a split's group ranks from
+/// them, rather than measuring its points again: every pair of points shares most of its work across
+/// splits). Reads every split's predictions once, keeping only those methods' distinct vectors.
+#[allow(clippy::too_many_arguments)]
+fn shared_distances<'a>(
+    inputs: &ConventionInputs<'a>,
+    defer_of: &dyn Fn(&Split) -> bool,
+    position_of: &HashMap<String, usize>,
+    ground_truth: &[usize],
+    log_observed: &ndarray::Array2<f64>,
+    log_control: &[f64],
+    predictions_of: &mut dyn FnMut(Option<u32>) -> Result<Vec<MethodPredictions>, RunError>,
+    truth: &mut Option<Truth<'a>>,
+    real: &mut Option<Rc<Observations>>,
+) -> Result<HashMap<String, Measured>, RunError> {
+    let data = inputs.data;
+    let control = data.control().ok_or(RunError::NoControl)?;
+    // Per method: its own control, its distinct vectors, and the vector of each observed position.
+    type Collected = (Option<Vec<f64>>, Vec<Vec<f64>>, HashMap<usize, usize>);
+    let mut collected: Vec<(String, Collected)> = Vec::new();
+    let splits: Vec<&Split> = inputs.splits.iter().filter(|split| !defer_of(split)).collect();
+    if splits.len() < 2 {
+        // One split: nothing to share.
+        return Ok(HashMap::new());
+    }
+    for split in splits {
+        let rows: Vec<&ResultRow> = inputs.rows.iter().filter(|row| row.seed == split.seed).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        for method in predictions_of(split.seed)?.into_iter().filter(|method| method.same_in_every_split) {
+            let at = match collected.iter().position(|(name, _)| *name == method.method) {
+                Some(at) => at,
+                None => {
+                    collected.push((method.method.clone(), (method.own_control.clone(), Vec::new(), HashMap::new())));
+                    collected.len() - 1
+                }
+            };
+            let (_, vectors, vector_of) = &mut collected[at].1;
+            let columns: HashMap<String, &Vec<f64>> =
+                method.predicted.iter().map(|(condition, values)| (condition.name(), values)).collect();
+            for row in rows.iter().filter(|row| row.method == method.method) {
+                let (Some(column), Some(&position)) =
+                    (columns.get(&row.perturbation), position_of.get(&row.perturbation))
+                else {
+                    return Err(RunError::NotInData(row.perturbation.clone()));
+                };
+                if vector_of.contains_key(&position) {
+                    continue;
+                }
+                let same = vectors.iter().position(|vector: &Vec<f64>| {
+                    vector.iter().zip(column.iter()).all(|(a, b)| a.to_bits() == b.to_bits())
+                });
+                let index = same.unwrap_or_else(|| {
+                    vectors.push(column.to_vec());
+                    vectors.len() - 1
+                });
+                vector_of.insert(position, index);
+            }
+        }
+    }
+    let mut measured = HashMap::new();
+    for (method, (own_control, vectors, vector_of)) in collected {
+        let own = own_control.as_deref().unwrap_or(control);
+        let mut has_gene: Vec<bool> = own.iter().map(|value| !value.is_nan()).collect();
+        for vector in &vectors {
+            has_gene.iter_mut().zip(vector.iter()).for_each(|(has, value)| *has &= !value.is_nan());
+        }
+        let genes: Vec<usize> = (0..data.n_genes()).filter(|&gene| has_gene[gene]).collect();
+        let mut positions: Vec<usize> = vector_of.keys().copied().collect();
+        positions.sort_unstable();
+        if !truth.as_ref().is_some_and(|truth| truth.covers(&genes)) {
+            *truth = Some(Truth::new(data, ground_truth, &genes));
+        }
+        if !real.as_ref().is_some_and(|real| real.covers(&positions, &genes)) {
+            *real =
+                Some(Rc::new(Observations::new(data, control, log_observed.view(), log_control, &positions, &genes)));
+        }
+        let logs: Vec<Vec<f64>> = crate::parallel::map(&vectors, |vector| log2_shifted_all(vector));
+        let log_own = log2_shifted_all(own);
+        let dropped: Vec<usize> =
+            positions.iter().filter_map(|&position| data.gene_position(&data.label(position))).collect();
+        let to_measure = Predicted {
+            vectors: vectors.iter().map(Vec::as_slice).collect(),
+            logs: logs.iter().map(Vec::as_slice).collect(),
+            own_control: own,
+            log_own: &log_own,
+            genes: &genes,
+            needs_centroid: vec![true; vectors.len()],
+        };
+        let real = real.clone().expect("just made");
+        let distances = Distances::new(truth.as_ref().expect("just made"), &real, &dropped, &to_measure);
+        measured.insert(method, Measured { genes, row_of: vector_of, real, distances });
+    }
+    Ok(measured)
 }
 
 impl ConventionReport {
