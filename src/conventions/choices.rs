@@ -147,7 +147,7 @@ pub fn cosine(x: &[f64], y: &[f64]) -> Option<f64> {
 /// them in vector registers; the order differs from a sequential sum in the last bits only). Used for the
 /// other tools' metrics over all genes, which no reference pins to a summation order; the paper's metrics
 /// keep the sequential order that pins them to R ([`crate::metrics`]).
-fn sums<const K: usize>(x: &[f64], y: &[f64], terms: impl Fn(f64, f64) -> [f64; K]) -> [f64; K] {
+pub(crate) fn sums<const K: usize>(x: &[f64], y: &[f64], terms: impl Fn(f64, f64) -> [f64; K]) -> [f64; K] {
     let mut partial = [[0.0f64; K]; 4];
     let (chunks_x, chunks_y) = (x.chunks_exact(4), y.chunks_exact(4));
     let (rest_x, rest_y) = (chunks_x.remainder(), chunks_y.remainder());

@@ -29,7 +29,7 @@ use choices::{
     Reference, Statistic,
 };
 use ladder::{LadderRow, LADDERS};
-use pairwise::{first_identical, score_group, Distances, Group, Observations, Predicted, Truth};
+use pairwise::{first_identical, identical, score_group, Distances, Group, Observations, Predicted, Truth};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -491,13 +491,7 @@ pub fn score_conventions(
                 predicted.push(column);
                 observed.push(position);
             }
-            // The genes every point predicts (and the own control has).
-            // (Column by column: each prediction is read in order, not gene by gene across them.)
-            let mut has_gene: Vec<bool> = own.iter().map(|value| !value.is_nan()).collect();
-            for column in &predicted {
-                has_gene.iter_mut().zip(column.iter()).for_each(|(has, value)| *has &= !value.is_nan());
-            }
-            let genes: Vec<usize> = (0..data.n_genes()).filter(|&gene| has_gene[gene]).collect();
+            let genes = genes_predicted(own, &predicted);
             control_shift.entry(method.method.clone()).or_insert_with(|| {
                 genes.iter().map(|&gene| (own[gene] - control[gene]).abs()).sum::<f64>() / genes.len().max(1) as f64
             });
@@ -513,9 +507,7 @@ pub fn score_conventions(
             let mut log_of_point: Vec<Option<usize>> = Vec::with_capacity(predicted.len());
             for (at, column) in predicted.iter().enumerate() {
                 let needed = (!defer && measured.is_none()) || known_of(observed[at]).is_none();
-                let same_as_before = at > 0
-                    && log_of_point[at - 1].is_some()
-                    && predicted[at - 1].iter().zip(column.iter()).all(|(a, b)| a.to_bits() == b.to_bits());
+                let same_as_before = at > 0 && log_of_point[at - 1].is_some() && identical(predicted[at - 1], column);
                 if needed && !same_as_before {
                     first_of_logs.push(at);
                 }
@@ -684,6 +676,16 @@ pub fn score_conventions(
     })
 }
 
+/// The genes (the data's indices, in order) every vector predicts and the own control has (not NaN), read
+/// vector by vector in order rather than gene by gene across them.
+fn genes_predicted(own: &[f64], vectors: &[impl AsRef<[f64]>]) -> Vec<usize> {
+    let mut has_gene: Vec<bool> = own.iter().map(|value| !value.is_nan()).collect();
+    for vector in vectors {
+        has_gene.iter_mut().zip(vector.as_ref()).for_each(|(has, value)| *has &= !value.is_nan());
+    }
+    (0..has_gene.len()).filter(|&gene| has_gene[gene]).collect()
+}
+
 /// One method's distances measured once for every split (its predictions are the same under each).
 struct Measured {
     /// The genes every one of its predictions has.
@@ -745,9 +747,7 @@ fn shared_distances<'a>(
                 if vector_of.contains_key(&position) {
                     continue;
                 }
-                let same = vectors.iter().position(|vector: &Vec<f64>| {
-                    vector.iter().zip(column.iter()).all(|(a, b)| a.to_bits() == b.to_bits())
-                });
+                let same = vectors.iter().position(|vector| identical(vector, column));
                 let index = same.unwrap_or_else(|| {
                     vectors.push(column.to_vec());
                     vectors.len() - 1
@@ -759,11 +759,7 @@ fn shared_distances<'a>(
     let mut measured = HashMap::new();
     for (method, (own_control, vectors, vector_of)) in collected {
         let own = own_control.as_deref().unwrap_or(control);
-        let mut has_gene: Vec<bool> = own.iter().map(|value| !value.is_nan()).collect();
-        for vector in &vectors {
-            has_gene.iter_mut().zip(vector.iter()).for_each(|(has, value)| *has &= !value.is_nan());
-        }
-        let genes: Vec<usize> = (0..data.n_genes()).filter(|&gene| has_gene[gene]).collect();
+        let genes = genes_predicted(own, &vectors);
         let mut positions: Vec<usize> = vector_of.keys().copied().collect();
         positions.sort_unstable();
         if !truth.as_ref().is_some_and(|truth| truth.covers(&genes)) {

@@ -10,6 +10,7 @@
 //!
 //! Ties count half in ranks (cell-eval's `argsort` and PerturBench's shuffle break them arbitrarily).
 
+use super::choices::sums;
 use crate::expression::ExpressionMatrix;
 use ndarray::{Array2, ArrayView2, Axis, CowArray, Ix2};
 use std::collections::HashMap;
@@ -195,17 +196,9 @@ fn dots(a: ArrayView2<'_, f64>, b: ArrayView2<'_, f64>) -> Array2<f64> {
     Array2::from_shape_fn((a.nrows(), b.nrows()), |(i, j)| product[(i, j)])
 }
 
-/// `Σx²` in four interleaved partial sums (vectorised).
+/// `Σx²` in [`sums`]' four interleaved partial sums (vectorised).
 fn sum_of_squares(values: &[f64]) -> f64 {
-    let mut partial = [0.0f64; 4];
-    let chunks = values.chunks_exact(4);
-    let tail: f64 = chunks.remainder().iter().map(|v| v * v).sum();
-    for chunk in chunks {
-        for lane in 0..4 {
-            partial[lane] += chunk[lane] * chunk[lane];
-        }
-    }
-    (partial[0] + partial[1]) + (partial[2] + partial[3]) + tail
+    sums(values, values, |x, _| [x * x])[0]
 }
 
 fn squared_norms(a: &Array2<f64>) -> Vec<f64> {
@@ -294,6 +287,11 @@ fn rank_ascending(values: impl Iterator<Item = (bool, f64)>, own: f64) -> f64 {
         }
     }
     rank
+}
+
+/// Whether two vectors hold the same values, bit for bit.
+pub fn identical(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 /// Each vector's first identical one (by value over `genes`). Hashing a sample of the genes finds the
