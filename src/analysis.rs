@@ -14,7 +14,9 @@ use crate::benchmark::{
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
 use crate::conventions::ladder::write_ladder_csv;
-use crate::conventions::{celleval, score_conventions, write_conventions_csv, ConventionInputs, ConventionReport};
+use crate::conventions::{
+    celleval, score_conventions, write_conventions_csv, ConventionInputs, ConventionReport, MetricValues,
+};
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
 use crate::inspect::FileRole;
@@ -489,6 +491,16 @@ impl KeptRun {
         let report = self.score_conventions(pairwise_always)?;
         *self.conventions.borrow_mut() = Some(report.clone());
         Ok(report)
+    }
+
+    /// One convention metric's values per method, from the scores kept (scored first if they are not yet);
+    /// `None`: the convention has no such metric.
+    pub fn metric_values(&self, convention: &str, metric: &str) -> Result<Option<MetricValues>, RunError> {
+        if self.conventions.borrow().is_none() {
+            self.conventions(false)?;
+        }
+        let kept = self.conventions.borrow();
+        Ok(kept.as_ref().expect("scored just above").metric_values(convention, metric))
     }
 
     /// One of the conventions' files, from the scores kept (scored first if they are not yet).

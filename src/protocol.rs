@@ -5,7 +5,7 @@ use crate::analysis::{AnalysisSettings, ConventionExport, ExportedFile, InputFil
 use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::conditions::ConditionRules;
-use crate::conventions::ConventionReport;
+use crate::conventions::{ConventionReport, MetricValues};
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
 use crate::pseudobulk::PseudobulkOptions;
@@ -100,6 +100,8 @@ pub enum Query {
     /// Every point of the run scored under every convention; the pairwise metrics of a seed with more than
     /// 1,000 points only with `pairwise_always`.
     Conventions { run_id: u32, pairwise_always: bool },
+    /// One convention metric's value at every point, per method (for the plots).
+    MetricValues { run_id: u32, convention: String, metric: String },
     /// One of the conventions' files (from the scores the worker kept).
     ExportConventions { run_id: u32, export: ConventionExport },
     /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
@@ -115,4 +117,5 @@ pub enum Reply {
     Interactions(Box<InteractionReport>),
     /// The conventions without their points (those stay in the worker; see [`Query::ExportConventions`]).
     Conventions(Box<ConventionReport>),
+    MetricValues(Box<MetricValues>),
 }

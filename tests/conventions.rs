@@ -325,3 +325,40 @@ fn measuring_once_for_every_split_gives_each_splits_own_pairwise_values() {
     assert!(shared.points.iter().any(|point| point.method == "model" && point.seed == Some(5)));
     assert!(checked > 0);
 }
+
+/// What the distribution plot draws for a convention's metric: each method's finite values at its points, in
+/// their order, and a count of the rest; the same numbers the conventions export holds.
+#[test]
+fn a_metrics_plot_values_are_each_methods_values_in_conventions_csv() {
+    let folder = "tests/fixtures/celleval/genes";
+    let files = [
+        ("real.h5ad", FileRole::Data),
+        ("model_a.h5ad", FileRole::Predictions),
+        ("model_b.h5ad", FileRole::Predictions),
+    ];
+    let (_, kept) = run(folder, &files, true);
+    let report = kept.conventions(false).unwrap();
+    let csv = perturb_check::conventions::write_conventions_csv(&report);
+    for (convention, metric) in [("cell-eval", "discrimination_score_l1"), ("systema", "corr_all_allpert")] {
+        let plotted = kept.metric_values(convention, metric).unwrap().expect("a metric of the convention");
+        assert_eq!((plotted.info.convention.as_str(), plotted.info.metric.as_str()), (convention, metric));
+        assert_eq!(plotted.methods, report.means.iter().map(|m| m.method.clone()).collect::<Vec<_>>());
+        for ((method, values), undefined) in plotted.methods.iter().zip(&plotted.values).zip(&plotted.undefined) {
+            let exported: Vec<&str> = csv
+                .lines()
+                .filter_map(|line| {
+                    let fields: Vec<&str> = line.split(',').collect();
+                    (fields[2] == method && fields[5] == convention && fields[6] == metric).then_some(fields[7])
+                })
+                .collect();
+            let finite: Vec<f64> =
+                exported.iter().filter_map(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite()).collect();
+            assert_eq!(values, &finite, "{method} {convention} {metric}");
+            assert_eq!(*undefined, exported.len() - finite.len(), "{method}: points without a value");
+        }
+    }
+    // Under `all` Systema's reference is undefined: every point counted as without a value.
+    let systema = kept.metric_values("systema", "corr_all_allpert").unwrap().unwrap();
+    assert!(systema.values.iter().all(Vec::is_empty) && systema.undefined.iter().all(|&n| n == 8));
+    assert!(kept.metric_values("gears", "no_such_metric").unwrap().is_none());
+}

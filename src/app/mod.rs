@@ -17,7 +17,7 @@ mod state;
 mod worker_client;
 
 use leptos::prelude::*;
-use plots::{DetailPlot, DistributionPlot, ErrorCurvePlot, Metric};
+use plots::{ConventionDistributionPlot, DetailPlot, DistributionPlot, ErrorCurvePlot, Metric};
 use state::{AppState, Demo};
 
 #[component]
@@ -89,9 +89,14 @@ pub fn App() -> impl IntoView {
             </Show>
             <Show when=move || has_report() && show_details.get()>
                 <section class="plots" aria-label="Plots">
-                    <h2>"Distributions"</h2>
-                    <DistributionPlot metric=Metric::L2 />
-                    <DistributionPlot metric=Metric::PearsonDelta />
+                    <div class="section-head">
+                        <h2>"Distributions"</h2>
+                        <results::MainMetricChooser testid="plot-convention" label="Metric: " paper="the paper's L2 and Pearson delta" />
+                    </div>
+                    <Show when=move || state.score_by.get().is_some()
+                        fallback=|| view! { <DistributionPlot metric=Metric::L2 /> <DistributionPlot metric=Metric::PearsonDelta /> }>
+                        <ConventionDistributionPlot />
+                    </Show>
                     <h2>"Error against the number of genes"</h2>
                     <ErrorCurvePlot />
                     <h2>"Observed against predicted change"</h2>

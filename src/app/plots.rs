@@ -8,6 +8,7 @@ use super::worker_client::ask;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use perturb_check::benchmark::{ConditionDetail, ErrorCurve};
+use perturb_check::conventions::{MetricValues, METRICS};
 use perturb_check::interactions::{ScoreHistogram, TprFdpCurve};
 use perturb_check::protocol::{Query, Reply};
 use perturb_check::quantile::summary_quantile as quantile;
@@ -83,7 +84,7 @@ fn draw_distribution<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     methods: &[String],
     values: &[Vec<f64>],
-    metric: Metric,
+    axis: &str,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let all: Vec<f64> = values.iter().flatten().copied().collect();
@@ -107,7 +108,7 @@ fn draw_distribution<DB: DrawingBackend>(
                 String::new()
             }
         })
-        .y_desc(metric.label())
+        .y_desc(axis)
         .label_style(("sans-serif", 13))
         .draw()?;
     for (index, method_values) in values.iter().enumerate() {
@@ -138,10 +139,11 @@ fn draw_distribution<DB: DrawingBackend>(
 /// What a plot panel draws.
 #[derive(Clone, PartialEq)]
 pub enum Chart {
+    /// Values per method, and the value axis' title.
     Distribution {
         methods: Vec<String>,
         values: Vec<Vec<f64>>,
-        metric: Metric,
+        axis: String,
     },
     ErrorCurves(Vec<ErrorCurve>),
     /// Predicted against observed change per gene, one colour per method.
@@ -400,8 +402,8 @@ fn draw_chart<DB: DrawingBackend>(
     chart: &Chart,
 ) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
     match chart {
-        Chart::Distribution { methods, values, metric } => {
-            draw_distribution(root, methods, values, *metric).map(|()| vec![])
+        Chart::Distribution { methods, values, axis } => {
+            draw_distribution(root, methods, values, axis).map(|()| vec![])
         }
         Chart::ErrorCurves(curves) => draw_error_curves(root, curves).map(|()| vec![]),
         Chart::Scatter(detail) => draw_scatter(root, detail),
@@ -416,10 +418,15 @@ fn draw_chart<DB: DrawingBackend>(
 #[component]
 fn PlotPanel(
     chart: Memo<Option<Chart>>,
+    /// Names the export buttons (`export-{file_stem}-png`) and, without `file_name`, the exported files.
     file_stem: &'static str,
-    label: &'static str,
-    caption: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] caption: Signal<String>,
+    /// The exported files' name without extension, when it depends on what is shown.
+    #[prop(optional, into)]
+    file_name: Option<Signal<String>>,
 ) -> impl IntoView {
+    let file_name = move || file_name.map(|name| name.get_untracked()).unwrap_or_else(|| file_stem.to_string());
     let canvas = NodeRef::<Canvas>::new();
     let hover_points = RwSignal::new(Vec::<HoverPoint>::new());
     let hovered = RwSignal::new(None::<String>);
@@ -460,16 +467,16 @@ fn PlotPanel(
             let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
             let _ = draw_chart(&root, &chart);
         }
-        download_text(&format!("{file_stem}.svg"), &svg, "image/svg+xml");
+        download_text(&format!("{}.svg", file_name()), &svg, "image/svg+xml");
     };
     let export_png = move |_| {
         if let Some(url) = canvas.get_untracked().and_then(|element| element.to_data_url().ok()) {
-            download_url(&format!("{file_stem}.png"), &url);
+            download_url(&format!("{}.png", file_name()), &url);
         }
     };
     view! {
         <figure class="plot" data-drawn=move || drawn.get()>
-            <canvas node_ref=canvas width=WIDTH height=HEIGHT role="img" aria-label=label on:mousemove=on_move
+            <canvas node_ref=canvas width=WIDTH height=HEIGHT role="img" aria-label=move || label.get() on:mousemove=on_move
                 on:mouseleave=move |_| hovered.set(None)></canvas>
             <Show when=move || hover_points.with(|points| !points.is_empty())>
                 <p class="hover-info" data-testid="hover-info" aria-live="polite">
@@ -477,7 +484,7 @@ fn PlotPanel(
                 </p>
             </Show>
             <figcaption>
-                {caption}
+                {move || caption.get()}
                 <span class="plot-actions">
                     <button class="secondary small" data-testid=format!("export-{file_stem}-png") on:click=export_png>"PNG"</button>
                     <button class="secondary small" data-testid=format!("export-{file_stem}-svg") on:click=export_svg>"SVG"</button>
@@ -496,7 +503,7 @@ pub fn DistributionPlot(metric: Metric) -> impl IntoView {
             report.as_ref().map(|report| Chart::Distribution {
                 methods: report.methods.clone(),
                 values: values_by_method(&report.rows, &report.methods, metric),
-                metric,
+                axis: metric.label().to_string(),
             })
         })
     });
@@ -507,6 +514,84 @@ pub fn DistributionPlot(metric: Metric) -> impl IntoView {
         Metric::PearsonDelta => "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
     };
     view! { <PlotPanel chart file_stem=metric.file_stem() label=metric.label() caption /> }
+}
+
+/// The chosen convention's main metric (`state.score_by`) per method, its values from the run the worker kept.
+#[component]
+pub fn ConventionDistributionPlot() -> impl IntoView {
+    let state = use_state();
+    let values = RwSignal::new(None::<MetricValues>);
+    let error = RwSignal::new(None::<String>);
+    // Asked again for a new run, another metric, or the conventions scored again (pairwise metrics on request).
+    Effect::new(move |_| {
+        state.conventions.track();
+        let Some(index) = state.score_by.get() else { return };
+        if !state.report.with(Option::is_some) {
+            return;
+        }
+        let run_id = state.run_id.get_untracked();
+        let (convention, metric) = (METRICS[index].convention.to_string(), METRICS[index].metric.to_string());
+        leptos::task::spawn_local(async move {
+            let answer = ask(state, Query::MetricValues { run_id, convention, metric }).await;
+            if state.score_by.get_untracked() != Some(index) || state.run_id.get_untracked() != run_id {
+                return;
+            }
+            match answer {
+                Ok(Reply::MetricValues(answer)) => {
+                    error.set(None);
+                    values.set(Some(*answer));
+                }
+                Ok(_) => error.set(Some("the worker answered with something else than a metric's values".into())),
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    });
+    let shown =
+        move || values.with(|values| values.as_ref().map(|v| format!("{}:{}", v.info.convention, v.info.metric)));
+    let axis = move || {
+        values.with(|values| {
+            values.as_ref().map(|v| {
+                let direction = if v.info.higher_is_better { "higher is better" } else { "lower is better" };
+                format!("{} {} ({direction})", v.info.convention, v.info.metric)
+            })
+        })
+    };
+    let chart = Memo::new(move |_| {
+        values.with(|values| {
+            values.as_ref().map(|v| Chart::Distribution {
+                methods: v.methods.clone(),
+                values: v.values.clone(),
+                axis: axis().unwrap_or_default(),
+            })
+        })
+    });
+    let caption = Signal::derive(move || {
+        values.with(|values| {
+            let Some(v) = values.as_ref() else { return "Scoring the run under this convention…".to_string() };
+            let undefined: usize = v.undefined.iter().sum();
+            let left_out = if undefined == 0 {
+                String::new()
+            } else {
+                format!(" {undefined} points without a value (undefined there, or not computed) are left out.")
+            };
+            format!(
+                "{} {} per (seed, perturbation), one column per method: {}. Source: {}.{left_out}",
+                v.info.convention, v.info.metric, v.info.formula, v.info.source
+            )
+        })
+    });
+    let file_name = Signal::derive(move || {
+        shown().map(|shown| format!("{}_by_method", shown.replace(':', "_"))).unwrap_or_default()
+    });
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p role="alert" class="error" data-testid="plot-convention-error">{move || error.get().unwrap_or_default()}</p>
+        </Show>
+        <div data-testid="convention-plot" data-shown=move || shown().unwrap_or_default()>
+            <PlotPanel chart file_stem="convention_by_method" label=Signal::derive(move || axis().unwrap_or_default())
+                caption file_name />
+        </div>
+    }
 }
 
 /// The error as a function of the number of genes, per method.

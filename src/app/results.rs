@@ -71,6 +71,30 @@ fn kind_text(kind: BenchmarkKind) -> &'static str {
     }
 }
 
+/// Which convention's main metric the leaderboard adds and the distribution plots show (`state.score_by`,
+/// shared: choosing it in one place switches both).
+#[component]
+pub fn MainMetricChooser(testid: &'static str, label: &'static str, paper: &'static str) -> impl IntoView {
+    let state = use_state();
+    let value_of = |index: usize| format!("{}:{}", METRICS[index].convention, METRICS[index].metric);
+    view! {
+        <label>{label}
+            <select data-testid=testid
+                prop:value=move || state.score_by.get().map(value_of).unwrap_or_else(|| "paper".into())
+                on:change=move |event| {
+                    let value = event_target_value(&event);
+                    state.score_by.set((0..METRICS.len()).find(|&index| value_of(index) == value));
+                }>
+                <option value="paper">{paper}</option>
+                {CONVENTIONS.iter().filter(|c| c.id != "paper").map(|c| {
+                    let value = format!("{}:{}", c.id, c.main_metric);
+                    view! { <option value=value>{format!("{} {}", c.id, c.main_metric)}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
 /// The leaderboard: one row per method, best values marked.
 #[component]
 pub fn Leaderboard() -> impl IntoView {
@@ -151,18 +175,7 @@ pub fn Leaderboard() -> impl IntoView {
                         on:change=move |event| state.comparison.set(if event_target_checked(&event) { Comparison::Common } else { Comparison::Own }) />
                     "Only perturbations every method predicts (as the paper)"
                 </label>
-                <label>"Also show "
-                    <select data-testid="leaderboard-convention" on:change=move |event| {
-                        let value = event_target_value(&event);
-                        state.score_by.set(METRICS.iter().position(|spec| format!("{}:{}", spec.convention, spec.metric) == value));
-                    }>
-                        <option value="paper" selected=true>"the paper's metrics only"</option>
-                        {CONVENTIONS.iter().filter(|c| c.id != "paper").map(|c| {
-                            let value = format!("{}:{}", c.id, c.main_metric);
-                            view! { <option value=value.clone()>{format!("{} {}", c.id, c.main_metric)}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
+                <MainMetricChooser testid="leaderboard-convention" label="Also show " paper="the paper's metrics only" />
             </div>
             <p class="hint">{move || state.report.with(|report| report.as_ref().map(|r| format!(
                 "{}: {}; metrics over the {} most expressed of {} genes. Lower L2 is better, higher Pearson delta is better; \

@@ -286,6 +286,13 @@ fn answer(query: Query) -> Result<Reply, String> {
                 .map(|report| Reply::Conventions(Box::new(report.without_points())))
                 .map_err(|e| e.to_string())
         }),
+        Query::MetricValues { run_id, convention, metric } => {
+            with_run(run_id, &|kept| match kept.metric_values(&convention, &metric) {
+                Ok(Some(values)) => Ok(Reply::MetricValues(Box::new(values))),
+                Ok(None) => Err(format!("there is no metric {metric} of convention {convention}")),
+                Err(error) => Err(error.to_string()),
+            })
+        }
         Query::ExportConventions { run_id, export } => with_run(run_id, &|kept| {
             kept.export_conventions(&export).map(|file| Reply::Files(vec![file])).map_err(|e| e.to_string())
         }),

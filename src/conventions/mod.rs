@@ -794,6 +794,34 @@ impl ConventionReport {
     pub fn without_points(&self) -> ConventionReport {
         ConventionReport { points: Vec::new(), ..self.clone() }
     }
+
+    /// One metric's value at every point, per method in the order of [`ConventionReport::means`] (`None`: no
+    /// such metric).
+    pub fn metric_values(&self, convention: &str, metric: &str) -> Option<MetricValues> {
+        let index = metric_index(convention, metric)?;
+        let methods: Vec<String> = self.means.iter().map(|means| means.method.clone()).collect();
+        let mut values = vec![Vec::new(); methods.len()];
+        let mut undefined = vec![0; methods.len()];
+        for point in &self.points {
+            let Some(at) = methods.iter().position(|method| method == &point.method) else { continue };
+            match point.values[index] {
+                Some(value) if value.is_finite() => values[at].push(value),
+                _ => undefined[at] += 1,
+            }
+        }
+        Some(MetricValues { info: metric_infos().swap_remove(index), methods, values, undefined })
+    }
+}
+
+/// One metric's values at every point of each method, for a plot of their distributions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricValues {
+    pub info: MetricInfo,
+    pub methods: Vec<String>,
+    /// Each method's finite values, in the order of its points (seed, then perturbation).
+    pub values: Vec<Vec<f64>>,
+    /// How many of each method's points have no finite value (undefined there, or not computed).
+    pub undefined: Vec<usize>,
 }
 
 /// Methods in the order the results table first names them.

@@ -647,6 +647,27 @@ test("conventions: two h5ad predictions give the native conventions.csv and cell
   await page.selectOption('[data-testid="leaderboard-convention"]', "cell-eval:pearson_delta");
   const column = await page.textContent('[data-testid="leaderboard-convention-column"]');
   assert(column.startsWith("cell-eval pearson_delta"), column);
+  // The plots follow: one distribution of that metric, a dot per point with a value (as in conventions.csv).
+  assert(await page.inputValue('[data-testid="plot-convention"]') === "cell-eval:pearson_delta", "plots' chooser follows");
+  await page.waitForSelector('[data-testid="convention-plot"][data-shown="cell-eval:pearson_delta"] figure:not([data-drawn="0"])');
+  assert(await page.$('[data-testid="export-l2_by_method-svg"]') === null, "the paper's plots are replaced");
+  const plotted = await download(page, "export-convention_by_method-svg");
+  assert(plotted.name === "cell-eval_pearson_delta_by_method.svg", plotted.name);
+  assert(plotted.text.includes("cell-eval pearson_delta (higher is better)"), "the axis names the metric");
+  const withValue = page_rows.filter((row) => row.convention === "cell-eval" && row.metric === "pearson_delta"
+    && row.value !== "" && Number.isFinite(Number(row.value))).length;
+  const dots = (plotted.text.match(/<circle/g) || []).length;
+  assert(withValue > 0 && dots === withValue, `${dots} dots vs ${withValue} points with a value`);
+  // Back to the paper's metrics from the plots: both follow again.
+  await page.selectOption('[data-testid="plot-convention"]', "paper");
+  await page.waitForSelector('[data-testid="export-l2_by_method-svg"]');
+  assert(await page.$('[data-testid="leaderboard-convention-column"]') === null, "the leaderboard follows");
+  await page.selectOption('[data-testid="plot-convention"]', "perturbench:rmse_average");
+  await page.waitForSelector('[data-testid="convention-plot"][data-shown="perturbench:rmse_average"]');
+  assert((await page.textContent('[data-testid="leaderboard-convention-column"]')).startsWith("perturbench rmse_average"), "leaderboard");
+  const plots = await page.$('section.plots');
+  await plots.screenshot({ path: join(SCREENSHOTS, "plots-convention.png") });
+  await page.selectOption('[data-testid="leaderboard-convention"]', "cell-eval:pearson_delta");
   await page.selectOption('[data-testid="ladder-choice"]', "2");
   await page.waitForSelector('[data-testid="ladder-chart"] path[d^="M"]', { state: "attached" });
   const panel = await page.$('[data-testid="conventions"]');
