@@ -132,9 +132,12 @@ fn at(precision: Precision, value: f64) -> f64 {
     }
 }
 
-/// PerturBench's log fold-change term, `log2(x + 0.1)`.
-fn log2_shifted(value: f64) -> f64 {
-    (value + 0.1).log2()
+/// PerturBench's log fold-change term, `log2(x + 0.1)`. By the `libm` crate's log2 (musl's, < 1 ulp), which
+/// is the code the browser's build runs for `f64::log2`, so the page and the command line compute the same
+/// bits; natively it is also several times faster here than the C library's `log2` called between the
+/// vectorised kernels (1.6–1.9 s → 1.2 s for the conventions, BENCHMARKS.md).
+pub(crate) fn log2_shifted(value: f64) -> f64 {
+    libm::log2(value + 0.1)
 }
 
 /// `x·y / (‖x‖‖y‖)`; `None` when either is zero.

@@ -25,8 +25,8 @@ use crate::expression::ExpressionMatrix;
 use crate::results_table::{write_csv, ResultRow};
 use crate::splits::{Split, SplitLabel};
 use choices::{
-    log2_shifted_all, mean_of, Choices, Control, Genes, LogVectors, NanRule, PointScorer, PointVectors, Precision,
-    Reference, Statistic,
+    log2_shifted, log2_shifted_all, mean_of, Choices, Control, Genes, LogVectors, NanRule, PointScorer, PointVectors,
+    Precision, Reference, Statistic,
 };
 use ladder::{LadderRow, LADDERS};
 use pairwise::{first_identical, identical, score_group, Distances, Group, Observations, Predicted, Truth};
@@ -406,7 +406,7 @@ pub fn score_conventions(
     let position_of: HashMap<String, usize> =
         data.conditions().iter().enumerate().map(|(position, condition)| (condition.name(), position)).collect();
     // PerturBench's log2(x + 0.1) of every observed profile, once.
-    let log_observed = data.by_condition().mapv(|value| (value + 0.1).log2());
+    let log_observed = data.by_condition().mapv(log2_shifted);
     let log_control = log2_shifted_all(control);
     let mut points: Vec<ConventionPoint> = Vec::with_capacity(inputs.rows.len());
     let mut ladder_values: HashMap<(String, usize, usize), Vec<Option<f64>>> = HashMap::new();

@@ -475,6 +475,7 @@ pub fn score_group(truth: &Truth<'_>, real: &Observations, distances: &Distances
 mod tests {
     use super::*;
     use crate::conditions::Condition;
+    use crate::conventions::choices::log2_shifted;
 
     /// Scores predictions of the data's conditions at `observed`, with the observed control as their own.
     fn scores(
@@ -485,10 +486,10 @@ mod tests {
     ) -> PairwiseScores {
         let control = data.control().unwrap().to_vec();
         let genes: Vec<usize> = (0..data.n_genes()).collect();
-        let log = |values: &[f64]| values.iter().map(|v| (v + 0.1).log2()).collect::<Vec<f64>>();
+        let log = |values: &[f64]| values.iter().map(|&v| log2_shifted(v)).collect::<Vec<f64>>();
         let log_predicted: Vec<Vec<f64>> = predicted.iter().map(|p| log(p)).collect();
         let log_control = log(&control);
-        let log_observed = data.by_condition().mapv(|v| (v + 0.1).log2());
+        let log_observed = data.by_condition().mapv(log2_shifted);
         let ground_truth: Vec<usize> = (1..data.n_conditions()).collect();
         let first = first_identical(&predicted, &genes);
         let distinct: Vec<usize> = (0..predicted.len()).filter(|&point| first[point] == point).collect();
