@@ -501,12 +501,21 @@ pub fn score_conventions(
             // This method's distances measured once for every split, when over the same genes.
             let measured = shared.get(&method.method).filter(|measured| measured.genes == genes);
             // log2(P + 0.1) of the points that need it (the pairwise metrics when not measured yet, the
-            // per-point values not known yet); a prediction equal to the one before (`mean` and `no_change`
-            // predict one vector for every perturbation) shares its logs.
+            // per-point values not known yet): those taken for the measurement shared by every split, or
+            // computed here; a prediction equal to the one before (`mean` and `no_change` predict one vector
+            // for every perturbation) shares its logs.
+            let shared_logs: Vec<Option<&[f64]>> = observed
+                .iter()
+                .map(|position| {
+                    measured
+                        .and_then(|measured| measured.row_of.get(position).map(|&row| measured.logs[row].as_slice()))
+                })
+                .collect();
             let mut first_of_logs: Vec<usize> = Vec::new();
             let mut log_of_point: Vec<Option<usize>> = Vec::with_capacity(predicted.len());
             for (at, column) in predicted.iter().enumerate() {
-                let needed = (!defer && measured.is_none()) || known_of(observed[at]).is_none();
+                let needed =
+                    ((!defer && measured.is_none()) || known_of(observed[at]).is_none()) && shared_logs[at].is_none();
                 let same_as_before = at > 0 && log_of_point[at - 1].is_some() && identical(predicted[at - 1], column);
                 if needed && !same_as_before {
                     first_of_logs.push(at);
@@ -514,8 +523,11 @@ pub fn score_conventions(
                 log_of_point.push((needed || same_as_before).then(|| first_of_logs.len() - 1));
             }
             let distinct_logs = crate::parallel::map(&first_of_logs, |&at| log2_shifted_all(predicted[at]));
-            let log_predicted: Vec<Option<&[f64]>> =
-                log_of_point.iter().map(|index| index.map(|index| distinct_logs[index].as_slice())).collect();
+            let log_predicted: Vec<Option<&[f64]>> = log_of_point
+                .iter()
+                .zip(&shared_logs)
+                .map(|(index, shared)| shared.or(index.map(|index| distinct_logs[index].as_slice())))
+                .collect();
             let pairwise = (!defer).then(|| {
                 let dropped_gene: Vec<Option<usize>> =
                     observed.iter().map(|&position| data.gene_position(&data.label(position))).collect();
@@ -692,6 +704,8 @@ struct Measured {
     genes: Vec<usize>,
     /// The row of the [`Distances`] of each observed position it predicts.
     row_of: HashMap<usize, usize>,
+    /// log2(P + 0.1) of each row's prediction.
+    logs: Vec<Vec<f64>>,
     real: Rc<Observations>,
     distances: Distances,
 }
@@ -783,7 +797,7 @@ fn shared_distances<'a>(
         };
         let real = real.clone().expect("just made");
         let distances = Distances::new(truth.as_ref().expect("just made"), &real, &dropped, &to_measure);
-        measured.insert(method, Measured { genes, row_of: vector_of, real, distances });
+        measured.insert(method, Measured { genes, row_of: vector_of, logs, real, distances });
     }
     Ok(measured)
 }
