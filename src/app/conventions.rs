@@ -292,7 +292,8 @@ pub fn ConventionsPanel() -> impl IntoView {
                 uses the 1,000 most expressed genes and the observed control; GEARS, Systema, cell-eval and PerturBench \
                 use all genes; cell-eval and PerturBench take changes from the prediction's own control; Systema \
                 centres on the mean of the training perturbations. Hover or focus a column for its formula; ★ marks the \
-                best value. Means are over all seeds."</p>
+                best value. Means are over all seeds. The leaderboard's \"Also show\" and the distributions' \"Metric\" \
+                switch both to one convention's main metric."</p>
             <fieldset class="chooser" data-testid="convention-chooser"><legend>"Show"</legend>{chooser}</fieldset>
             <details class="methods-text" data-testid="conventions-methods">
                 <summary>"How each tool scores, and why the numbers differ"</summary>
