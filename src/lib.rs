@@ -13,7 +13,8 @@
 //! [`numpy_random`]) → [`baselines`] (fitted, with [`linalg`]) → [`metrics`] → [`summary`] (with
 //! [`quantile`]) → [`results_table`]; [`interactions`] (with the [`locfdr`] port) scores genetic interactions
 //! and [`audits`] checks each uploaded prediction; [`conventions`] scores the same points the way GEARS,
-//! Systema, cell-eval and PerturBench do, and why they differ. [`benchmark`] runs these in order, [`analysis`] runs a
+//! Systema, cell-eval and PerturBench do, and why they differ; [`de`] holds the differential-expression statistics
+//! of cells (Mann–Whitney U, Benjamini–Hochberg, Welch's t and GEARS' top DE genes). [`benchmark`] runs these in order, [`analysis`] runs a
 //! whole page request (files with roles) into a serialisable report and a [`analysis::KeptRun`] that answers
 //! follow-ups, [`protocol`] is what the page and its worker say, and [`error`] holds the errors and notices
 //! of every step.
@@ -24,6 +25,7 @@ pub mod baselines;
 pub mod benchmark;
 pub mod conditions;
 pub mod conventions;
+pub mod de;
 pub mod error;
 pub mod expression;
 pub mod inspect;

@@ -1,0 +1,114 @@
+//! The differential-expression engine against scipy itself (tests/fixtures/de, made by `make_de.py`):
+//! `mannwhitneyu(..., method="asymptotic")`, `false_discovery_control(method="bh")` and pdex's fold change.
+
+mod common;
+
+use perturb_check::de::{
+    benjamini_hochberg, log2_fold_change, mann_whitney, top_by_abs_t, top_non_dropout, welch_t, Moments, SortedValues,
+};
+use serde_json::Value;
+
+fn expected() -> Value {
+    serde_json::from_slice(&common::read("tests/fixtures/de/expected.json")).unwrap()
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+}
+
+#[test]
+fn mann_whitney_equals_scipys_asymptotic_test() {
+    let expected = expected();
+    let cases = expected["mann_whitney"].as_array().unwrap();
+    assert_eq!(cases.len(), 11);
+    for case in cases {
+        let name = case["case"].as_str().unwrap();
+        let (x, y) = (numbers(&case["x"]), numbers(&case["y"]));
+        let result = mann_whitney(&SortedValues::new(&x).unwrap(), &SortedValues::new(&y).unwrap()).unwrap();
+        // U is a sum of half ranks: exact.
+        assert_eq!(result.statistic, case["statistic"].as_f64().unwrap(), "{name}: U");
+        let p = case["p_value"].as_f64().unwrap();
+        assert!(
+            (result.p_value - p).abs() <= 1e-12 * p.max(1e-300) + 1e-15,
+            "{name}: p {} vs scipy {p}",
+            result.p_value
+        );
+        // The same from a sparse column (its stored values, zeros implied).
+        let stored: Vec<f64> = x.iter().copied().filter(|&v| v != 0.0).collect();
+        let sparse =
+            mann_whitney(&SortedValues::from_sparse(&stored, x.len()).unwrap(), &SortedValues::new(&y).unwrap());
+        assert_eq!(sparse, Some(result), "{name}: sparse");
+    }
+}
+
+#[test]
+fn benjamini_hochberg_equals_scipys_false_discovery_control() {
+    for case in expected()["benjamini_hochberg"].as_array().unwrap() {
+        let (p, fdr) = (numbers(&case["p"]), numbers(&case["fdr"]));
+        let ours = benjamini_hochberg(&p);
+        for (at, (ours, theirs)) in ours.iter().zip(&fdr).enumerate() {
+            assert!(
+                (ours - theirs).abs() <= 1e-15 * theirs.max(1e-300),
+                "p {} at {at}: {ours} vs scipy {theirs}",
+                p[at]
+            );
+        }
+    }
+}
+
+#[test]
+fn fold_changes_follow_pdex() {
+    for case in expected()["log2_fold_change"].as_array().unwrap() {
+        let (x, y) = (case["mean_x"].as_f64().unwrap(), case["mean_y"].as_f64().unwrap());
+        let ours = log2_fold_change(x, y);
+        match &case["lfc"] {
+            Value::String(text) if text == "inf" => assert_eq!(ours, f64::INFINITY),
+            Value::String(text) if text == "-inf" => assert_eq!(ours, f64::NEG_INFINITY),
+            value => {
+                let theirs = value.as_f64().unwrap();
+                assert!((ours - theirs).abs() <= 1e-14 * theirs.abs().max(1.0), "{x} {y}: {ours} vs {theirs}");
+            }
+        }
+    }
+}
+
+/// GEARS' top-20 DE genes: scanpy's t-test scores (from one pass of sums over the cells) and its |t| ranking.
+#[test]
+fn welch_t_and_the_top_genes_equal_scanpys_rank_genes_groups() {
+    let fixture: Value = serde_json::from_slice(&common::read("tests/fixtures/de/ttest.json")).unwrap();
+    let n_genes = fixture["genes"].as_array().unwrap().len();
+    let moments_of = |condition: &str| -> Vec<Moments> {
+        let cells: Vec<Vec<f64>> = fixture["cells"][condition].as_array().unwrap().iter().map(numbers).collect();
+        (0..n_genes).map(|gene| Moments::of(cells.iter().map(|cell| cell[gene]))).collect()
+    };
+    let control = moments_of("ctrl");
+    let conditions = fixture["scanpy"].as_object().unwrap();
+    assert_eq!(conditions.len(), 3);
+    for (condition, expected) in conditions {
+        let moments = moments_of(condition);
+        let t: Vec<f64> = moments.iter().zip(&control).map(|(group, reference)| welch_t(group, reference)).collect();
+        for (gene, (ours, theirs)) in t.iter().zip(numbers(&expected["scores"])).enumerate() {
+            // scanpy keeps its scores in float32.
+            assert!(
+                (ours - theirs).abs() <= 1e-6 * theirs.abs().max(1.0),
+                "{condition} gene {gene}: {ours} vs scanpy {theirs}"
+            );
+        }
+        assert_eq!(t[7], 0.0, "zero in every cell: scanpy's 0");
+        let ranking: Vec<usize> =
+            expected["ranking"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        // Equal |t| (the genes scanpy scores 0) are in gene order here and in numpy's unstable order there.
+        let defined = ranking.iter().take_while(|&&gene| t[gene] != 0.0).count();
+        assert!(defined >= 20, "{condition}: the top 20 have no ties");
+        assert_eq!(top_by_abs_t(&t, defined), ranking[..defined], "{condition}");
+        // GEARS' non-dropout top 20, as its own code picks them (in the fixture's script).
+        let means: Vec<f64> = moments.iter().map(|m| m.mean).collect();
+        let control_means: Vec<f64> = control.iter().map(|m| m.mean).collect();
+        let non_dropout: Vec<usize> =
+            expected["top_non_dropout_20"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        assert_eq!(top_non_dropout(&t, &means, &control_means, 20), non_dropout, "{condition}");
+        if condition == "A+ctrl" {
+            assert!(ranking[..20].contains(&3) && !non_dropout.contains(&3), "the knocked-out gene is a dropout");
+        }
+    }
+}
