@@ -3,6 +3,7 @@
 //! form which condition is decided here, by the user's condition rules as for every other file.
 
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
+use crate::de::Moments;
 use crate::error::{InputError, Notice};
 use crate::expression::ExpressionMatrix;
 use crate::readers::h5ad::{H5ad, H5adContents, MatrixEncoding, Stripe};
@@ -70,9 +71,31 @@ pub struct Pseudobulk {
     pub matrix: ExpressionMatrix,
     /// Cells per condition, in the matrix's condition order.
     pub n_cells: Vec<usize>,
+    /// Per condition and gene, from the same pass over the cells: the mean of the squared values and the
+    /// number of cells whose value is not zero (what Welch's t and the DE metrics need beside the means).
+    pub cell_statistics: CellStatistics,
     /// Labels excluded (not perturbations, or three genes and more) with their cells.
     pub excluded: Vec<(String, usize)>,
     pub notices: Vec<Notice>,
+}
+
+/// Per condition and gene statistics of the cells beside their mean, conditions × genes like the sums they
+/// are accumulated with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellStatistics {
+    pub mean_of_squares: Array2<f64>,
+    pub nonzero: Array2<u32>,
+}
+
+impl Pseudobulk {
+    /// A gene's moments in a condition (positions in the matrix's conditions and genes), for Welch's t.
+    pub fn moments(&self, condition: usize, gene: usize) -> Moments {
+        Moments {
+            cells: self.n_cells[condition],
+            mean: self.matrix.column(condition)[gene],
+            mean_of_squares: self.cell_statistics.mean_of_squares[[condition, gene]],
+        }
+    }
 }
 
 /// Each cell's group (a position in the pseudobulk's conditions) or `None` when it is left out.
@@ -175,6 +198,8 @@ pub fn pseudobulk(
     // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
     // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
     let mut sums = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
+    let mut squares = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
+    let mut nonzero = Array2::<u32>::zeros((groups.conditions.len(), n_genes));
     let normalize = options.scale == Scale::NormalizeCounts;
     let group_of_cell = &groups.group_of_cell;
     if matrix.encoding() == MatrixEncoding::Csc {
@@ -196,7 +221,10 @@ pub fn pseudobulk(
                 for (&cell, &value) in cells.iter().zip(values) {
                     if let Some(group) = group_of_cell[cell] {
                         let total = if normalize { totals[cell] } else { 1.0 };
-                        sums[[group, gene]] += transform(value, total, normalize);
+                        let value = transform(value, total, normalize);
+                        sums[[group, gene]] += value;
+                        squares[[group, gene]] += value * value;
+                        nonzero[[group, gene]] += u32::from(value != 0.0);
                     }
                 }
             }
@@ -206,16 +234,24 @@ pub fn pseudobulk(
             Stripe::Cell { cell, values } => {
                 let Some(group) = group_of_cell[cell] else { return };
                 let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
-                for (sum, &value) in sums.row_mut(group).iter_mut().zip(values) {
-                    *sum += scale.apply(value);
+                let (mut square_row, mut nonzero_row) = (squares.row_mut(group), nonzero.row_mut(group));
+                for (gene, (sum, &value)) in sums.row_mut(group).iter_mut().zip(values).enumerate() {
+                    let value = scale.apply(value);
+                    *sum += value;
+                    square_row[gene] += value * value;
+                    nonzero_row[gene] += u32::from(value != 0.0);
                 }
             }
             Stripe::SparseCell { cell, genes, values } => {
                 let Some(group) = group_of_cell[cell] else { return };
                 let mut target = sums.row_mut(group);
+                let (mut square_row, mut nonzero_row) = (squares.row_mut(group), nonzero.row_mut(group));
                 let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
                 for (&gene, &value) in genes.iter().zip(values) {
-                    target[gene] += scale.apply(value);
+                    let value = scale.apply(value);
+                    target[gene] += value;
+                    square_row[gene] += value * value;
+                    nonzero_row[gene] += u32::from(value != 0.0);
                 }
             }
             Stripe::SparseGene { .. } => {}
@@ -230,6 +266,9 @@ pub fn pseudobulk(
     for (mut condition_sums, &n) in sums.rows_mut().into_iter().zip(&n_cells) {
         condition_sums.mapv_inplace(|sum| sum / n.max(1) as f64);
     }
+    for (mut condition_squares, &n) in squares.rows_mut().into_iter().zip(&n_cells) {
+        condition_squares.mapv_inplace(|sum| sum / n.max(1) as f64);
+    }
     let mut notices = Vec::new();
     if !groups.excluded.is_empty() {
         let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
@@ -240,18 +279,19 @@ pub fn pseudobulk(
     Ok(Pseudobulk {
         matrix: ExpressionMatrix::from_conditions_by_genes(genes, groups.conditions, sums).with_labels(groups.labels),
         n_cells,
+        cell_statistics: CellStatistics { mean_of_squares: squares, nonzero },
         excluded: groups.excluded,
         notices,
     })
 }
 
-/// Why a pseudobulk of `conditions` × `genes` (f64) is refused, if it would not fit in
-/// [`MAX_PSEUDOBULK_BYTES`].
+/// Why a pseudobulk of `conditions` × `genes` is refused, if it would not fit in [`MAX_PSEUDOBULK_BYTES`]:
+/// per condition and gene the mean and the mean of squares (f64) and the non-zero cells (u32).
 fn too_large(conditions: usize, genes: usize) -> Option<String> {
-    let bytes = conditions as f64 * genes as f64 * 8.0;
+    let bytes = conditions as f64 * genes as f64 * (8.0 + 8.0 + 4.0);
     (bytes > MAX_PSEUDOBULK_BYTES as f64).then(|| {
         format!(
-            "{conditions} conditions × {genes} genes would need {:.1} GB for the pseudobulk, more than the {} GB \
+            "{conditions} conditions × {genes} genes would need {:.1} GB for the pseudobulk and its cell statistics, more than the {} GB \
              the browser can give it; choose a column with fewer conditions, or pseudobulk a subset of the cells",
             bytes / 1e9,
             MAX_PSEUDOBULK_BYTES >> 30
@@ -341,7 +381,7 @@ mod tests {
     fn a_pseudobulk_too_large_to_hold_is_refused_before_allocation() {
         assert!(too_large(2_000, 20_000).is_none());
         let message = too_large(400_000, 5_000).unwrap();
-        assert!(message.starts_with("400000 conditions × 5000 genes would need 16.0 GB"), "{message}");
+        assert!(message.starts_with("400000 conditions × 5000 genes would need 40.0 GB"), "{message}");
     }
 
     #[test]

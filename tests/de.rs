@@ -3,9 +3,12 @@
 
 mod common;
 
+use perturb_check::conditions::ConditionRules;
 use perturb_check::de::{
     benjamini_hochberg, log2_fold_change, mann_whitney, top_by_abs_t, top_non_dropout, welch_t, Moments, SortedValues,
 };
+use perturb_check::pseudobulk::{pseudobulk, PseudobulkOptions, Scale};
+use perturb_check::readers::h5ad::H5ad;
 use serde_json::Value;
 
 fn expected() -> Value {
@@ -109,6 +112,32 @@ fn welch_t_and_the_top_genes_equal_scanpys_rank_genes_groups() {
         assert_eq!(top_non_dropout(&t, &means, &control_means, 20), non_dropout, "{condition}");
         if condition == "A+ctrl" {
             assert!(ranking[..20].contains(&3) && !non_dropout.contains(&3), "the knocked-out gene is a dropout");
+        }
+    }
+}
+
+/// The pseudobulk pass keeps what Welch's t needs: the same cells as an h5ad file give scanpy's scores from
+/// the pass's moments, and the non-zero counts of the cells.
+#[test]
+fn the_pseudobulk_pass_gives_scanpys_t_from_its_moments() {
+    let fixture: Value = serde_json::from_slice(&common::read("tests/fixtures/de/ttest.json")).unwrap();
+    let h5ad = H5ad::from_bytes("ttest.h5ad", common::read("tests/fixtures/de/ttest.h5ad")).unwrap();
+    let options = PseudobulkOptions::detected(&h5ad.contents().unwrap());
+    assert_eq!((options.condition_column.as_str(), options.scale), ("condition", Scale::AsIs));
+    let result = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap();
+    let position = |label: &str| result.matrix.condition_names().iter().position(|name| name == label).unwrap();
+    let control = position("ctrl");
+    for (condition, expected) in fixture["scanpy"].as_object().unwrap() {
+        let at = position(condition);
+        let cells: Vec<Vec<f64>> = fixture["cells"][condition].as_array().unwrap().iter().map(numbers).collect();
+        for (gene, theirs) in numbers(&expected["scores"]).into_iter().enumerate() {
+            let ours = welch_t(&result.moments(at, gene), &result.moments(control, gene));
+            assert!(
+                (ours - theirs).abs() <= 1e-6 * theirs.abs().max(1.0),
+                "{condition} gene {gene}: {ours} vs {theirs}"
+            );
+            let nonzero = cells.iter().filter(|cell| cell[gene] != 0.0).count() as u32;
+            assert_eq!(result.cell_statistics.nonzero[[at, gene]], nonzero, "{condition} gene {gene}");
         }
     }
 }
