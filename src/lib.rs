@@ -3,7 +3,7 @@
 //! Does a model that predicts gene-expression changes after genetic perturbations beat deliberately simple
 //! baselines? This crate is the engine of the Perturb Check page: the benchmark of Ahlmann-Eltze, Huber &
 //! Anders (Nature Methods 2025), exact to their published numbers, with no web dependency (the page and its
-//! Web Worker are thin layers over it). `METHODS.md` in the repository states every formula.
+//! Web Worker are thin layers over it). The README states every formula and convention.
 //!
 //! The data flow, one module per step:
 //! [`readers`] (tables, paper JSON, splits, embeddings; [`readers::h5ad`] cells, made into profiles by
