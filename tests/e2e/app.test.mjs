@@ -553,6 +553,8 @@ test("files dropped on the drop zone are added", async ({ browser, origin }) => 
   const page = await openPage(browser, origin);
   await page.goto(origin);
   const text = await readFile(fixture("norman2019_cebpe_cebpb/pseudobulk.csv"), "utf8");
+  // The page renders the drop zone once its wasm has started, which can be after `load`.
+  await page.waitForSelector(".drop-zone");
   await page.evaluate((text) => {
     const transfer = new DataTransfer();
     transfer.items.add(new File([text], "dropped.csv", { type: "text/csv" }));
