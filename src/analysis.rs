@@ -496,21 +496,20 @@ impl KeptRun {
     /// One convention metric's values per method, from the scores kept (scored first if they are not yet);
     /// `None`: the convention has no such metric.
     pub fn metric_values(&self, convention: &str, metric: &str) -> Result<Option<MetricValues>, RunError> {
+        self.with_conventions(|report| report.metric_values(convention, metric))
+    }
+
+    /// `read` of the scores kept, scored first if they are not yet.
+    fn with_conventions<R>(&self, read: impl FnOnce(&ConventionReport) -> R) -> Result<R, RunError> {
         if self.conventions.borrow().is_none() {
             self.conventions(false)?;
         }
-        let kept = self.conventions.borrow();
-        Ok(kept.as_ref().expect("scored just above").metric_values(convention, metric))
+        Ok(read(self.conventions.borrow().as_ref().expect("scored just above")))
     }
 
     /// One of the conventions' files, from the scores kept (scored first if they are not yet).
     pub fn export_conventions(&self, export: &ConventionExport) -> Result<ExportedFile, RunError> {
-        if self.conventions.borrow().is_none() {
-            self.conventions(false)?;
-        }
-        let kept = self.conventions.borrow();
-        let report = kept.as_ref().expect("scored just above");
-        Ok(match export {
+        self.with_conventions(|report| match export {
             ConventionExport::Points => {
                 ExportedFile { name: "conventions.csv".into(), text: write_conventions_csv(report) }
             }

@@ -18,13 +18,7 @@ pub struct SortedValues {
 impl SortedValues {
     /// From every cell's value (zeros included); `None` when a value is NaN (no test is defined).
     pub fn new(values: &[f64]) -> Option<Self> {
-        if values.iter().any(|value| value.is_nan()) {
-            return None;
-        }
-        let mut nonzero: Vec<f64> = values.iter().copied().filter(|&value| value != 0.0).collect();
-        nonzero.sort_unstable_by(f64::total_cmp);
-        // -0.0 sorts before 0.0 under total_cmp but is equal to it: it was counted as a zero above.
-        Some(SortedValues { zeros: values.len() - nonzero.len(), nonzero })
+        Self::from_sparse(values, values.len())
     }
 
     /// From a sparse column: the stored non-zero values (explicit zeros allowed) and the number of cells.
@@ -32,6 +26,7 @@ impl SortedValues {
         if stored.len() > n_cells || stored.iter().any(|value| value.is_nan()) {
             return None;
         }
+        // -0.0 equals 0.0, so it is counted as a zero (it would sort apart from 0.0 under total_cmp).
         let mut nonzero: Vec<f64> = stored.iter().copied().filter(|&value| value != 0.0).collect();
         nonzero.sort_unstable_by(f64::total_cmp);
         Some(SortedValues { zeros: n_cells - nonzero.len(), nonzero })

@@ -221,10 +221,12 @@ pub fn pseudobulk(
                 for (&cell, &value) in cells.iter().zip(values) {
                     if let Some(group) = group_of_cell[cell] {
                         let total = if normalize { totals[cell] } else { 1.0 };
-                        let value = transform(value, total, normalize);
-                        sums[[group, gene]] += value;
-                        squares[[group, gene]] += value * value;
-                        nonzero[[group, gene]] += u32::from(value != 0.0);
+                        add_cell(
+                            &mut sums[[group, gene]],
+                            &mut squares[[group, gene]],
+                            &mut nonzero[[group, gene]],
+                            transform(value, total, normalize),
+                        );
                     }
                 }
             }
@@ -236,10 +238,7 @@ pub fn pseudobulk(
                 let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
                 let (mut square_row, mut nonzero_row) = (squares.row_mut(group), nonzero.row_mut(group));
                 for (gene, (sum, &value)) in sums.row_mut(group).iter_mut().zip(values).enumerate() {
-                    let value = scale.apply(value);
-                    *sum += value;
-                    square_row[gene] += value * value;
-                    nonzero_row[gene] += u32::from(value != 0.0);
+                    add_cell(sum, &mut square_row[gene], &mut nonzero_row[gene], scale.apply(value));
                 }
             }
             Stripe::SparseCell { cell, genes, values } => {
@@ -248,10 +247,7 @@ pub fn pseudobulk(
                 let (mut square_row, mut nonzero_row) = (squares.row_mut(group), nonzero.row_mut(group));
                 let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
                 for (&gene, &value) in genes.iter().zip(values) {
-                    let value = scale.apply(value);
-                    target[gene] += value;
-                    square_row[gene] += value * value;
-                    nonzero_row[gene] += u32::from(value != 0.0);
+                    add_cell(&mut target[gene], &mut square_row[gene], &mut nonzero_row[gene], scale.apply(value));
                 }
             }
             Stripe::SparseGene { .. } => {}
@@ -263,11 +259,10 @@ pub fn pseudobulk(
     for group in groups.group_of_cell.iter().flatten() {
         n_cells[*group] += 1;
     }
-    for (mut condition_sums, &n) in sums.rows_mut().into_iter().zip(&n_cells) {
-        condition_sums.mapv_inplace(|sum| sum / n.max(1) as f64);
-    }
-    for (mut condition_squares, &n) in squares.rows_mut().into_iter().zip(&n_cells) {
-        condition_squares.mapv_inplace(|sum| sum / n.max(1) as f64);
+    for totals in [&mut sums, &mut squares] {
+        for (mut condition_totals, &n) in totals.rows_mut().into_iter().zip(&n_cells) {
+            condition_totals.mapv_inplace(|total| total / n.max(1) as f64);
+        }
     }
     let mut notices = Vec::new();
     if !groups.excluded.is_empty() {
@@ -283,6 +278,14 @@ pub fn pseudobulk(
         excluded: groups.excluded,
         notices,
     })
+}
+
+/// One cell's value (on the pseudobulk's scale) added to its condition's sum, sum of squares and non-zero count.
+#[inline]
+fn add_cell(sum: &mut f64, square: &mut f64, nonzero: &mut u32, value: f64) {
+    *sum += value;
+    *square += value * value;
+    *nonzero += u32::from(value != 0.0);
 }
 
 /// Why a pseudobulk of `conditions` × `genes` is refused, if it would not fit in [`MAX_PSEUDOBULK_BYTES`]:

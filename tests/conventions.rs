@@ -38,6 +38,19 @@ fn run(folder: &str, files: &[(&str, FileRole)], split_all: bool) -> (RunReport,
     run_analysis(&pairs, &settings, &mut |_| {}).unwrap_or_else(|error| panic!("{error}"))
 }
 
+/// cell-eval's fixture whose perturbation labels are gene names.
+const GENES: &str = "tests/fixtures/celleval/genes";
+
+/// Its data and both predictions under split `all` (cell-eval compares every perturbation).
+fn genes_fixture() -> (RunReport, KeptRun) {
+    let files = [
+        ("real.h5ad", FileRole::Data),
+        ("model_a.h5ad", FileRole::Predictions),
+        ("model_b.h5ad", FileRole::Predictions),
+    ];
+    run(GENES, &files, true)
+}
+
 fn close(actual: f64, expected: f64, relative: bool) -> bool {
     if expected.is_nan() {
         return actual.is_nan();
@@ -77,24 +90,18 @@ fn assert_matches_celleval(report: &ConventionReport, method: &str, expected_pre
 
 #[test]
 fn cell_eval_columns_equal_cell_evals_own_on_labels_that_are_gene_names() {
-    let folder = "tests/fixtures/celleval/genes";
-    let files = [
-        ("real.h5ad", FileRole::Data),
-        ("model_a.h5ad", FileRole::Predictions),
-        ("model_b.h5ad", FileRole::Predictions),
-    ];
-    let (report, kept) = run(folder, &files, true);
+    let (report, kept) = genes_fixture();
     assert!(report.methods.contains(&"celleval_baseline".to_string()), "{:?}", report.methods);
     let conventions = kept.conventions(false).unwrap();
     // model_a has a shifted control of its own, model_b the observed control cells.
-    assert_matches_celleval(&conventions, "model_a", &format!("{folder}/model_a"));
-    assert_matches_celleval(&conventions, "model_b", &format!("{folder}/model_b"));
+    assert_matches_celleval(&conventions, "model_a", &format!("{GENES}/model_a"));
+    assert_matches_celleval(&conventions, "model_b", &format!("{GENES}/model_b"));
     // `cell-eval baseline` built from the same file, scored by cell-eval.
-    assert_matches_celleval(&conventions, "celleval_baseline", &format!("{folder}/baseline"));
+    assert_matches_celleval(&conventions, "celleval_baseline", &format!("{GENES}/baseline"));
     // `cell-eval score` of model_a against the baseline, for the metrics available from pseudobulks.
     let score = conventions.celleval_scores.iter().find(|score| score.method == "model_a").unwrap();
     assert_eq!(score.baseline, "celleval_baseline");
-    let expected = read_records(&format!("{folder}/model_a_score.csv"));
+    let expected = read_records(&format!("{GENES}/model_a_score.csv"));
     for (metric, ours) in celleval::SCORED_METRICS.iter().zip(&score.scores) {
         let theirs: f64 =
             expected.iter().find(|row| row["metric"] == *metric).unwrap()["from_baseline"].parse().unwrap();
@@ -198,15 +205,9 @@ fn gears_systema_and_perturbench_equal_an_independent_numpy_implementation() {
 /// export must equal (tests/e2e). `UPDATE_FIXTURES=1` writes it after a deliberate change.
 #[test]
 fn the_native_conventions_csv_of_the_fixture_is_the_committed_one() {
-    let folder = "tests/fixtures/celleval/genes";
-    let files = [
-        ("real.h5ad", FileRole::Data),
-        ("model_a.h5ad", FileRole::Predictions),
-        ("model_b.h5ad", FileRole::Predictions),
-    ];
-    let (_, kept) = run(folder, &files, true);
+    let (_, kept) = genes_fixture();
     let text = perturb_check::conventions::write_conventions_csv(&kept.conventions(false).unwrap());
-    let path = common::path(&format!("{folder}/conventions_native.csv"));
+    let path = common::path(&format!("{GENES}/conventions_native.csv"));
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
         std::fs::write(&path, &text).unwrap();
     }
@@ -330,13 +331,7 @@ fn measuring_once_for_every_split_gives_each_splits_own_pairwise_values() {
 /// their order, and a count of the rest; the same numbers the conventions export holds.
 #[test]
 fn a_metrics_plot_values_are_each_methods_values_in_conventions_csv() {
-    let folder = "tests/fixtures/celleval/genes";
-    let files = [
-        ("real.h5ad", FileRole::Data),
-        ("model_a.h5ad", FileRole::Predictions),
-        ("model_b.h5ad", FileRole::Predictions),
-    ];
-    let (_, kept) = run(folder, &files, true);
+    let (_, kept) = genes_fixture();
     let report = kept.conventions(false).unwrap();
     let csv = perturb_check::conventions::write_conventions_csv(&report);
     for (convention, metric) in [("cell-eval", "discrimination_score_l1"), ("systema", "corr_all_allpert")] {

@@ -823,7 +823,7 @@ impl ConventionReport {
                 _ => undefined[at] += 1,
             }
         }
-        Some(MetricValues { info: metric_infos().swap_remove(index), methods, values, undefined })
+        Some(MetricValues { info: self.metrics[index].clone(), methods, values, undefined })
     }
 }
 
