@@ -158,6 +158,7 @@ fn main() {
         splits: result.fitted.splits(),
         rows: &result.rows,
         pairwise_always: false,
+        de_genes: None,
     };
     let (seconds, conventions) = best_of(|| {
         score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed)).unwrap()

@@ -17,6 +17,7 @@ use crate::conventions::ladder::write_ladder_csv;
 use crate::conventions::{
     celleval, score_conventions, write_conventions_csv, ConventionInputs, ConventionReport, MetricValues,
 };
+use crate::de::DeGenes;
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
 use crate::inspect::FileRole;
@@ -242,6 +243,8 @@ struct Prepared {
     split: Option<Split>,
     gene_embedding: Option<Embedding>,
     perturbation_embedding: Option<HashMap<ConditionKey, Vec<f64>>>,
+    /// GEARS' DE genes of each condition, when the data are cells.
+    de_genes: Option<DeGenes>,
     notices: Vec<Notice>,
 }
 
@@ -271,17 +274,17 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         [one] => *one,
         more => return Err(RunError::SeveralDataFiles(more.iter().map(|(file, _)| file.name.clone()).collect())),
     };
-    let (data, mut notices) = match data_loaded {
+    let (data, de_genes, mut notices) = match data_loaded {
         // Cells were pseudobulked when the file was read.
         LoadedFile::Cells(cells) => {
             let matrix = cells_pseudobulk(data_file, cells, rules)?;
             require_control(&data_file.name, matrix, &cells.condition_labels(), rules)?;
-            (matrix.clone(), cells.pseudobulk.notices.clone())
+            (matrix.clone(), DeGenes::from_cells(&cells.pseudobulk), cells.pseudobulk.notices.clone())
         }
         _ => {
             let loaded =
                 data_from_table(&data_file.name, expect_table(data_file, data_loaded)?, rules, settings.orientation)?;
-            (loaded.matrix, loaded.notices)
+            (loaded.matrix, None, loaded.notices)
         }
     };
 
@@ -355,6 +358,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         split,
         gene_embedding,
         perturbation_embedding,
+        de_genes,
         notices,
     })
 }
@@ -543,6 +547,7 @@ impl KeptRun {
             splits: self.fitted.splits(),
             rows: &self.rows,
             pairwise_always,
+            de_genes: self.prepared.de_genes.as_ref(),
         };
         score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &self.fitted, seed))
     }

@@ -220,9 +220,60 @@ pub fn top_by_abs_t(t: &[f64], k: usize) -> Vec<usize> {
 pub fn top_non_dropout(t: &[f64], mean_group: &[f64], mean_control: &[f64], k: usize) -> Vec<usize> {
     top_by_abs_t(t, t.len())
         .into_iter()
-        .filter(|&gene| mean_group[gene] != 0.0 || mean_control[gene] == 0.0)
+        .filter(|&gene| is_non_dropout(mean_group[gene], mean_control[gene]))
         .take(k)
         .collect()
+}
+
+/// How many DE genes GEARS' `*_de` and Systema's `*_20de` metrics use.
+pub const GEARS_DE_GENES: usize = 20;
+
+/// The genes GEARS and Systema score each condition on, ranked from the data's cells against the control
+/// cells by Welch's t (from the pseudobulk pass's moments, no second read): per condition position of the
+/// data, GEARS' top [`GEARS_DE_GENES`] by |t| and its non-dropout top 20 (Systema's); empty for the control.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeGenes {
+    pub top: Vec<Vec<usize>>,
+    pub non_dropout: Vec<Vec<usize>>,
+}
+
+impl DeGenes {
+    /// From a pseudobulk of cells; `None` without a control condition.
+    pub fn from_cells(pseudobulk: &crate::pseudobulk::Pseudobulk) -> Option<DeGenes> {
+        let matrix = &pseudobulk.matrix;
+        let control = matrix.condition_position(&crate::conditions::Condition::Control)?;
+        let n_genes = matrix.n_genes();
+        let control_moments: Vec<Moments> = (0..n_genes).map(|gene| pseudobulk.moments(control, gene)).collect();
+        let mean_control = matrix.column(control);
+        let (mut top, mut non_dropout) = (Vec::new(), Vec::new());
+        for condition in 0..matrix.n_conditions() {
+            if condition == control {
+                top.push(Vec::new());
+                non_dropout.push(Vec::new());
+                continue;
+            }
+            let t: Vec<f64> = (0..n_genes)
+                .map(|gene| welch_t(&pseudobulk.moments(condition, gene), &control_moments[gene]))
+                .collect();
+            let ranking = top_by_abs_t(&t, n_genes);
+            let mean = matrix.column(condition);
+            non_dropout.push(
+                ranking
+                    .iter()
+                    .copied()
+                    .filter(|&gene| is_non_dropout(mean[gene], mean_control[gene]))
+                    .take(GEARS_DE_GENES)
+                    .collect(),
+            );
+            top.push(ranking.into_iter().take(GEARS_DE_GENES).collect());
+        }
+        Some(DeGenes { top, non_dropout })
+    }
+}
+
+/// GEARS' non-dropout rule (`get_dropout_non_zero_genes`): expressed in the condition, or in neither.
+fn is_non_dropout(mean_group: f64, mean_control: f64) -> bool {
+    mean_group != 0.0 || mean_control == 0.0
 }
 
 #[cfg(test)]

@@ -5,37 +5,19 @@
 mod common;
 
 use common::{read, read_records};
-use perturb_check::analysis::{run_analysis, AnalysisSettings, InputFile, KeptRun, RunReport};
+use perturb_check::analysis::{AnalysisSettings, KeptRun, RunReport};
 use perturb_check::benchmark::SplitChoice;
 use perturb_check::conventions::celleval::{self, CELLEVAL_COLUMNS};
 use perturb_check::conventions::ladder::LADDERS;
 use perturb_check::conventions::{metric_index, ConventionReport, METRICS};
 use perturb_check::inspect::FileRole;
-use perturb_check::load::{load_file, LoadedFile};
 
 fn run(folder: &str, files: &[(&str, FileRole)], split_all: bool) -> (RunReport, KeptRun) {
-    let loaded: Vec<(InputFile, LoadedFile)> = files
-        .iter()
-        .enumerate()
-        .map(|(index, (name, role))| {
-            let bytes = read(&format!("{folder}/{name}"));
-            let file = InputFile {
-                id: index as u32,
-                name: name.to_string(),
-                role: *role,
-                method: None,
-                seed: None,
-                pseudobulk: None,
-            };
-            (file, load_file(name, &bytes, &Default::default()).unwrap_or_else(|error| panic!("{error}")))
-        })
-        .collect();
-    let pairs: Vec<(InputFile, &LoadedFile)> = loaded.iter().map(|(file, loaded)| (file.clone(), loaded)).collect();
     let mut settings = AnalysisSettings::default();
     if split_all {
         settings.benchmark.split = Some(SplitChoice::All);
     }
-    run_analysis(&pairs, &settings, &mut |_| {}).unwrap_or_else(|error| panic!("{error}"))
+    common::run_files(folder, files, &settings)
 }
 
 /// cell-eval's fixture whose perturbation labels are gene names.
@@ -250,6 +232,7 @@ fn above_a_thousand_points_in_a_seed_the_pairwise_metrics_wait_for_a_request() {
             splits: result.fitted.splits(),
             rows: &result.rows,
             pairwise_always,
+            de_genes: None,
         };
         score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed)).unwrap()
     };
@@ -298,6 +281,7 @@ fn measuring_once_for_every_split_gives_each_splits_own_pairwise_values() {
         splits: result.fitted.splits(),
         rows: &result.rows,
         pairwise_always: false,
+        de_genes: None,
     };
     let shared = score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed));
     let each_split_alone = score_conventions(&convention_inputs, &mut |seed| {

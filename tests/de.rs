@@ -1,12 +1,17 @@
 //! The differential-expression engine against scipy itself (tests/fixtures/de, made by `make_de.py`):
-//! `mannwhitneyu(..., method="asymptotic")`, `false_discovery_control(method="bh")` and pdex's fold change.
+//! `mannwhitneyu(..., method="asymptotic")`, `false_discovery_control(method="bh")` and pdex's fold change;
+//! Welch's t and the top genes against scanpy (`make_ttest.py`); GEARS' and Systema's DE-gene metrics against
+//! scanpy's ranking and numpy (`make_de_metrics.py`, in `screen/`).
 
 mod common;
 
+use perturb_check::analysis::{AnalysisSettings, KeptRun};
 use perturb_check::conditions::ConditionRules;
+use perturb_check::conventions::metric_index;
 use perturb_check::de::{
     benjamini_hochberg, log2_fold_change, mann_whitney, top_by_abs_t, top_non_dropout, welch_t, Moments, SortedValues,
 };
+use perturb_check::inspect::FileRole;
 use perturb_check::pseudobulk::{pseudobulk, PseudobulkOptions, Scale};
 use perturb_check::readers::h5ad::H5ad;
 use serde_json::Value;
@@ -140,4 +145,79 @@ fn the_pseudobulk_pass_gives_scanpys_t_from_its_moments() {
             assert_eq!(result.cell_statistics.nonzero[[at, gene]], nonzero, "{condition} gene {gene}");
         }
     }
+}
+
+fn run(folder: &str, files: &[(&str, FileRole)]) -> KeptRun {
+    common::run_files(folder, files, &AnalysisSettings::default()).1
+}
+
+const DE_METRICS: [(&str, &str); 5] = [
+    ("gears", "mse_de"),
+    ("gears", "pearson_de"),
+    ("gears", "pearson_delta_de"),
+    ("systema", "corr_20de"),
+    ("systema", "corr_20de_allpert"),
+];
+
+#[test]
+fn gears_and_systema_de_metrics_from_cells_equal_numpy_on_scanpys_top_genes() {
+    // Counts in CSC, normalised by the app; a prediction table and an uploaded split.
+    let folder = "tests/fixtures/de/screen";
+    let files =
+        [("screen.h5ad", FileRole::Data), ("model.csv", FileRole::Predictions), ("split.json", FileRole::Split)];
+    let kept = run(folder, &files);
+    let conventions = kept.conventions(false).unwrap();
+    let expected = common::read_records(&format!("{folder}/expected.csv"));
+    assert_eq!(expected.len(), 2 * 3 * 5, "2 methods × 3 points × 5 metrics");
+    for row in &expected {
+        let point = conventions
+            .points
+            .iter()
+            .find(|point| point.method == row["method"] && point.perturbation == row["perturbation"])
+            .unwrap_or_else(|| panic!("no point {} {}", row["method"], row["perturbation"]));
+        assert_eq!(point.split.as_str(), row["split"]);
+        let ours = point.values[metric_index(&row["convention"], &row["metric"]).unwrap()];
+        let what = format!("{} {} {} {}", row["method"], row["perturbation"], row["convention"], row["metric"]);
+        match (ours, row["value"].as_str()) {
+            (None, "") => {}
+            (Some(ours), theirs) if !theirs.is_empty() => {
+                let theirs: f64 = theirs.parse().unwrap();
+                assert!((ours - theirs).abs() <= 1e-9, "{what}: {ours} vs numpy {theirs}");
+            }
+            (ours, theirs) => panic!("{what}: {ours:?} vs numpy '{theirs}'"),
+        }
+    }
+    // Every method gets them from the data's cells: baselines too.
+    for (convention, metric) in DE_METRICS {
+        let index = metric_index(convention, metric).unwrap();
+        let methods: Vec<&str> = conventions.means.iter().map(|means| means.method.as_str()).collect();
+        assert_eq!(methods, ["no_change", "additive", "mean", "model"]);
+        for method in methods {
+            let values: Vec<Option<f64>> =
+                conventions.points.iter().filter(|point| point.method == method).map(|p| p.values[index]).collect();
+            assert!(!values.is_empty(), "{method} has points");
+            // Defined wherever the change is not constant (no_change, and model on G21+ctrl, predict none).
+            let no_change = method == "no_change" && metric == "corr_20de";
+            assert!(values.iter().any(Option::is_some) != no_change, "{method} {convention} {metric}: {values:?}");
+            if metric == "mse_de" || convention == "gears" {
+                assert!(values.iter().all(Option::is_some), "{method} {convention} {metric}: {values:?}");
+            }
+        }
+    }
+    assert!(!conventions.notices.iter().any(|notice| notice.message.contains("need the data's cells")));
+}
+
+#[test]
+fn without_cells_the_de_metrics_are_not_computed_and_the_page_says_why() {
+    let folder = "tests/fixtures/conventions";
+    let files =
+        [("pseudobulk.csv", FileRole::Data), ("model.csv", FileRole::Predictions), ("split.json", FileRole::Split)];
+    let conventions = run(folder, &files).conventions(false).unwrap();
+    for (convention, metric) in DE_METRICS {
+        let index = metric_index(convention, metric).unwrap();
+        // Not even GEARS' NaN → 0: there is nothing to compute.
+        assert!(conventions.points.iter().all(|point| point.values[index].is_none()), "{convention} {metric}");
+        assert!(conventions.means.iter().all(|means| means.values[index].is_none()));
+    }
+    assert!(conventions.notices.iter().any(|notice| notice.message.contains("need the data's cells")));
 }

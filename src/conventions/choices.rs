@@ -7,7 +7,7 @@
 //! use perturb_check::conventions::choices::{evaluate, Choices, PointVectors, Statistic};
 //! let (p, t, c) = ([1.0, 2.0, 4.0], [1.0, 3.0, 3.0], [1.0, 1.0, 1.0]);
 //! let point = PointVectors { predicted: &p, observed: &t, control: &c, own_control: &c, training_mean: None,
-//!     top_genes: &[0, 1], all_genes: &[0, 1, 2] };
+//!     top_genes: &[0, 1], all_genes: &[0, 1, 2], de_genes: None, non_dropout_genes: None };
 //! assert_eq!(evaluate(&Choices::PAPER_L2, &point), Some(1.0));
 //! let mse = Choices { statistic: Statistic::MeanSquared, ..Choices::ALL_GENES_L2 };
 //! assert_eq!(evaluate(&mse, &point), Some(2.0 / 3.0));
@@ -24,6 +24,11 @@ pub enum Genes {
     TopExpressed,
     /// Every gene the prediction and the data share.
     All,
+    /// GEARS' 20 genes most differentially expressed in the condition's cells against the control cells
+    /// (Welch's t, by |t|), in their ranking order; needs the data's cells.
+    TopDe,
+    /// GEARS' non-dropout top 20 (Systema's `*_20de`); needs the data's cells.
+    NonDropoutDe,
 }
 
 /// Which control a prediction's change is taken from.
@@ -122,6 +127,21 @@ pub struct PointVectors<'a> {
     pub top_genes: &'a [usize],
     /// Every gene the method predicts, in the data's order.
     pub all_genes: &'a [usize],
+    /// The observed condition's GEARS top DE genes and non-dropout top DE genes, when the data are cells.
+    pub de_genes: Option<&'a [usize]>,
+    pub non_dropout_genes: Option<&'a [usize]>,
+}
+
+impl PointVectors<'_> {
+    /// The genes of a gene set; `None` when it needs the data's cells and they were not given.
+    fn genes(&self, genes: Genes) -> Option<&[usize]> {
+        match genes {
+            Genes::TopExpressed => Some(self.top_genes),
+            Genes::All => Some(self.all_genes),
+            Genes::TopDe => self.de_genes,
+            Genes::NonDropoutDe => self.non_dropout_genes,
+        }
+    }
 }
 
 /// Rounds to float32 when the tool computes in float32.
@@ -290,10 +310,7 @@ impl<'a> PointScorer<'a> {
             }
             _ => None,
         };
-        let indices = match genes {
-            Genes::TopExpressed => point.top_genes,
-            Genes::All => point.all_genes,
-        };
+        let indices = point.genes(genes)?;
         // The references as the tool takes them: r_P (the mean, the observed or the own control) and r_T.
         let (reference_p, reference_t): (&[f64], &[f64]) = match (pairs, training_mean) {
             (_, Some(mean)) => (mean, mean),
@@ -380,8 +397,10 @@ impl<'a> PointScorer<'a> {
     }
 
     /// The point's value under `choices`. `None` when the value is undefined and the NaN rule keeps it so (a
-    /// correlation or cosine of a constant vector, a Systema reference under `all`, no gene in common).
+    /// correlation or cosine of a constant vector, a Systema reference under `all`, no gene in common), or
+    /// when it cannot be computed whatever the rule (DE genes without the data's cells).
     pub fn evaluate(&mut self, choices: &Choices) -> Option<f64> {
+        self.vectors.genes(choices.genes)?;
         let key = Choices { nan: NanRule::Skip, ..*choices };
         let value = match self.values.iter().find(|(other, _)| *other == key) {
             Some((_, value)) => *value,
@@ -483,6 +502,8 @@ mod tests {
             training_mean: None,
             top_genes: genes,
             all_genes: genes,
+            de_genes: None,
+            non_dropout_genes: None,
         }
     }
 

@@ -152,6 +152,8 @@ fn change_text(step: Step, inputs: &ConventionInputs<'_>, control_shift: f64) ->
             format!("gene set: the top {} genes → all {} genes", inputs.gene_set.len(), inputs.data.n_genes())
         }
         Step::Genes(Genes::TopExpressed) => "gene set: all genes → the top N".into(),
+        Step::Genes(Genes::TopDe) => "gene set: → GEARS' top 20 DE genes of the condition".into(),
+        Step::Genes(Genes::NonDropoutDe) => "gene set: → GEARS' non-dropout top 20 DE genes".into(),
         Step::Control(Control::Own) if control_shift > 0.0 => format!(
             "control: observed → the prediction's own (it differs from the observed one by {control_shift:.3} on \
              average over genes)"

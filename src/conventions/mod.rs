@@ -20,6 +20,7 @@ pub mod pairwise;
 
 use crate::benchmark::MethodPredictions;
 use crate::conditions::Condition;
+use crate::de::DeGenes;
 use crate::error::{Notice, RunError};
 use crate::expression::ExpressionMatrix;
 use crate::results_table::{write_csv, ResultRow};
@@ -153,11 +154,11 @@ const CELLEVAL_ERROR: Choices = Choices {
 };
 
 use Control::{Observed, Own};
-use Genes::All;
+use Genes::{All, NonDropoutDe, TopDe};
 use Reference::{Control as FromControl, TrainingMean};
 
 /// Every metric, in the order of the conventions table and of each point's values.
-pub const METRICS: [MetricSpec; 22] = [
+pub const METRICS: [MetricSpec; 27] = [
     MetricSpec {
         convention: "paper",
         metric: "l2",
@@ -201,6 +202,27 @@ pub const METRICS: [MetricSpec; 22] = [
         formula: "cor(P − c, T − c) over all genes, c the observed control, NaN → 0",
     },
     MetricSpec {
+        convention: "gears",
+        metric: "mse_de",
+        kind: MetricKind::Point(point(TopDe, Observed, FromControl, Statistic::MeanSquared, NanRule::Skip)),
+        higher_is_better: false,
+        formula: "mean((P − T)²) over the 20 genes with the largest |t| of the condition's cells against control",
+    },
+    MetricSpec {
+        convention: "gears",
+        metric: "pearson_de",
+        kind: MetricKind::Point(point(TopDe, Observed, FromControl, Statistic::Pearson, NanRule::Zero)),
+        higher_is_better: true,
+        formula: "cor(P, T) over the top 20 DE genes, NaN → 0",
+    },
+    MetricSpec {
+        convention: "gears",
+        metric: "pearson_delta_de",
+        kind: MetricKind::Point(point(TopDe, Observed, FromControl, Statistic::PearsonDelta, NanRule::Zero)),
+        higher_is_better: true,
+        formula: "cor(P − c, T − c) over the top 20 DE genes, NaN → 0",
+    },
+    MetricSpec {
         convention: "systema",
         metric: "corr_all",
         kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::PearsonDelta, NanRule::Propagate)),
@@ -220,6 +242,32 @@ pub const METRICS: [MetricSpec; 22] = [
         kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::MeanSquared, NanRule::Skip)),
         higher_is_better: false,
         formula: "mean((P − T)²) over all genes",
+    },
+    MetricSpec {
+        convention: "systema",
+        metric: "corr_20de",
+        kind: MetricKind::Point(point(
+            NonDropoutDe,
+            Observed,
+            FromControl,
+            Statistic::PearsonDelta,
+            NanRule::Propagate,
+        )),
+        higher_is_better: true,
+        formula: "cor(T − c, P − c) over GEARS' non-dropout top 20 DE genes",
+    },
+    MetricSpec {
+        convention: "systema",
+        metric: "corr_20de_allpert",
+        kind: MetricKind::Point(point(
+            NonDropoutDe,
+            Observed,
+            TrainingMean,
+            Statistic::PearsonDelta,
+            NanRule::Propagate,
+        )),
+        higher_is_better: true,
+        formula: "cor(T − μ, P − μ) over the non-dropout top 20 DE genes",
     },
     MetricSpec {
         convention: "systema",
@@ -379,6 +427,8 @@ pub struct ConventionInputs<'a> {
     pub rows: &'a [ResultRow],
     /// Compute the pairwise metrics whatever the number of points.
     pub pairwise_always: bool,
+    /// GEARS' DE genes of each observed condition, when the data are cells (GEARS' `*_de`, Systema's `*_20de`).
+    pub de_genes: Option<&'a DeGenes>,
 }
 
 /// Systema's μ for a split: the mean of the observed pseudobulks of its non-control training conditions,
@@ -414,6 +464,14 @@ pub fn score_conventions(
     let mut pairwise_deferred = false;
     let mut without_own_control: Vec<String> = Vec::new();
     let mut without_training_mean = false;
+    if inputs.de_genes.is_none() {
+        notices.push(Notice::info(
+            None,
+            "gears: mse_de, pearson_de, pearson_delta_de and systema: corr_20de, corr_20de_allpert need the data's \
+             cells (the 20 genes most differentially expressed against the control cells): give the data as an \
+             h5ad file of cells for them",
+        ));
+    }
     // Systema's centroids over the genes of the last group (every gene, unless a prediction lacks some).
     let mut truth: Option<Truth> = None;
     // The observation side of the last group (the same for every method scored on the same points).
@@ -585,6 +643,8 @@ pub fn score_conventions(
                     training_mean: mu.as_deref(),
                     top_genes: inputs.gene_set,
                     all_genes: &genes,
+                    de_genes: inputs.de_genes.map(|de| de.top[observed[at]].as_slice()),
+                    non_dropout_genes: inputs.de_genes.map(|de| de.non_dropout[observed[at]].as_slice()),
                 };
                 let logs = log_predicted[at].map(|predicted| LogVectors {
                     predicted,
