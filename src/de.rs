@@ -8,6 +8,8 @@
 //! are sorted once for every condition compared with it. Ranks are sums of halves, exact in f64 (as numpy's sum
 //! of scipy's ranks).
 
+pub mod pass;
+
 /// One gene's values in a group of cells: the non-zero values in ascending order and how many are zero.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SortedValues {
@@ -42,31 +44,57 @@ impl SortedValues {
     }
 
     /// The values as runs `(value, count)` of equal values, ascending, the zeros in their place.
-    fn runs(&self) -> Runs<'_> {
-        let negative = self.nonzero.partition_point(|&value| value < 0.0);
-        Runs { values: self, at: 0, negative, zeros_done: self.zeros == 0 }
+    fn runs(&self) -> Runs<'_, f64> {
+        Runs::new(&self.nonzero, self.zeros)
     }
 }
 
-struct Runs<'a> {
-    values: &'a SortedValues,
+/// One gene's values in a group of cells as the DE pass holds them: the non-zero values, sorted, as the
+/// float32 the tools rank (cell-eval reads matrices as float32), borrowed from the pass's buffer, and how
+/// many cells are zero.
+#[derive(Clone, Copy, Debug)]
+pub struct SortedSlice<'a> {
+    pub nonzero: &'a [f32],
+    pub zeros: usize,
+}
+
+impl SortedSlice<'_> {
+    pub fn len(&self) -> usize {
+        self.nonzero.len() + self.zeros
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Runs `(value, count)` of equal values of sorted non-zero values with a block of zeros in its place.
+struct Runs<'a, T> {
+    nonzero: &'a [T],
+    zeros: usize,
     at: usize,
     negative: usize,
     zeros_done: bool,
 }
 
-impl Iterator for Runs<'_> {
+impl<'a, T: Copy + Into<f64>> Runs<'a, T> {
+    fn new(nonzero: &'a [T], zeros: usize) -> Self {
+        let negative = nonzero.partition_point(|&value| value.into() < 0.0);
+        Runs { nonzero, zeros, at: 0, negative, zeros_done: zeros == 0 }
+    }
+}
+
+impl<T: Copy + Into<f64>> Iterator for Runs<'_, T> {
     type Item = (f64, usize);
 
     fn next(&mut self) -> Option<(f64, usize)> {
-        let nonzero = &self.values.nonzero;
         if !self.zeros_done && self.at == self.negative {
             self.zeros_done = true;
-            return Some((0.0, self.values.zeros));
+            return Some((0.0, self.zeros));
         }
-        let value = *nonzero.get(self.at)?;
+        let value: f64 = (*self.nonzero.get(self.at)?).into();
         let start = self.at;
-        while self.at < nonzero.len() && nonzero[self.at] == value {
+        while self.at < self.nonzero.len() && self.nonzero[self.at].into() == value {
             self.at += 1;
         }
         Some((value, self.at - start))
@@ -85,12 +113,25 @@ pub struct MannWhitney {
 /// `scipy.stats.mannwhitneyu(x, y, use_continuity=True, alternative="two-sided", method="asymptotic")`;
 /// `None` when a group has no cell.
 pub fn mann_whitney(x: &SortedValues, y: &SortedValues) -> Option<MannWhitney> {
-    let (n1, n2) = (x.len(), y.len());
+    mann_whitney_of_runs(x.runs(), y.runs(), x.len(), y.len())
+}
+
+/// [`mann_whitney`] of the DE pass's float32 values.
+pub fn mann_whitney_sorted(x: SortedSlice<'_>, y: SortedSlice<'_>) -> Option<MannWhitney> {
+    mann_whitney_of_runs(Runs::new(x.nonzero, x.zeros), Runs::new(y.nonzero, y.zeros), x.len(), y.len())
+}
+
+fn mann_whitney_of_runs(
+    runs_x: impl Iterator<Item = (f64, usize)>,
+    runs_y: impl Iterator<Item = (f64, usize)>,
+    n1: usize,
+    n2: usize,
+) -> Option<MannWhitney> {
     if n1 == 0 || n2 == 0 {
         return None;
     }
     // Walk both groups' runs in ascending order: each value's tied block gets the mean of its ranks.
-    let (mut runs_x, mut runs_y) = (x.runs().peekable(), y.runs().peekable());
+    let (mut runs_x, mut runs_y) = (runs_x.peekable(), runs_y.peekable());
     let (mut below, mut rank_sum_x, mut tie_term) = (0usize, 0.0f64, 0.0f64);
     loop {
         let value = match (runs_x.peek(), runs_y.peek()) {

@@ -2,6 +2,7 @@
 //! an h5ad file made into a pseudobulk. What the file is and which role it plays is [`crate::inspect`]'s.
 
 use crate::conditions::ConditionRules;
+use crate::de::pass::{differential_expression, DeTable, DE_BUDGET_BYTES};
 use crate::error::InputError;
 use crate::pseudobulk::{pseudobulk, Pseudobulk, PseudobulkOptions};
 use crate::readers::h5ad::{H5ad, H5adContents};
@@ -18,13 +19,27 @@ pub enum LoadedFile {
     Cells(Box<CellData>),
 }
 
-/// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, and the pseudobulk.
+/// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, the pseudobulk, and
+/// its differential expression once a run needed it.
 #[derive(Clone, Debug)]
 pub struct CellData {
     pub summary: H5adContents,
     pub options: PseudobulkOptions,
     pub rules: ConditionRules,
     pub pseudobulk: Pseudobulk,
+    pub de: DeState,
+}
+
+/// Whether a file's DE pass has run, and what it gave.
+#[derive(Clone, Debug, Default)]
+pub enum DeState {
+    /// Not yet: the pass reads the file again, so it runs when a run needs it (the worker), or right after the
+    /// pseudobulk when the bytes are at hand ([`load_file`]).
+    #[default]
+    NotYet,
+    Done(Box<DeTable>),
+    /// Why there is none (a run then goes on without the DE metrics, and says why).
+    Failed(String),
 }
 
 impl CellData {
@@ -60,14 +75,52 @@ pub fn load_cells(
     let summary = h5ad.contents()?;
     let options = options.cloned().unwrap_or_else(|| PseudobulkOptions::detected(&summary));
     let pseudobulk = pseudobulk(h5ad, &options, rules, on_progress)?;
-    Ok(LoadedFile::Cells(Box::new(CellData { summary, options, rules: rules.clone(), pseudobulk })))
+    Ok(LoadedFile::Cells(Box::new(CellData {
+        summary,
+        options,
+        rules: rules.clone(),
+        pseudobulk,
+        de: DeState::NotYet,
+    })))
+}
+
+impl CellData {
+    /// Runs the DE pass on the file this was read from, unless it ran already.
+    pub fn run_de(&mut self, h5ad: &H5ad, on_progress: &mut dyn FnMut(usize, usize)) {
+        if matches!(self.de, DeState::NotYet) {
+            self.de = match differential_expression(
+                h5ad,
+                &self.options,
+                &self.rules,
+                &self.pseudobulk,
+                DE_BUDGET_BYTES,
+                on_progress,
+            ) {
+                Ok(table) => DeState::Done(Box::new(table)),
+                Err(error) => DeState::Failed(error.to_string()),
+            };
+        }
+    }
+
+    /// The DE table, when the pass gave one.
+    pub fn de_table(&self) -> Option<&DeTable> {
+        match &self.de {
+            DeState::Done(table) => Some(table),
+            _ => None,
+        }
+    }
 }
 
 /// Reads a file's bytes: an HDF5 file as h5ad cells (pseudobulked with the detected choices, labels read with
 /// `rules`), JSON (by its first character) as text, anything else as a table.
 pub fn load_file(name: &str, bytes: &[u8], rules: &ConditionRules) -> Result<LoadedFile, InputError> {
     if bytes.starts_with(HDF5_SIGNATURE) {
-        return load_cells(&H5ad::from_bytes(name, bytes.to_vec())?, None, rules, &mut |_, _| {});
+        let h5ad = H5ad::from_bytes(name, bytes.to_vec())?;
+        let mut loaded = load_cells(&h5ad, None, rules, &mut |_, _| {})?;
+        if let LoadedFile::Cells(cells) = &mut loaded {
+            cells.run_de(&h5ad, &mut |_, _| {});
+        }
+        return Ok(loaded);
     }
     let decompressed = decompress(name, bytes)?;
     let text = strip_bom(&decompressed);

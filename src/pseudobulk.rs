@@ -6,7 +6,7 @@ use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::de::Moments;
 use crate::error::{InputError, Notice};
 use crate::expression::ExpressionMatrix;
-use crate::readers::h5ad::{H5ad, H5adContents, MatrixEncoding, Stripe};
+use crate::readers::h5ad::{CellMatrix, H5ad, H5adContents, MatrixEncoding, Stripe};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -99,15 +99,19 @@ impl Pseudobulk {
 }
 
 /// Each cell's group (a position in the pseudobulk's conditions) or `None` when it is left out.
-struct CellGroups {
-    group_of_cell: Vec<Option<usize>>,
-    conditions: Vec<Condition>,
+pub(crate) struct CellGroups {
+    pub(crate) group_of_cell: Vec<Option<usize>>,
+    pub(crate) conditions: Vec<Condition>,
     /// Each condition's label as the file writes it (the first met, when several spell one condition).
     labels: Vec<String>,
     excluded: Vec<(String, usize)>,
 }
 
-fn cell_groups(h5ad: &H5ad, options: &PseudobulkOptions, rules: &ConditionRules) -> Result<CellGroups, InputError> {
+pub(crate) fn cell_groups(
+    h5ad: &H5ad,
+    options: &PseudobulkOptions,
+    rules: &ConditionRules,
+) -> Result<CellGroups, InputError> {
     if options.condition_column.is_empty() {
         return Err(h5ad.error("obs", "no column holds conditions: choose one"));
     }
@@ -185,74 +189,33 @@ pub fn pseudobulk(
             .error(&format!("var/{}", options.gene_column), format!("has {} names for {n_genes} genes", genes.len())));
     }
     let groups = cell_groups(h5ad, options, rules)?;
-    if groups.group_of_cell.len() != n_cells_in_file {
-        return Err(h5ad.error(
-            &format!("obs/{}", options.condition_column),
-            format!("has {} values for {n_cells_in_file} cells", groups.group_of_cell.len()),
-        ));
-    }
+    check_groups(h5ad, options, &groups, n_cells_in_file)?;
     // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
     if let Some(message) = too_large(groups.conditions.len(), n_genes) {
         return Err(h5ad.error(&format!("obs/{}", options.condition_column), message));
     }
+
     // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
     // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
-    let mut sums = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
-    let mut squares = Array2::<f64>::zeros((groups.conditions.len(), n_genes));
-    let mut nonzero = Array2::<u32>::zeros((groups.conditions.len(), n_genes));
-    let normalize = options.scale == Scale::NormalizeCounts;
-    let group_of_cell = &groups.group_of_cell;
-    if matrix.encoding() == MatrixEncoding::Csc {
-        // Counts are normalised by each cell's total over all genes: one pass for the totals first.
-        let passes = if normalize { 2 } else { 1 };
-        let mut totals = vec![0f64; if normalize { n_cells_in_file } else { 0 }];
-        if normalize {
-            matrix.visit(&mut |done, total| on_progress(done, passes * total), &mut |stripe| {
-                if let Stripe::SparseGene { cells, values, .. } = stripe {
-                    for (&cell, &value) in cells.iter().zip(values) {
-                        totals[cell] += value;
-                    }
-                }
-            })?;
-        }
-        let pass = passes - 1;
-        matrix.visit(&mut |done, total| on_progress(pass * total + done, passes * total), &mut |stripe| {
-            if let Stripe::SparseGene { gene, cells, values } = stripe {
-                for (&cell, &value) in cells.iter().zip(values) {
-                    if let Some(group) = group_of_cell[cell] {
-                        let total = if normalize { totals[cell] } else { 1.0 };
-                        add_cell(
-                            &mut sums[[group, gene]],
-                            &mut squares[[group, gene]],
-                            &mut nonzero[[group, gene]],
-                            transform(value, total, normalize),
-                        );
-                    }
-                }
-            }
-        })?;
-    } else {
-        matrix.visit(on_progress, &mut |stripe| match stripe {
-            Stripe::Cell { cell, values } => {
-                let Some(group) = group_of_cell[cell] else { return };
-                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
-                let (mut square_row, mut nonzero_row) = (squares.row_mut(group), nonzero.row_mut(group));
-                for (gene, (sum, &value)) in sums.row_mut(group).iter_mut().zip(values).enumerate() {
-                    add_cell(sum, &mut square_row[gene], &mut nonzero_row[gene], scale.apply(value));
-                }
-            }
-            Stripe::SparseCell { cell, genes, values } => {
-                let Some(group) = group_of_cell[cell] else { return };
-                let mut target = sums.row_mut(group);
-                let (mut square_row, mut nonzero_row) = (squares.row_mut(group), nonzero.row_mut(group));
-                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
-                for (&gene, &value) in genes.iter().zip(values) {
-                    add_cell(&mut target[gene], &mut square_row[gene], &mut nonzero_row[gene], scale.apply(value));
-                }
-            }
-            Stripe::SparseGene { .. } => {}
-        })?;
-    }
+    let size = groups.conditions.len() * n_genes;
+    let (mut sums, mut squares, mut nonzero) = (vec![0f64; size], vec![0f64; size], vec![0u32; size]);
+    // Counts stored by gene take a pass for the cells' totals first: progress runs over both.
+    let passes =
+        if options.scale == Scale::NormalizeCounts && matrix.encoding() == MatrixEncoding::Csc { 2 } else { 1 };
+    let scaled = ScaledCells::new(&matrix, options.scale, &groups.group_of_cell, &mut |done, total| {
+        on_progress(done, passes * total)
+    })?;
+    scaled.visit(
+        &mut |done, total| on_progress((passes - 1) * total + done, passes * total),
+        |group, gene, value| {
+            let at = group * n_genes + gene;
+            add_cell(&mut sums[at], &mut squares[at], &mut nonzero[at], value);
+        },
+    )?;
+    let shape = (groups.conditions.len(), n_genes);
+    let as_array = |values: Vec<f64>| Array2::from_shape_vec(shape, values).expect("conditions × genes");
+    let (mut sums, mut squares) = (as_array(sums), as_array(squares));
+    let nonzero = Array2::from_shape_vec(shape, nonzero).expect("conditions × genes");
     on_progress(n_cells_in_file, n_cells_in_file);
 
     let mut n_cells = vec![0usize; groups.conditions.len()];
@@ -278,6 +241,91 @@ pub fn pseudobulk(
         excluded: groups.excluded,
         notices,
     })
+}
+
+/// That the condition column has one value per cell of the matrix.
+fn check_groups(
+    h5ad: &H5ad,
+    options: &PseudobulkOptions,
+    groups: &CellGroups,
+    n_cells: usize,
+) -> Result<(), InputError> {
+    if groups.group_of_cell.len() != n_cells {
+        return Err(h5ad.error(
+            &format!("obs/{}", options.condition_column),
+            format!("has {} values for {n_cells} cells", groups.group_of_cell.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// The stored values of the kept cells of a matrix on a pseudobulk's scale, visited in file order: what the
+/// pseudobulk averages and the DE pass ranks, from one definition.
+pub(crate) struct ScaledCells<'m, 'g> {
+    matrix: &'m CellMatrix<'m>,
+    normalize: bool,
+    group_of_cell: &'g [Option<usize>],
+    /// For counts stored by gene (CSC): each cell's total over all genes, from a pass of its own.
+    totals: Option<Vec<f64>>,
+}
+
+impl<'m, 'g> ScaledCells<'m, 'g> {
+    /// Reads the cells' totals first when counts are stored by gene (`on_progress` then reports that pass).
+    pub(crate) fn new(
+        matrix: &'m CellMatrix<'m>,
+        scale: Scale,
+        group_of_cell: &'g [Option<usize>],
+        on_progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Self, InputError> {
+        let normalize = scale == Scale::NormalizeCounts;
+        let mut totals = None;
+        if normalize && matrix.encoding() == MatrixEncoding::Csc {
+            let mut sums = vec![0f64; matrix.n_cells()];
+            matrix.visit(on_progress, &mut |stripe| {
+                if let Stripe::SparseGene { cells, values, .. } = stripe {
+                    for (&cell, &value) in cells.iter().zip(values) {
+                        sums[cell] += value;
+                    }
+                }
+            })?;
+            totals = Some(sums);
+        }
+        Ok(ScaledCells { matrix, normalize, group_of_cell, totals })
+    }
+
+    /// Calls `add(group, gene, value)` for each stored value of every kept cell (dense storage: every value,
+    /// zeros included), on the scale, in file order.
+    pub(crate) fn visit(
+        &self,
+        on_progress: &mut dyn FnMut(usize, usize),
+        mut add: impl FnMut(usize, usize, f64),
+    ) -> Result<(), InputError> {
+        let (normalize, group_of_cell) = (self.normalize, self.group_of_cell);
+        self.matrix.visit(on_progress, &mut |stripe| match stripe {
+            Stripe::Cell { cell, values } => {
+                let Some(group) = group_of_cell[cell] else { return };
+                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
+                for (gene, &value) in values.iter().enumerate() {
+                    add(group, gene, scale.apply(value));
+                }
+            }
+            Stripe::SparseCell { cell, genes, values } => {
+                let Some(group) = group_of_cell[cell] else { return };
+                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
+                for (&gene, &value) in genes.iter().zip(values) {
+                    add(group, gene, scale.apply(value));
+                }
+            }
+            Stripe::SparseGene { gene, cells, values } => {
+                for (&cell, &value) in cells.iter().zip(values) {
+                    if let Some(group) = group_of_cell[cell] {
+                        let total = self.totals.as_ref().map_or(1.0, |totals| totals[cell]);
+                        add(group, gene, transform(value, total, normalize));
+                    }
+                }
+            }
+        })
+    }
 }
 
 /// One cell's value (on the pseudobulk's scale) added to its condition's sum, sum of squares and non-zero count.

@@ -221,3 +221,94 @@ fn without_cells_the_de_metrics_are_not_computed_and_the_page_says_why() {
     }
     assert!(conventions.notices.iter().any(|notice| notice.message.contains("need the data's cells")));
 }
+
+/// Reads an h5ad fixture as the app does (pseudobulk, then the DE pass).
+fn cells_of(relative: &str) -> Box<perturb_check::load::CellData> {
+    let name = relative.rsplit('/').next().unwrap();
+    match perturb_check::load::load_file(name, &common::read(relative), &ConditionRules::default()).unwrap() {
+        perturb_check::load::LoadedFile::Cells(cells) => cells,
+        _ => panic!("{relative} is not read as cells"),
+    }
+}
+
+#[test]
+fn the_de_pass_equals_pdex_as_cell_eval_runs_it() {
+    // Dense, CSR and CSC files; `sparse/` has half its values zero and a perturbation with no significant gene.
+    let cases = [
+        ("genes", "real"),
+        ("genes", "model_a"),
+        ("genes", "model_b"),
+        ("genes", "baseline"),
+        ("gears", "real"),
+        ("gears", "model_a"),
+        ("sparse", "real"),
+        ("sparse", "model_a"),
+    ];
+    let mut without_significant_gene = 0;
+    for (folder, name) in cases {
+        let folder = format!("tests/fixtures/celleval/{folder}");
+        let cells = cells_of(&format!("{folder}/{name}.h5ad"));
+        let table = cells.de_table().unwrap_or_else(|| panic!("{folder}/{name}: {:?}", cells.de));
+        let pseudobulk = &cells.pseudobulk;
+        let matrix = &pseudobulk.matrix;
+        let expected = common::read_records(&format!("{folder}/{name}_de.csv"));
+        assert_eq!(expected.len(), (matrix.n_conditions() - 1) * matrix.n_genes(), "{folder}/{name}");
+        let mut significant: std::collections::HashMap<String, usize> = Default::default();
+        for row in &expected {
+            let what = format!("{folder}/{name} {} {}", row["target"], row["feature"]);
+            let condition = (0..matrix.n_conditions()).find(|&c| matrix.label(c) == row["target"]).unwrap();
+            let gene = matrix.gene_position(&row["feature"]).unwrap();
+            let ours = table.row(pseudobulk, condition, gene).unwrap();
+            let number = |column: &str| row[column].parse::<f64>().unwrap();
+            // U is a sum of half ranks: exact. p and fdr as scipy's (pdex's numba port of it).
+            assert_eq!(ours.statistic, number("statistic"), "{what}: U");
+            for (column, value) in [("p_value", ours.p_value), ("fdr", ours.fdr)] {
+                assert!((value - number(column)).abs() <= 1e-6, "{what}: {column} {value} vs pdex {}", number(column));
+            }
+            // Means: pdex averages float32 values in float32, the app in f64.
+            for (column, value) in [
+                ("target_mean", ours.target_mean),
+                ("ref_mean", ours.ref_mean),
+                ("log2_fold_change", ours.log2_fold_change),
+            ] {
+                let theirs = number(column);
+                assert!(
+                    (value - theirs).abs() <= 1e-5 * theirs.abs().max(1.0),
+                    "{what}: {column} {value} vs pdex {theirs}"
+                );
+            }
+            *significant.entry(row["target"].clone()).or_default() += usize::from((ours.fdr as f32) < 0.05);
+        }
+        without_significant_gene += significant.values().filter(|&&n| n == 0).count();
+        // The export is pdex's table, row for row.
+        let csv = table.csv(pseudobulk);
+        let exported: Vec<Vec<String>> =
+            csv.lines().skip(1).map(|line| line.split(',').take(2).map(str::to_string).collect()).collect();
+        let pdex_order: Vec<Vec<String>> =
+            expected.iter().map(|row| vec![row["target"].clone(), row["feature"].clone()]).collect();
+        assert_eq!(exported, pdex_order, "{folder}/{name}: rows in pdex's order");
+        assert!(csv.starts_with("target,feature,target_mean,ref_mean,log2_fold_change,p_value,statistic,fdr\n"));
+    }
+    assert!(without_significant_gene >= 1, "a perturbation without a significant gene is among the cases");
+}
+
+#[test]
+fn the_de_pass_gives_the_same_table_in_small_batches() {
+    // A budget of one value: every condition has a batch (a pass over the file) of its own.
+    let relative = "tests/fixtures/celleval/sparse/real.h5ad";
+    let cells = cells_of(relative);
+    let h5ad = H5ad::from_bytes("real.h5ad", common::read(relative)).unwrap();
+    let small = perturb_check::de::pass::differential_expression(
+        &h5ad,
+        &cells.options,
+        &cells.rules,
+        &cells.pseudobulk,
+        4,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let whole = cells.de_table().unwrap();
+    assert_eq!(whole.batches, 1);
+    assert_eq!(small.batches, cells.pseudobulk.matrix.n_conditions() - 1);
+    assert_eq!(small.conditions, whole.conditions);
+}
