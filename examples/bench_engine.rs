@@ -159,6 +159,9 @@ fn main() {
         rows: &result.rows,
         pairwise_always: false,
         de_genes: None,
+        data_de: None,
+        prediction_de: &Default::default(),
+        baseline_de: None,
     };
     let (seconds, conventions) = best_of(|| {
         score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed)).unwrap()

@@ -13,16 +13,18 @@ use crate::benchmark::{
     BenchmarkSettings, ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
+use crate::conventions::celleval_de::DeResults;
 use crate::conventions::ladder::write_ladder_csv;
 use crate::conventions::{
     celleval, score_conventions, write_conventions_csv, ConventionInputs, ConventionReport, MetricValues,
 };
+use crate::de::pass::DeTable;
 use crate::de::DeGenes;
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
 use crate::inspect::FileRole;
 use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
-use crate::load::{CellData, LoadedFile};
+use crate::load::{CellData, DeState, LoadedFile};
 use crate::predictions::{
     method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
 };
@@ -152,6 +154,8 @@ pub enum ConventionExport {
     /// `celleval_<method>_results.csv` (or, with `aggregate`, `..._agg_results.csv`) of the method's first
     /// split.
     CellEval { method: String, aggregate: bool },
+    /// `celleval_<method>_score.csv`: the method's score against cell-eval's baseline (`cell-eval score`).
+    CellEvalScore { method: String },
 }
 
 thread_local! {
@@ -210,6 +214,49 @@ fn cells_pseudobulk<'a>(
     Ok(&cells.pseudobulk.matrix)
 }
 
+/// A file's DE over the data's conditions and genes, when its DE pass ran; why not, as a notice, when it
+/// failed.
+fn cell_de(
+    file: &InputFile,
+    cells: &CellData,
+    data: &ExpressionMatrix,
+    notices: &mut Vec<Notice>,
+) -> Option<DeResults> {
+    match &cells.de {
+        DeState::Done(table) => Some(DeResults::new(&cells.pseudobulk.matrix, table, data)),
+        DeState::Failed(reason) => {
+            notices.push(Notice::warning(Some(&file.name), format!("no differential expression: {reason}")));
+            None
+        }
+        DeState::NotYet => None,
+    }
+}
+
+/// The DE `cell-eval baseline`'s file would give: every perturbation's cells (as many as the data's) equal to
+/// the unweighted mean of all the data's pseudobulks, the control cells the data's.
+fn celleval_baseline_de(pseudobulk: &crate::pseudobulk::Pseudobulk, table: &DeTable) -> DeResults {
+    let data = &pseudobulk.matrix;
+    let all: Vec<&crate::conditions::Condition> = data.conditions().iter().collect();
+    let profile = crate::baselines::training_mean(data, &all);
+    let constant = table.of_constant_cells(&profile, &pseudobulk.n_cells);
+    let control = data.control().map(<[f64]>::to_vec).unwrap_or_default();
+    let columns: Vec<Vec<f64>> = data
+        .conditions()
+        .iter()
+        .map(
+            |condition| {
+                if *condition == crate::conditions::Condition::Control {
+                    control.clone()
+                } else {
+                    profile.clone()
+                }
+            },
+        )
+        .collect();
+    let means = ExpressionMatrix::new(data.genes().to_vec(), data.conditions().to_vec(), columns.concat());
+    DeResults::new(&means, &constant, data)
+}
+
 /// The gene-names file for a paper-format prediction (see the module documentation).
 fn gene_names_for<'a>(
     prediction: &InputFile,
@@ -245,6 +292,12 @@ struct Prepared {
     perturbation_embedding: Option<HashMap<ConditionKey, Vec<f64>>>,
     /// GEARS' DE genes of each condition, when the data are cells.
     de_genes: Option<DeGenes>,
+    /// The data's DE (its cells against its control cells), when the data are cells and the pass ran.
+    data_de: Option<DeResults>,
+    /// The DE of each prediction given as cells, by its file, over the data's conditions and genes.
+    prediction_de: HashMap<String, DeResults>,
+    /// The DE of `cell-eval baseline`'s cells, when the data's DE ran.
+    baseline_de: Option<DeResults>,
     notices: Vec<Notice>,
 }
 
@@ -288,6 +341,12 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         }
     };
 
+    let (mut data_de, mut baseline_de) = (None, None);
+    if let LoadedFile::Cells(cells) = data_loaded {
+        data_de = cell_de(data_file, cells, &data, &mut notices);
+        baseline_de = cells.de_table().map(|table| celleval_baseline_de(&cells.pseudobulk, table));
+    }
+    let mut prediction_de = HashMap::new();
     let mut predictions: Vec<Prediction> = Vec::new();
     let prediction_files: Vec<&(InputFile, &LoadedFile)> =
         files.iter().filter(|(file, _)| file.role == FileRole::Predictions).collect();
@@ -298,13 +357,20 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
     for ((file, loaded_file), name) in prediction_files.into_iter().zip(method_names(&requests)) {
         let prediction = match loaded_file {
             // Predicted cells (cell-eval style), pseudobulked the same way as data.
-            LoadedFile::Cells(cells) => Prediction::new(
-                name.method,
-                name.seed,
-                file.name.clone(),
-                cells_pseudobulk(file, cells, rules)?.clone(),
-                &data,
-            ),
+            LoadedFile::Cells(cells) => {
+                if data_de.is_some() {
+                    if let Some(de) = cell_de(file, cells, &data, &mut notices) {
+                        prediction_de.insert(file.name.clone(), de);
+                    }
+                }
+                Prediction::new(
+                    name.method,
+                    name.seed,
+                    file.name.clone(),
+                    cells_pseudobulk(file, cells, rules)?.clone(),
+                    &data,
+                )
+            }
             LoadedFile::Table(table) => {
                 prediction_from_table(&file.name, table, name, rules, Orientation::Detect, &data)?
             }
@@ -359,6 +425,9 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         gene_embedding,
         perturbation_embedding,
         de_genes,
+        data_de,
+        prediction_de,
+        baseline_de,
         notices,
     })
 }
@@ -535,6 +604,15 @@ impl KeptRun {
                     }
                 }
             }
+            ConventionExport::CellEvalScore { method } => {
+                let score = report.celleval_scores.iter().find(|score| &score.method == method);
+                ExportedFile {
+                    name: format!("celleval_{method}_score.csv"),
+                    text: score.map(celleval::write_score_csv).unwrap_or_else(|| {
+                        format!("no score: {method} is the baseline, or the run has none (split `all`, or a seeded split's mean)\n")
+                    }),
+                }
+            }
         })
     }
 
@@ -548,6 +626,9 @@ impl KeptRun {
             rows: &self.rows,
             pairwise_always,
             de_genes: self.prepared.de_genes.as_ref(),
+            data_de: self.prepared.data_de.as_ref(),
+            prediction_de: &self.prepared.prediction_de,
+            baseline_de: self.prepared.baseline_de.as_ref(),
         };
         score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &self.fitted, seed))
     }

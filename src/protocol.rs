@@ -106,6 +106,8 @@ pub enum Query {
     ExportConventions { run_id: u32, export: ConventionExport },
     /// `pseudobulk.csv` (or, with `n_cells`, `n_cells.csv`) of an h5ad file the worker has read.
     ExportPseudobulk { id: u32, n_cells: bool },
+    /// The DE table (pdex's columns) of an h5ad file whose DE pass a run made, downloaded as `file_name`.
+    ExportDe { id: u32, file_name: String },
 }
 
 /// The answer to a [`Query`].

@@ -8,6 +8,7 @@ use common::{read, read_records};
 use perturb_check::analysis::{AnalysisSettings, KeptRun, RunReport};
 use perturb_check::benchmark::SplitChoice;
 use perturb_check::conventions::celleval::{self, CELLEVAL_COLUMNS};
+use perturb_check::conventions::celleval_de::DE_METRICS;
 use perturb_check::conventions::ladder::LADDERS;
 use perturb_check::conventions::{metric_index, ConventionReport, METRICS};
 use perturb_check::inspect::FileRole;
@@ -41,20 +42,39 @@ fn close(actual: f64, expected: f64, relative: bool) -> bool {
     (actual - expected).abs() <= 1e-5 * scale
 }
 
-/// Our cell-eval files for `method` against cell-eval's `results.csv` and `agg_results.csv`.
+/// Our cell-eval files for `method` against cell-eval's `results.csv` and `agg_results.csv`: every column,
+/// the DE metrics included when the prediction is cells (sets and counts exactly, correlations and AUCs within
+/// 1e-6).
 fn assert_matches_celleval(report: &ConventionReport, method: &str, expected_prefix: &str) {
     let ours = celleval::results(report, method, None);
     let expected = read_records(&format!("{expected_prefix}_results.csv"));
-    assert_eq!(ours.len(), expected.len(), "{method}: perturbations");
-    for ((label, values), row) in ours.iter().zip(&expected) {
+    assert_eq!(ours.rows.len(), expected.len(), "{method}: perturbations");
+    assert_eq!(ours.columns.len(), DE_METRICS.len() + CELLEVAL_COLUMNS.len(), "{method}: every column but two");
+    for ((label, values), row) in ours.rows.iter().zip(&expected) {
         assert_eq!(label, &row["perturbation"], "{method}: cell-eval's order");
-        for (column, value) in CELLEVAL_COLUMNS.iter().zip(values) {
+        for (column, value) in ours.columns.iter().zip(values) {
+            let what = format!("{method} {label} {column}: {value:?} vs cell-eval '{}'", row[*column]);
+            if DE_METRICS.contains(column) {
+                match (value, row[*column].as_str()) {
+                    (None, "") => {}
+                    (Some(value), "NaN") => assert!(value.is_nan(), "{what}"),
+                    (Some(value), theirs) if !theirs.is_empty() => {
+                        let theirs: f64 = theirs.parse().unwrap();
+                        let exact = column.starts_with("overlap")
+                            || column.starts_with("precision")
+                            || column.contains("counts")
+                            || column.contains("recall")
+                            || column.contains("direction");
+                        let tolerance = if exact { 1e-15 } else { 1e-6 };
+                        assert!((value - theirs).abs() <= tolerance, "{what}");
+                    }
+                    _ => panic!("{what}"),
+                }
+                continue;
+            }
             let theirs: f64 = row[*column].parse().unwrap();
             let relative = column.starts_with("ms") || column.starts_with("ma");
-            assert!(
-                close(value.unwrap(), theirs, relative),
-                "{method} {label} {column}: {value:?} vs cell-eval {theirs}"
-            );
+            assert!(close(value.unwrap(), theirs, relative), "{what}");
         }
     }
     let agg_text = celleval::write_agg_results_csv(&ours);
@@ -80,15 +100,28 @@ fn cell_eval_columns_equal_cell_evals_own_on_labels_that_are_gene_names() {
     assert_matches_celleval(&conventions, "model_b", &format!("{GENES}/model_b"));
     // `cell-eval baseline` built from the same file, scored by cell-eval.
     assert_matches_celleval(&conventions, "celleval_baseline", &format!("{GENES}/baseline"));
-    // `cell-eval score` of model_a against the baseline, for the metrics available from pseudobulks.
+    // `cell-eval score` of model_a against the baseline: every metric of the full profile computed here, and
+    // the Virtual Cell Challenge's score (`--profile vcc`, made by make_vcc.py).
     let score = conventions.celleval_scores.iter().find(|score| score.method == "model_a").unwrap();
     assert_eq!(score.baseline, "celleval_baseline");
-    let expected = read_records(&format!("{GENES}/model_a_score.csv"));
-    for (metric, ours) in celleval::SCORED_METRICS.iter().zip(&score.scores) {
-        let theirs: f64 =
-            expected.iter().find(|row| row["metric"] == *metric).unwrap()["from_baseline"].parse().unwrap();
-        assert!(close(*ours, theirs, false), "score {metric}: {ours} vs cell-eval {theirs}");
+    let from_baseline = |file: &str, metric: &str| -> f64 {
+        let rows = read_records(&format!("{GENES}/{file}"));
+        rows.iter().find(|row| row["metric"] == metric).unwrap()["from_baseline"].parse().unwrap()
+    };
+    assert_eq!(score.all_metrics.len(), 24);
+    assert_eq!(score.all_metrics.iter().map(|(metric, _)| metric.as_str()).collect::<Vec<_>>(), celleval::scored_all());
+    for (metric, ours) in &score.all_metrics {
+        let theirs = from_baseline("model_a_score.csv", metric);
+        assert!((ours - theirs).abs() <= 1e-6, "score {metric}: {ours} vs cell-eval {theirs}");
     }
+    assert!(score.vcc);
+    assert_eq!(score.metrics, celleval::VCC_METRICS);
+    let theirs = from_baseline("model_a_vcc_score.csv", "avg_score");
+    assert!((score.avg_score - theirs).abs() <= 1e-6, "VCC score {} vs cell-eval {theirs}", score.avg_score);
+    let exported = celleval::write_score_csv(score);
+    let committed = std::fs::read_to_string(common::path(&format!("{GENES}/model_a_vcc_score.csv"))).unwrap();
+    let rows = |text: &str| text.lines().map(|line| line.split(',').next().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(rows(&exported), rows(&committed), "cell-eval score's layout");
 }
 
 #[test]
@@ -99,6 +132,21 @@ fn cell_eval_drops_no_gene_for_gears_style_labels() {
     assert_matches_celleval(&conventions, "model_a", &format!("{folder}/model_a"));
     let labels: Vec<&str> = conventions.points.iter().map(|point| point.label.as_str()).collect();
     assert!(labels.contains(&"GN0010+ctrl") && labels.contains(&"GN0011+GN0012"), "{labels:?}");
+}
+
+#[test]
+fn cell_eval_de_metrics_on_sparse_cells_leave_undefined_values_as_cell_eval_does() {
+    // CSR data, a CSC prediction, and GN0017 without a significant gene in the data.
+    let folder = "tests/fixtures/celleval/sparse";
+    let (_, kept) = run(folder, &[("real.h5ad", FileRole::Data), ("model_a.h5ad", FileRole::Predictions)], true);
+    let conventions = kept.conventions(false).unwrap();
+    assert_matches_celleval(&conventions, "model_a", &format!("{folder}/model_a"));
+    let point = conventions.points.iter().find(|p| p.method == "model_a" && p.label == "GN0017").unwrap();
+    let value = |metric: &str| point.values[metric_index("cell-eval", metric).unwrap()];
+    assert_eq!(value("de_nsig_counts_real"), Some(0.0));
+    assert_eq!(value("overlap_at_N"), Some(0.0));
+    assert_eq!(value("de_sig_genes_recall"), None, "cell-eval's null");
+    assert!(value("roc_auc").unwrap().is_nan(), "one class only: NaN");
 }
 
 #[test]
@@ -233,6 +281,9 @@ fn above_a_thousand_points_in_a_seed_the_pairwise_metrics_wait_for_a_request() {
             rows: &result.rows,
             pairwise_always,
             de_genes: None,
+            data_de: None,
+            prediction_de: &Default::default(),
+            baseline_de: None,
         };
         score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed)).unwrap()
     };
@@ -282,6 +333,9 @@ fn measuring_once_for_every_split_gives_each_splits_own_pairwise_values() {
         rows: &result.rows,
         pairwise_always: false,
         de_genes: None,
+        data_de: None,
+        prediction_de: &Default::default(),
+        baseline_de: None,
     };
     let shared = score_conventions(&convention_inputs, &mut |seed| method_predictions(&inputs, &result.fitted, seed));
     let each_split_alone = score_conventions(&convention_inputs, &mut |seed| {

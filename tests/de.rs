@@ -258,7 +258,7 @@ fn the_de_pass_equals_pdex_as_cell_eval_runs_it() {
             let what = format!("{folder}/{name} {} {}", row["target"], row["feature"]);
             let condition = (0..matrix.n_conditions()).find(|&c| matrix.label(c) == row["target"]).unwrap();
             let gene = matrix.gene_position(&row["feature"]).unwrap();
-            let ours = table.row(pseudobulk, condition, gene).unwrap();
+            let ours = table.row(matrix, condition, gene).unwrap();
             let number = |column: &str| row[column].parse::<f64>().unwrap();
             // U is a sum of half ranks: exact. p and fdr as scipy's (pdex's numba port of it).
             assert_eq!(ours.statistic, number("statistic"), "{what}: U");

@@ -7,9 +7,9 @@ use super::state::use_state;
 use super::worker_client::{ask_download, load_conventions};
 use leptos::prelude::*;
 use perturb_check::analysis::ConventionExport;
-use perturb_check::conventions::celleval::SCORED_METRICS;
 use perturb_check::conventions::ladder::LADDERS;
 use perturb_check::conventions::{ConventionReport, CONVENTIONS, METRICS};
+use perturb_check::inspect::FileRole;
 use perturb_check::protocol::Query;
 
 /// The best value of each metric column over methods (by its direction).
@@ -207,22 +207,39 @@ pub fn ConventionsPanel() -> impl IntoView {
         state.conventions.with(|report| {
             let report = report.as_ref()?;
             let first = report.celleval_scores.first()?;
+            let headers = first.metrics.iter().map(|metric| view! { <th scope="col">{metric.clone()}</th> }).collect_view();
             let rows = report
                 .celleval_scores
                 .iter()
                 .map(|score| {
-                    let cells = score.scores.iter().map(|s| view! { <td class="number">{format!("{s:.3}")}</td> }).collect_view();
-                    view! { <tr><th scope="row">{score.method.clone()}</th>{cells}<td class="number">{format!("{:.1}", 100.0 * score.avg_score)}</td></tr> }
+                    let cells = first
+                        .metrics
+                        .iter()
+                        .map(|metric| {
+                            let value = score.metrics.iter().position(|m| m == metric).map(|at| score.scores[at]);
+                            view! { <td class="number">{value.map(|s| format!("{s:.3}")).unwrap_or_default()}</td> }
+                        })
+                        .collect_view();
+                    let label = if score.vcc { "the Virtual Cell Challenge's score" } else { "not the VCC's score: overlap_at_N needs cells" };
+                    let all = format!("{:.1} ({} metrics)", 100.0 * score.all_metrics_score, score.all_metrics.len());
+                    view! {
+                        <tr>
+                            <th scope="row">{score.method.clone()}</th>
+                            {cells}
+                            <td class="number" title=label>{format!("{:.1}", 100.0 * score.avg_score)}</td>
+                            <td class="number">{all}</td>
+                        </tr>
+                    }
                 })
                 .collect_view();
-            let headers = SCORED_METRICS.iter().map(|metric| view! { <th scope="col">{*metric}</th> }).collect_view();
             Some(view! {
                 <h3>"Score against cell-eval's baseline"</h3>
-                <p class="hint">{format!("cell-eval score's scaling: 1 − user/base for mae, (user − base)/(1 − base) for the \
-                    discrimination score, not finite → 0, at least 0; the score is their {} (× 100 as the Virtual Cell \
-                    Challenge shows it).", first.includes)}</p>
+                <p class="hint">{format!("cell-eval score's scaling: 1 − user/base for errors, (user − base)/(1 − base) for \
+                    scores, not finite → 0, at least 0. The score is the {} (× 100 as the Virtual Cell Challenge shows \
+                    it). The last column averages every cell-eval metric computed here the same way (its full profile \
+                    without pearson_edistance and clustering_agreement).", first.includes)}</p>
                 <div class="table-scroll">
-                    <table data-testid="celleval-scores"><thead><tr><th scope="col">"Method"</th>{headers}<th scope="col">"Score × 100"</th></tr></thead><tbody>{rows}</tbody></table>
+                    <table data-testid="celleval-scores"><thead><tr><th scope="col">"Method"</th>{headers}<th scope="col">"Score × 100"</th><th scope="col">"All metrics × 100"</th></tr></thead><tbody>{rows}</tbody></table>
                 </div>
             })
         })
@@ -273,6 +290,40 @@ pub fn ConventionsPanel() -> impl IntoView {
         } else {
             methods.last().cloned().unwrap_or_default()
         }
+    };
+    // The files of the run whose DE a run computes: the data and each prediction given as cells, with the name
+    // of their DE table.
+    let de_files = move || {
+        state.files.with(|files| {
+            files
+                .roles()
+                .into_iter()
+                .filter_map(|(id, role)| {
+                    files.get(id)?.summary()?.cells.as_ref()?;
+                    match role? {
+                        FileRole::Data => Some((id, "the data".to_string(), "de_data.csv".to_string())),
+                        FileRole::Predictions => {
+                            let method = files.method_name(id)?.method;
+                            Some((id, method.clone(), format!("de_{method}.csv")))
+                        }
+                        _ => None,
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let de_choice = RwSignal::new(None::<u32>);
+    let chosen_de = move || {
+        let files = de_files();
+        de_choice.get().and_then(|id| files.iter().find(|(other, ..)| *other == id).cloned()).or(files.first().cloned())
+    };
+    let export_de = move |_| {
+        let Some((id, _, file_name)) = chosen_de() else { return };
+        leptos::task::spawn_local(async move {
+            if let Err(error) = ask_download(state, Query::ExportDe { id, file_name }).await {
+                state.page_error.set(Some(format!("the export failed: {error}")));
+            }
+        });
     };
     // Every file is written by the worker from the scores it kept (the page holds only the means).
     let export = move |export: ConventionExport| {
@@ -361,6 +412,21 @@ pub fn ConventionsPanel() -> impl IntoView {
                     on:click=move |_| export(ConventionExport::CellEval { method: chosen_method(), aggregate: false })>"results.csv"</button>
                 <button data-testid="export-celleval-agg" disabled=move || state.conventions.with(Option::is_none)
                     on:click=move |_| export(ConventionExport::CellEval { method: chosen_method(), aggregate: true })>"agg_results.csv"</button>
+                <button data-testid="export-celleval-score"
+                    disabled=move || state.conventions.with(|report| !report.as_ref().is_some_and(|report| report.celleval_scores.iter().any(|score| score.method == chosen_method())))
+                    on:click=move |_| export(ConventionExport::CellEvalScore { method: chosen_method() })>"score.csv"</button>
+                <label>"DE table of "
+                    <select data-testid="de-file" on:change=move |event| de_choice.set(event_target_value(&event).parse().ok())>
+                        {move || {
+                            let chosen = chosen_de().map(|(id, ..)| id);
+                            de_files().into_iter().map(|(id, label, _)| {
+                                view! { <option value=id.to_string() selected=Some(id) == chosen>{label}</option> }
+                            }).collect_view()
+                        }}
+                    </select>
+                </label>
+                <button data-testid="export-de" disabled=move || state.conventions.with(Option::is_none) || chosen_de().is_none()
+                    on:click=export_de>{move || chosen_de().map(|(_, _, name)| name).unwrap_or_else(|| "de.csv (cells only)".into())}</button>
             </div>
             <p class="hint">"cell-eval's files hold one split: the method's first seed under a seeded split."</p>
         </section>

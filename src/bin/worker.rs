@@ -3,10 +3,12 @@
 //! the worker and starting a new one.
 
 use perturb_check::analysis::{run_analysis, ExportedFile, InputFile, KeptRun};
+use perturb_check::benchmark::Progress;
 use perturb_check::conditions::ConditionRules;
 use perturb_check::error::RunError;
 use perturb_check::inspect::inspect;
-use perturb_check::load::{load_cells, load_file, LoadedFile, HDF5_SIGNATURE};
+use perturb_check::inspect::FileRole;
+use perturb_check::load::{load_cells, load_file, DeState, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions};
 use perturb_check::readers::check_text_size;
@@ -185,8 +187,53 @@ fn loaded(
     Ok(())
 }
 
-/// Reads (or takes from the cache) every file of a request, then runs `work` on them.
+/// Whether the cache holds cells of `id` whose DE pass has not run.
+fn needs_de(id: u32) -> bool {
+    CACHE.with(|cache| {
+        matches!(cache.borrow().get(&id), Some(Cached { loaded: LoadedFile::Cells(cells), .. })
+            if matches!(cells.de, DeState::NotYet))
+    })
+}
+
+/// Runs the DE pass (a new reading of the file, in batches) of the data and of each prediction given as cells,
+/// when the data are cells and the pass has not run on them, reporting it as a step of the run. A failure is
+/// kept with the file and told by the run, which goes on without the DE metrics.
+fn de_passes(run_id: u32, inputs: &[InputFile], files: &[File]) {
+    let data_is_cells = inputs.iter().any(|input| {
+        input.role == FileRole::Data
+            && CACHE.with(|cache| {
+                matches!(cache.borrow().get(&input.id), Some(Cached { loaded: LoadedFile::Cells(_), .. }))
+            })
+    });
+    if !data_is_cells {
+        return;
+    }
+    for (input, file) in inputs.iter().zip(files) {
+        if !matches!(input.role, FileRole::Data | FileRole::Predictions) || !needs_de(input.id) {
+            continue;
+        }
+        OPEN_FILES.with(|open| open.borrow_mut().insert(input.id, (file.clone(), Vec::new())));
+        let h5ad = H5ad::from_source(&input.name, BlobSource { id: input.id, len: file.size() as u64 });
+        let step = format!("differential expression of {}", input.name);
+        CACHE.with(|cache| {
+            if let Some(Cached { loaded: LoadedFile::Cells(cells), .. }) = cache.borrow_mut().get_mut(&input.id) {
+                match &h5ad {
+                    Ok(h5ad) => cells.run_de(h5ad, &mut |done, total| {
+                        let progress = Progress { step: step.clone(), done, total };
+                        post(&Response::Progress { run_id, progress });
+                    }),
+                    Err(error) => cells.de = DeState::Failed(error.to_string()),
+                }
+            }
+        });
+        OPEN_FILES.with(|open| open.borrow_mut().remove(&input.id));
+    }
+}
+
+/// Reads (or takes from the cache) every file of run `run_id`, runs the DE pass of its cells where it has not
+/// run, then runs `work` on them.
 fn with_files<T>(
+    run_id: u32,
     inputs: &[InputFile],
     files: &[File],
     rules: &ConditionRules,
@@ -198,6 +245,7 @@ fn with_files<T>(
     for (input, file) in inputs.iter().zip(files) {
         loaded(input.id, &input.name, file, input.pseudobulk.as_ref(), rules)?;
     }
+    de_passes(run_id, inputs, files);
     CACHE.with(|cache| {
         let cache = cache.borrow();
         let pairs: Vec<_> = inputs.iter().map(|input| (input.clone(), &cache[&input.id].loaded)).collect();
@@ -226,7 +274,7 @@ fn handle(request: Request, files: Vec<File>) {
             CACHE.with(|cache| cache.borrow_mut().remove(&id));
         }
         Request::Run { run_id, files: inputs, settings } => {
-            let outcome = with_files(&inputs, &files, &settings.rules, |pairs| {
+            let outcome = with_files(run_id, &inputs, &files, &settings.rules, |pairs| {
                 run_analysis(pairs, &settings, &mut |progress| {
                     post(&Response::Progress { run_id, progress: progress.clone() });
                 })
@@ -295,6 +343,20 @@ fn answer(query: Query) -> Result<Reply, String> {
         }
         Query::ExportConventions { run_id, export } => with_run(run_id, &|kept| {
             kept.export_conventions(&export).map(|file| Reply::Files(vec![file])).map_err(|e| e.to_string())
+        }),
+        Query::ExportDe { id, file_name } => CACHE.with(|cache| match cache.borrow().get(&id) {
+            Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => match &cells.de {
+                DeState::Done(table) => {
+                    Ok(Reply::Files(vec![ExportedFile { name: file_name, text: table.csv(&cells.pseudobulk) }]))
+                }
+                DeState::Failed(reason) => Err(format!("no differential expression: {reason}")),
+                DeState::NotYet => Err("the differential expression is computed by a run with this file as data or \
+                    prediction (and the data as cells): run the benchmark first"
+                    .into()),
+            },
+            _ => Err("this file is not cells read by the worker (it was removed, or the worker restarted): run the \
+                benchmark again"
+                .into()),
         }),
         Query::ExportPseudobulk { id, n_cells } => CACHE.with(|cache| match cache.borrow().get(&id) {
             Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => {

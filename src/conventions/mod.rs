@@ -14,10 +14,12 @@
 //! conditions labelled `train` (undefined under `all`). The paper's numbers are the results table's.
 
 pub mod celleval;
+pub mod celleval_de;
 pub mod choices;
 pub mod ladder;
 pub mod pairwise;
 
+use crate::baselines::Baseline;
 use crate::benchmark::MethodPredictions;
 use crate::conditions::Condition;
 use crate::de::DeGenes;
@@ -25,6 +27,7 @@ use crate::error::{Notice, RunError};
 use crate::expression::ExpressionMatrix;
 use crate::results_table::{write_csv, ResultRow};
 use crate::splits::{Split, SplitLabel};
+use celleval_de::{point_metrics, spearman_sig, DeResults, SPEARMAN_SIG};
 use choices::{
     log2_shifted, log2_shifted_all, mean_of, Choices, Control, Genes, LogVectors, NanRule, PointScorer, PointVectors,
     Precision, Reference, Statistic,
@@ -48,12 +51,14 @@ pub enum MetricKind {
     RankRmse,
     RankCosineLogFoldChange,
     CentroidAccuracy,
+    /// cell-eval's DE metric at this position of [`celleval_de::DE_METRICS`] (data and prediction as cells).
+    CellEvalDe(usize),
 }
 
 impl MetricKind {
     /// Whether it compares a method's points with one another (O(points²)).
     pub fn is_pairwise(self) -> bool {
-        !matches!(self, MetricKind::Paper(_) | MetricKind::Point(_))
+        !matches!(self, MetricKind::Paper(_) | MetricKind::Point(_) | MetricKind::CellEvalDe(_))
     }
 
     /// How undefined values enter the method's mean.
@@ -64,6 +69,8 @@ impl MetricKind {
                 NanRule::Propagate
             }
             MetricKind::RankRmse | MetricKind::RankCosineLogFoldChange | MetricKind::CentroidAccuracy => NanRule::Skip,
+            // Empty values (cell-eval's nulls) are skipped; its NaN values are kept as NaN and so propagate.
+            MetricKind::CellEvalDe(_) => NanRule::Skip,
         }
     }
 }
@@ -158,7 +165,7 @@ use Genes::{All, NonDropoutDe, TopDe};
 use Reference::{Control as FromControl, TrainingMean};
 
 /// Every metric, in the order of the conventions table and of each point's values.
-pub const METRICS: [MetricSpec; 27] = [
+pub const METRICS: [MetricSpec; 45] = [
     MetricSpec {
         convention: "paper",
         metric: "l2",
@@ -333,6 +340,132 @@ pub const METRICS: [MetricSpec; 27] = [
         formula: "as discrimination_score_l1 with the cosine distance 1 − u·v/(‖u‖‖v‖)",
     },
     MetricSpec {
+        convention: "cell-eval",
+        metric: "overlap_at_N",
+        kind: MetricKind::CellEvalDe(0),
+        higher_is_better: true,
+        formula: "|L_real ∩ L_pred[:k]| / k, k = |L_real|: L = significant genes (fdr < 0.05) by |log2FC|, from each file's cells (VCC's DES)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "overlap_at_50",
+        kind: MetricKind::CellEvalDe(1),
+        higher_is_better: true,
+        formula: "as overlap_at_N with k = min(50, |L_real|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "overlap_at_100",
+        kind: MetricKind::CellEvalDe(2),
+        higher_is_better: true,
+        formula: "as overlap_at_N with k = min(100, |L_real|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "overlap_at_200",
+        kind: MetricKind::CellEvalDe(3),
+        higher_is_better: true,
+        formula: "as overlap_at_N with k = min(200, |L_real|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "overlap_at_500",
+        kind: MetricKind::CellEvalDe(4),
+        higher_is_better: true,
+        formula: "as overlap_at_N with k = min(500, |L_real|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "precision_at_N",
+        kind: MetricKind::CellEvalDe(5),
+        higher_is_better: true,
+        formula: "|L_real[:k] ∩ L_pred[:k]| / k, k = |L_pred|",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "precision_at_50",
+        kind: MetricKind::CellEvalDe(6),
+        higher_is_better: true,
+        formula: "as precision_at_N with k = min(50, |L_pred|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "precision_at_100",
+        kind: MetricKind::CellEvalDe(7),
+        higher_is_better: true,
+        formula: "as precision_at_N with k = min(100, |L_pred|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "precision_at_200",
+        kind: MetricKind::CellEvalDe(8),
+        higher_is_better: true,
+        formula: "as precision_at_N with k = min(200, |L_pred|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "precision_at_500",
+        kind: MetricKind::CellEvalDe(9),
+        higher_is_better: true,
+        formula: "as precision_at_N with k = min(500, |L_pred|)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "de_spearman_sig",
+        kind: MetricKind::CellEvalDe(10),
+        higher_is_better: true,
+        formula: "Spearman of the numbers of significant genes, data vs prediction, over the points scored together (one value)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "de_direction_match",
+        kind: MetricKind::CellEvalDe(11),
+        higher_is_better: true,
+        formula: "share of the data's significant genes whose log2FC has the predicted sign",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "de_spearman_lfc_sig",
+        kind: MetricKind::CellEvalDe(12),
+        higher_is_better: true,
+        formula: "Spearman of log2FC, data vs prediction, over the data's significant genes",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "de_sig_genes_recall",
+        kind: MetricKind::CellEvalDe(13),
+        higher_is_better: true,
+        formula: "|Sig_real ∩ Sig_pred| / |Sig_real|",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "de_nsig_counts_real",
+        kind: MetricKind::CellEvalDe(14),
+        higher_is_better: true,
+        formula: "number of significant genes in the data (not a score)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "de_nsig_counts_pred",
+        kind: MetricKind::CellEvalDe(15),
+        higher_is_better: true,
+        formula: "number of significant genes in the prediction (not a score)",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "pr_auc",
+        kind: MetricKind::CellEvalDe(16),
+        higher_is_better: true,
+        formula: "average precision of −log10(fdr_pred) for the data's significant genes",
+    },
+    MetricSpec {
+        convention: "cell-eval",
+        metric: "roc_auc",
+        kind: MetricKind::CellEvalDe(17),
+        higher_is_better: true,
+        formula: "ROC AUC of −log10(fdr_pred) for the data's significant genes",
+    },
+    MetricSpec {
         convention: "perturbench",
         metric: "rmse_average",
         kind: MetricKind::Point(point(All, Observed, FromControl, Statistic::RootMeanSquared, NanRule::Skip)),
@@ -366,6 +499,10 @@ pub const METRICS: [MetricSpec; 27] = [
 pub fn metric_index(convention: &str, metric: &str) -> Option<usize> {
     METRICS.iter().position(|spec| spec.convention == convention && spec.metric == metric)
 }
+
+const DE_NSIG_REAL: &str = "de_nsig_counts_real";
+const DE_NSIG_PRED: &str = "de_nsig_counts_pred";
+const DE_SPEARMAN_SIG: &str = celleval_de::DE_METRICS[SPEARMAN_SIG];
 
 /// Above this many points in one seed, the pairwise metrics wait for a request.
 pub const PAIRWISE_POINTS_LIMIT: usize = 1000;
@@ -429,6 +566,12 @@ pub struct ConventionInputs<'a> {
     pub pairwise_always: bool,
     /// GEARS' DE genes of each observed condition, when the data are cells (GEARS' `*_de`, Systema's `*_20de`).
     pub de_genes: Option<&'a DeGenes>,
+    /// The data's DE (cells against control cells), when the data are cells and the pass ran.
+    pub data_de: Option<&'a DeResults>,
+    /// The DE of each prediction given as cells, by its file.
+    pub prediction_de: &'a HashMap<String, DeResults>,
+    /// The DE of `cell-eval baseline`'s cells (the `celleval_baseline` method).
+    pub baseline_de: Option<&'a DeResults>,
 }
 
 /// Systema's μ for a split: the mean of the observed pseudobulks of its non-control training conditions,
@@ -464,6 +607,10 @@ pub fn score_conventions(
     let mut pairwise_deferred = false;
     let mut without_own_control: Vec<String> = Vec::new();
     let mut without_training_mean = false;
+    // The methods given as cells (with a DE of their own), and the data's DE of each observed condition.
+    let mut with_cells: Vec<String> = Vec::new();
+    let data_de_of = |position: usize| inputs.data_de.and_then(|de| de.conditions.get(position)?.as_ref());
+    let index_of = |name: &str| metric_index("cell-eval", name).expect("a cell-eval DE metric");
     if inputs.de_genes.is_none() {
         notices.push(Notice::info(
             None,
@@ -536,6 +683,14 @@ pub fn score_conventions(
                 without_own_control.push(method.method.clone());
             }
             let own = method.own_control.as_deref().unwrap_or(control);
+            let method_de = match &method.file {
+                Some(file) => inputs.prediction_de.get(file),
+                None if method.method == Baseline::CellEvalBaseline.method_name() => inputs.baseline_de,
+                None => None,
+            };
+            if method_de.is_some() && !with_cells.contains(&method.method) {
+                with_cells.push(method.method.clone());
+            }
             let columns: HashMap<String, &[f64]> =
                 method.predicted.iter().map(|(condition, values)| (condition.name(), values.as_slice())).collect();
             let mut predicted = Vec::with_capacity(rows.len());
@@ -656,6 +811,11 @@ pub fn score_conventions(
                     Some(values) => PointScorer::with_known(&vectors, logs.as_ref(), values),
                     None => PointScorer::new(&vectors, logs.as_ref()),
                 };
+                let de_values =
+                    match (data_de_of(observed[at]), method_de.and_then(|de| de.conditions[observed[at]].as_ref())) {
+                        (Some(real), Some(pred)) => Some(point_metrics(real, pred)),
+                        _ => None,
+                    };
                 let values: Vec<Option<f64>> = METRICS
                     .iter()
                     .map(|spec| match spec.kind {
@@ -665,6 +825,7 @@ pub fn score_conventions(
                             _ => row.pearson,
                         },
                         MetricKind::Point(choices) => scorer.evaluate(&choices),
+                        MetricKind::CellEvalDe(index) => de_values.and_then(|values| values[index]),
                         kind => pairwise.as_ref().and_then(|scores| {
                             let column = match kind {
                                 MetricKind::DiscriminationL1 => &scores.discrimination_l1,
@@ -685,6 +846,7 @@ pub fn score_conventions(
                 (values, rungs, learned)
             };
             let at: Vec<usize> = (0..rows.len()).collect();
+            let first_point = points.len();
             for (at, (values, rungs, learned)) in crate::parallel::map(&at, score_point).into_iter().enumerate() {
                 for (&(ladder, rung, _), value) in ladder_rungs.iter().zip(rungs) {
                     ladder_values.entry((method.method.clone(), ladder, rung)).or_default().push(value);
@@ -701,6 +863,34 @@ pub fn score_conventions(
                     values,
                 });
             }
+            // cell-eval's `de_spearman_sig`: one value for the points scored together, on each of them.
+            if method_de.is_some() && inputs.data_de.is_some() {
+                let [real, pred, spearman] = [DE_NSIG_REAL, DE_NSIG_PRED, DE_SPEARMAN_SIG].map(index_of);
+                let counts: Vec<(f64, f64)> = points[first_point..]
+                    .iter()
+                    .filter_map(|point| Some((point.values[real]?, point.values[pred]?)))
+                    .collect();
+                let value = spearman_sig(&counts);
+                for point in &mut points[first_point..] {
+                    if point.values[real].is_some() {
+                        point.values[spearman] = Some(value);
+                    }
+                }
+            }
+        }
+    }
+    if inputs.data_de.is_some() {
+        let without: Vec<String> =
+            method_order(inputs.rows).into_iter().filter(|method| !with_cells.contains(method)).collect();
+        if !without.is_empty() {
+            notices.push(Notice::info(
+                None,
+                format!(
+                    "cell-eval's DE metrics (overlap_at_N, precision_at_N, de_*, pr_auc, roc_auc) need a prediction \
+                     given as cells with its own control cells: not computed for {}",
+                    without.join(", ")
+                ),
+            ));
         }
     }
     if pairwise_deferred {

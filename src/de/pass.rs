@@ -11,6 +11,7 @@
 use super::{benjamini_hochberg, mann_whitney_sorted, SortedSlice};
 use crate::conditions::{Condition, ConditionRules};
 use crate::error::InputError;
+use crate::expression::ExpressionMatrix;
 use crate::pseudobulk::{cell_groups, Pseudobulk, PseudobulkOptions, ScaledCells};
 use crate::readers::h5ad::H5ad;
 
@@ -34,6 +35,11 @@ pub struct DeTable {
     pub conditions: Vec<Option<DeCondition>>,
     /// How many times the file was read (one per batch).
     pub batches: usize,
+    /// The control cells' sorted non-zero values, gene after gene (`offsets[g]..offsets[g + 1]`), and their
+    /// number: what cell-eval's baseline, whose control cells are the data's, is tested against.
+    pub control_values: Vec<f32>,
+    pub control_offsets: Vec<usize>,
+    pub control_cells: usize,
 }
 
 /// The largest DE table kept (U, p and fdr in f64 per condition and gene): 512 MiB.
@@ -188,7 +194,49 @@ pub fn differential_expression(
         }
     }
     on_progress(1, 1);
-    Ok(DeTable { conditions: results, batches: n_batches })
+    Ok(DeTable {
+        conditions: results,
+        batches: n_batches,
+        control_values,
+        control_offsets,
+        control_cells: pseudobulk.n_cells[control],
+    })
+}
+
+impl DeTable {
+    /// The control's values of `gene`.
+    fn control_slice(&self, gene: usize) -> SortedSlice<'_> {
+        let values = &self.control_values[self.control_offsets[gene]..self.control_offsets[gene + 1]];
+        SortedSlice { nonzero: values, zeros: self.control_cells - values.len() }
+    }
+
+    /// The table of cells that are all equal to `values` (over the genes; as float32) in every condition that
+    /// this table tests, with `cells[condition]` cells each, against this table's control cells: the DE of
+    /// `cell-eval baseline`'s file, whose perturbation cells are copies of one profile and whose control cells
+    /// are the data's.
+    pub fn of_constant_cells(&self, values: &[f64], cells: &[usize]) -> DeTable {
+        let conditions = self
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(condition, tested)| {
+                tested.as_ref()?;
+                let n = cells[condition];
+                let (mut statistic, mut p_value) = (Vec::with_capacity(values.len()), Vec::with_capacity(values.len()));
+                for (gene, &value) in values.iter().enumerate() {
+                    let value = value as f32;
+                    let block = if value == 0.0 { Vec::new() } else { vec![value; n] };
+                    let group = SortedSlice { nonzero: &block, zeros: n - block.len() };
+                    let test = mann_whitney_sorted(group, self.control_slice(gene));
+                    statistic.push(test.map_or(f64::NAN, |test| test.statistic));
+                    p_value.push(test.map_or(f64::NAN, |test| test.p_value));
+                }
+                let fdr = benjamini_hochberg(&p_value);
+                Some(DeCondition { statistic, p_value, fdr })
+            })
+            .collect();
+        DeTable { conditions, batches: 0, ..self.clone() }
+    }
 }
 
 /// One row of a DE table as pdex writes it: means in count space (`expm1` of the mean of the stored
@@ -208,11 +256,11 @@ pub const DE_HEADER: [&str; 8] =
     ["target", "feature", "target_mean", "ref_mean", "log2_fold_change", "p_value", "statistic", "fdr"];
 
 impl DeTable {
-    /// The row of a condition (a position in the pseudobulk) and gene; `None` for the control.
-    pub fn row(&self, pseudobulk: &Pseudobulk, condition: usize, gene: usize) -> Option<DeRow> {
+    /// The row of a condition (a position in `means`, the file's pseudobulk) and gene; `None` for the control.
+    pub fn row(&self, means: &ExpressionMatrix, condition: usize, gene: usize) -> Option<DeRow> {
         let tested = self.conditions.get(condition)?.as_ref()?;
-        let control = pseudobulk.matrix.condition_position(&Condition::Control)?;
-        let (mean, ref_mean) = (pseudobulk.matrix.column(condition)[gene], pseudobulk.matrix.column(control)[gene]);
+        let control = means.condition_position(&Condition::Control)?;
+        let (mean, ref_mean) = (means.column(condition)[gene], means.column(control)[gene]);
         Some(DeRow {
             target_mean: libm::expm1(mean),
             ref_mean: libm::expm1(ref_mean),
@@ -237,7 +285,7 @@ impl DeTable {
             &DE_HEADER,
             tested.iter().flat_map(|(label, condition)| {
                 (0..genes.len()).filter_map(move |gene| {
-                    let row = self.row(pseudobulk, *condition, gene)?;
+                    let row = self.row(matrix, *condition, gene)?;
                     Some(vec![
                         label.clone(),
                         genes[gene].clone(),

@@ -585,6 +585,40 @@ test("an uploaded gene embedding is used by the linear model", async ({ browser,
 });
 
 
+test("cancel during the DE pass returns to idle, and a new run completes with GEARS' DE-gene metrics", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("h5ad/papalexi2021_thp1_lowmoi.h5ad")]);
+  await page.waitForSelector('[data-testid="file-card"] [data-testid="role"]', { timeout: 30000 });
+  // Cancel as soon as the run reports the DE pass (the page handles the worker's progress message before the
+  // worker's next one).
+  const cancelled = await page.evaluate(() => new Promise((resolve) => {
+    const status = document.querySelector('[data-testid="status"]');
+    const observer = new MutationObserver(() => {
+      if (status.textContent.includes("differential expression")) {
+        observer.disconnect();
+        document.querySelector('[data-testid="cancel"]').click();
+        resolve(true);
+      }
+    });
+    observer.observe(status, { subtree: true, childList: true, characterData: true });
+    document.querySelector('[data-testid="run"]').click();
+    setTimeout(() => { observer.disconnect(); resolve(false); }, 60000);
+  }));
+  assert(cancelled, "the run reported its DE pass");
+  assert(await page.getAttribute('[data-testid="status"]', "data-state") === "idle", "cancel did not return to idle");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", "the run after cancelling did not finish");
+  await page.waitForSelector('[data-testid="conventions-table"]', { timeout: 30000 });
+  const rows = parseCsv((await download(page, "export-conventions")).text);
+  const de = rows.filter((row) => row.convention === "gears" && row.metric === "mse_de");
+  assert(de.length > 0 && de.every((row) => row.value !== "" && Number.isFinite(Number(row.value))), "gears mse_de from the cells");
+  assert(rows.filter((row) => row.metric === "overlap_at_N").every((row) => row.value === ""), "no prediction as cells: no overlap");
+  const notices = await page.textContent('[data-testid="conventions"]');
+  assert(notices.includes("need a prediction given as cells"), "the page says why cell-eval's DE metrics are empty");
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
 test("conventions: two h5ad predictions give the native conventions.csv and cell-eval's own results", async ({ browser, origin }) => {
   const page = await openPage(browser, origin);
   await page.goto(origin);
@@ -614,7 +648,12 @@ test("conventions: two h5ad predictions give the native conventions.csv and cell
       assert(row[key] === expected[key], `row ${i} ${key}: ${row[key]} vs ${expected[key]}`);
     }
     if (expected.value === "") assert(row.value === "", `row ${i}: ${row.value} should be empty`);
+    else if (expected.value === "NaN") assert(row.value === "NaN", `row ${i} ${row.method} ${row.metric}: ${row.value} should be NaN`);
     else close(Number(row.value), Number(expected.value), 1e-12 * Math.max(1, Math.abs(Number(expected.value))), `row ${i} ${row.method} ${row.metric}`);
+  }
+  // With no extra click, the data's and the predictions' cells gave cell-eval's DE metrics and GEARS' *_de.
+  for (const [method, metric] of [["model_a", "overlap_at_N"], ["model_b", "roc_auc"], ["no_change", "mse_de"], ["model_a", "corr_20de"]]) {
+    assert(page_rows.some((row) => row.method === method && row.metric === metric && row.value !== ""), `${method} ${metric} computed`);
   }
   // cell-eval's layout, for the prediction with a shifted control, against cell-eval 0.8.2's own results.csv.
   await page.selectOption('[data-testid="celleval-method"]', "model_a");
@@ -625,13 +664,42 @@ test("conventions: two h5ad predictions give the native conventions.csv and cell
   assert(rows.length === theirs.length, "one row per perturbation");
   for (const [i, row] of rows.entries()) {
     assert(row.perturbation === theirs[i].perturbation, `${row.perturbation} vs ${theirs[i].perturbation}`);
+    assert(Object.keys(row).length === Object.keys(theirs[i]).length - 2, "every column but pearson_edistance and clustering_agreement");
     for (const column of Object.keys(row).slice(1)) {
+      if (theirs[i][column] === "" || theirs[i][column] === "NaN") {
+        assert(row[column] === theirs[i][column], `${row.perturbation} ${column}: '${row[column]}' vs '${theirs[i][column]}'`);
+        continue;
+      }
       const tolerance = column.startsWith("m") ? 1e-5 * Math.abs(Number(theirs[i][column])) : 1e-5;
       close(Number(row[column]), Number(theirs[i][column]), tolerance, `${row.perturbation} ${column}`);
     }
   }
   const agg = await download(page, "export-celleval-agg");
-  assert(agg.name === "celleval_model_a_agg_results.csv" && agg.text.startsWith("statistic,pearson_delta"), agg.name);
+  assert(agg.name === "celleval_model_a_agg_results.csv" && agg.text.startsWith("statistic,overlap_at_N"), agg.name);
+  // The Virtual Cell Challenge score, as `cell-eval score` wrote it on --profile vcc outputs.
+  const score = parseCsv((await download(page, "export-celleval-score")).text);
+  const vcc = await csvRecords(fixture(`${folder}/model_a_vcc_score.csv`));
+  assert(score.map((row) => row.metric).join() === vcc.map((row) => row.metric).join(), "cell-eval score's rows");
+  for (const [i, row] of score.entries()) close(Number(row.from_baseline), Number(vcc[i].from_baseline), 1e-6, `score ${row.metric}`);
+  // The DE tables in pdex's columns: the data's, then model_b's, against pdex as cell-eval ran it.
+  for (const [choice, file, reference] of [[null, "de_data.csv", "real_de.csv"], ["model_b", "de_model_b.csv", "model_b_de.csv"]]) {
+    if (choice) {
+      const value = await page.$$eval('[data-testid="de-file"] option', (options, label) => options.find((o) => o.textContent === label)?.value, choice);
+      await page.selectOption('[data-testid="de-file"]', value);
+    }
+    const de = await download(page, "export-de");
+    assert(de.name === file, de.name);
+    assert(de.text.startsWith("target,feature,target_mean,ref_mean,log2_fold_change,p_value,statistic,fdr\n"), "pdex's columns");
+    const pdex = await csvRecords(fixture(`${folder}/${reference}`));
+    const table = parseCsv(de.text);
+    assert(table.length === pdex.length, `${file}: ${table.length} rows vs ${pdex.length}`);
+    for (const [i, row] of table.entries()) {
+      assert(row.target === pdex[i].target && row.feature === pdex[i].feature, `${file} row ${i}: pdex's order`);
+      assert(Number(row.statistic) === Number(pdex[i].statistic), `${file} row ${i}: U`);
+      close(Number(row.p_value), Number(pdex[i].p_value), 1e-6, `${file} row ${i} p`);
+      close(Number(row.fdr), Number(pdex[i].fdr), 1e-6, `${file} row ${i} fdr`);
+    }
+  }
   const ladder = await download(page, "export-conventions-ladder");
   assert(ladder.name === "conventions_ladder.csv", ladder.name);
   assert(ladder.text.startsWith("method,family,target_convention,rung,change,value_mean,n"), "ladder header");
