@@ -59,9 +59,11 @@ pub enum Response {
         total: usize,
         memory_bytes: f64,
     },
+    /// How far run `run_id` has come, and the size of the worker's wasm memory then.
     Progress {
         run_id: u32,
         progress: Progress,
+        memory_bytes: f64,
     },
     /// The report as JSON text: one string crosses into the page far faster than a structure of thousands of
     /// values converted one by one.

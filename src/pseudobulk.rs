@@ -20,6 +20,26 @@ pub enum Scale {
     AsIs,
     /// Raw counts: each cell becomes `ln(1 + 1e4 · counts / total)` (total over all genes) before averaging.
     NormalizeCounts,
+    /// Raw counts normalised to the median total per cell, `ln(1 + m · counts / total)` with `m` the median of
+    /// the non-zero cell totals of the file: scanpy's `normalize_total()` default, which cell-eval applies to
+    /// counts.
+    NormalizeCountsMedian,
+}
+
+impl Scale {
+    /// Whether the stored values are counts normalised per cell.
+    pub fn is_counts(self) -> bool {
+        self != Scale::AsIs
+    }
+
+    /// The scale in words, for exports and the page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scale::AsIs => "values as stored (log-normalised)",
+            Scale::NormalizeCounts => "ln(1 + 1e4 · counts / total)",
+            Scale::NormalizeCountsMedian => "ln(1 + median total · counts / total)",
+        }
+    }
 }
 
 /// The choices a pseudobulk is made with.
@@ -199,17 +219,19 @@ pub fn pseudobulk(
     // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
     let size = groups.conditions.len() * n_genes;
     let (mut sums, mut squares, mut nonzero) = (vec![0f64; size], vec![0f64; size], vec![0u32; size]);
-    // Counts stored by gene take a pass for the cells' totals first: progress runs over both.
-    let passes =
-        if options.scale == Scale::NormalizeCounts && matrix.encoding() == MatrixEncoding::Csc { 2 } else { 1 };
+    // Counts stored by gene, or normalised to the median total, take a pass for the cells' totals first:
+    // progress runs over both.
+    let passes = if ScaledCells::needs_totals_pass(&matrix, options.scale) { 2 } else { 1 };
     let scaled = ScaledCells::new(&matrix, options.scale, &groups.group_of_cell, &mut |done, total| {
         on_progress(done, passes * total)
     })?;
+    let mut raw = StoredValues::default();
     scaled.visit(
         &mut |done, total| on_progress((passes - 1) * total + done, passes * total),
-        |group, gene, value| {
+        |group, gene, value, stored| {
             let at = group * n_genes + gene;
             add_cell(&mut sums[at], &mut squares[at], &mut nonzero[at], value);
+            raw.observe(stored);
         },
     )?;
     let shape = (groups.conditions.len(), n_genes);
@@ -231,6 +253,9 @@ pub fn pseudobulk(
     if !groups.excluded.is_empty() {
         let listed: Vec<String> = groups.excluded.iter().map(|(label, n)| format!("{label} ({n} cells)")).collect();
         notices.push(Notice::info(Some(h5ad.name()), format!("excluded (not perturbations): {}", listed.join(", "))));
+    }
+    if let Some(message) = raw.celleval_disagreement(options) {
+        notices.push(Notice::info(Some(h5ad.name()), message));
     }
     // No control among the cells is not an error here: the card offers the labels to pick it from, and a run
     // on data without one says which labels were looked for (`expression::require_control`).
@@ -263,68 +288,158 @@ fn check_groups(
 /// pseudobulk averages and the DE pass ranks, from one definition.
 pub(crate) struct ScaledCells<'m, 'g> {
     matrix: &'m CellMatrix<'m>,
-    normalize: bool,
+    /// What each cell's counts are normalised to (`None`: values as stored).
+    target: Option<f64>,
     group_of_cell: &'g [Option<usize>],
-    /// For counts stored by gene (CSC): each cell's total over all genes, from a pass of its own.
+    /// Each cell's total over all genes, from a pass of its own: for counts stored by gene (CSC), and for the
+    /// median total (needed before the first cell is scaled).
     totals: Option<Vec<f64>>,
 }
 
 impl<'m, 'g> ScaledCells<'m, 'g> {
-    /// Reads the cells' totals first when counts are stored by gene (`on_progress` then reports that pass).
+    /// Reads the cells' totals first when they are needed before scaling (`on_progress` reports that pass).
     pub(crate) fn new(
         matrix: &'m CellMatrix<'m>,
         scale: Scale,
         group_of_cell: &'g [Option<usize>],
         on_progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Self, InputError> {
-        let normalize = scale == Scale::NormalizeCounts;
         let mut totals = None;
-        if normalize && matrix.encoding() == MatrixEncoding::Csc {
+        if Self::needs_totals_pass(matrix, scale) {
             let mut sums = vec![0f64; matrix.n_cells()];
-            matrix.visit(on_progress, &mut |stripe| {
-                if let Stripe::SparseGene { cells, values, .. } = stripe {
+            matrix.visit(on_progress, &mut |stripe| match stripe {
+                Stripe::SparseGene { cells, values, .. } => {
                     for (&cell, &value) in cells.iter().zip(values) {
                         sums[cell] += value;
                     }
                 }
+                Stripe::Cell { cell, values } | Stripe::SparseCell { cell, values, .. } => {
+                    sums[cell] = values.iter().sum();
+                }
             })?;
             totals = Some(sums);
         }
-        Ok(ScaledCells { matrix, normalize, group_of_cell, totals })
+        let target = match scale {
+            Scale::AsIs => None,
+            Scale::NormalizeCounts => Some(1e4),
+            Scale::NormalizeCountsMedian => Some(median_total(totals.as_deref().unwrap_or_default())),
+        };
+        Ok(ScaledCells { matrix, target, group_of_cell, totals })
     }
 
-    /// Calls `add(group, gene, value)` for each stored value of every kept cell (dense storage: every value,
-    /// zeros included), on the scale, in file order.
+    /// Whether [`Self::new`] reads the file once for the cells' totals.
+    pub(crate) fn needs_totals_pass(matrix: &CellMatrix<'_>, scale: Scale) -> bool {
+        scale == Scale::NormalizeCountsMedian || (scale.is_counts() && matrix.encoding() == MatrixEncoding::Csc)
+    }
+
+    /// Calls `add(group, gene, value, stored)` for each stored value of every kept cell (dense storage: every
+    /// value, zeros included), on the scale and as stored, in file order.
     pub(crate) fn visit(
         &self,
         on_progress: &mut dyn FnMut(usize, usize),
-        mut add: impl FnMut(usize, usize, f64),
+        mut add: impl FnMut(usize, usize, f64, f64),
     ) -> Result<(), InputError> {
-        let (normalize, group_of_cell) = (self.normalize, self.group_of_cell);
+        let (target, group_of_cell) = (self.target, self.group_of_cell);
+        let total_of = |cell: usize, values: &[f64]| match (&self.totals, target) {
+            (Some(totals), _) => totals[cell],
+            (None, Some(_)) => values.iter().sum(),
+            (None, None) => 1.0,
+        };
         self.matrix.visit(on_progress, &mut |stripe| match stripe {
             Stripe::Cell { cell, values } => {
                 let Some(group) = group_of_cell[cell] else { return };
-                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
+                let mut scale = CellScale::new(total_of(cell, values), target);
                 for (gene, &value) in values.iter().enumerate() {
-                    add(group, gene, scale.apply(value));
+                    add(group, gene, scale.apply(value), value);
                 }
             }
             Stripe::SparseCell { cell, genes, values } => {
                 let Some(group) = group_of_cell[cell] else { return };
-                let mut scale = CellScale::new(if normalize { values.iter().sum() } else { 1.0 }, normalize);
+                let mut scale = CellScale::new(total_of(cell, values), target);
                 for (&gene, &value) in genes.iter().zip(values) {
-                    add(group, gene, scale.apply(value));
+                    add(group, gene, scale.apply(value), value);
                 }
             }
             Stripe::SparseGene { gene, cells, values } => {
                 for (&cell, &value) in cells.iter().zip(values) {
                     if let Some(group) = group_of_cell[cell] {
                         let total = self.totals.as_ref().map_or(1.0, |totals| totals[cell]);
-                        add(group, gene, transform(value, total, normalize));
+                        add(group, gene, transform(value, total, target), value);
                     }
                 }
             }
         })
+    }
+}
+
+/// What cell-eval's own reading of a matrix (`guess_is_lognorm`) looks at, over the stored values of the kept
+/// cells: whether any has a fractional part above 1e-3 (numpy's `modf`), and the smallest and largest.
+#[derive(Clone, Copy, Debug)]
+struct StoredValues {
+    fractional: bool,
+    min: f64,
+    max: f64,
+}
+
+impl Default for StoredValues {
+    fn default() -> Self {
+        StoredValues { fractional: false, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+}
+
+impl StoredValues {
+    #[inline]
+    fn observe(&mut self, value: f64) {
+        self.fractional |= value.fract() > 1e-3;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    /// Why cell-eval 0.8.2 would read this matrix differently from these choices, if it would: it reads `X`,
+    /// normalises integer counts to the median total (then log1p), uses values with decimals as stored and
+    /// refuses them outside [0, 15).
+    fn celleval_disagreement(&self, options: &PseudobulkOptions) -> Option<String> {
+        let layer = (options.matrix != "X")
+            .then(|| format!("cell-eval reads X, not {}, so its numbers come from other values. ", options.matrix));
+        let reading = if !self.fractional {
+            (options.scale != Scale::NormalizeCountsMedian).then(|| {
+                "cell-eval reads these values as integer counts and normalises them to the median total per cell \
+                 (then log1p): choose the scale 'counts, median total' to score as it does."
+                    .to_string()
+            })
+        } else if self.min < 0.0 || self.max >= 15.0 {
+            Some(format!(
+                "cell-eval refuses these values: they have decimals, so it expects log1p values in [0, 15), and they \
+                 range from {} to {}.",
+                self.min, self.max
+            ))
+        } else {
+            options.scale.is_counts().then(|| {
+                "cell-eval uses these values as stored (they have decimals: not counts), while this card normalises \
+                 them as counts."
+                    .to_string()
+            })
+        };
+        match (layer, reading) {
+            (None, None) => None,
+            (layer, reading) => Some(format!("{}{}", layer.unwrap_or_default(), reading.unwrap_or_default())),
+        }
+    }
+}
+
+/// scanpy's median total: the median of the cells' totals that are not zero (the mean of the two middle
+/// ones for an even number); 0 without any.
+fn median_total(totals: &[f64]) -> f64 {
+    let mut positive: Vec<f64> = totals.iter().copied().filter(|&total| total > 0.0).collect();
+    if positive.is_empty() {
+        return 0.0;
+    }
+    positive.sort_by(f64::total_cmp);
+    let middle = positive.len() / 2;
+    if positive.len() % 2 == 1 {
+        positive[middle]
+    } else {
+        (positive[middle - 1] + positive[middle]) / 2.0
     }
 }
 
@@ -358,19 +473,19 @@ const SMALL_COUNTS: usize = 64;
 /// so the same number).
 struct CellScale {
     total: f64,
-    normalize: bool,
+    target: Option<f64>,
     /// `ln(1 + 1e4·k/total)` for count `k`, NaN until needed.
     small: [f64; SMALL_COUNTS],
 }
 
 impl CellScale {
-    fn new(total: f64, normalize: bool) -> CellScale {
-        CellScale { total, normalize, small: [f64::NAN; SMALL_COUNTS] }
+    fn new(total: f64, target: Option<f64>) -> CellScale {
+        CellScale { total, target, small: [f64::NAN; SMALL_COUNTS] }
     }
 
     #[inline]
     fn apply(&mut self, value: f64) -> f64 {
-        if !self.normalize {
+        if self.target.is_none() {
             return value;
         }
         // `as` saturates (and maps NaN to 0), so only whole numbers in range pass the comparison.
@@ -378,25 +493,22 @@ impl CellScale {
         if count < SMALL_COUNTS && count as f64 == value {
             let slot = &mut self.small[count];
             if slot.is_nan() {
-                *slot = transform(value, self.total, true);
+                *slot = transform(value, self.total, self.target);
             }
             *slot
         } else {
-            transform(value, self.total, true)
+            transform(value, self.total, self.target)
         }
     }
 }
 
-/// A stored value on the pseudobulk's scale.
-fn transform(value: f64, total: f64, normalize: bool) -> f64 {
-    if normalize {
-        if total > 0.0 {
-            (1e4 * value / total).ln_1p()
-        } else {
-            0.0
-        }
-    } else {
-        value
+/// A stored value on the pseudobulk's scale: counts normalised to `target` per cell, `ln(1 + target · count /
+/// total)`, or as stored.
+fn transform(value: f64, total: f64, target: Option<f64>) -> f64 {
+    match target {
+        Some(target) if total > 0.0 => (target * value / total).ln_1p(),
+        Some(_) => 0.0,
+        None => value,
     }
 }
 
@@ -453,11 +565,11 @@ mod tests {
 
     #[test]
     fn small_counts_use_the_same_logarithm_as_any_other() {
-        let mut scale = CellScale::new(1234.0, true);
+        let mut scale = CellScale::new(1234.0, Some(1e4));
         for value in [0.0, 1.0, 3.0, 63.0, 64.0, 1000.0, 2.5, -1.0] {
-            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value}");
-            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, true).to_bits(), "{value} again");
+            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, Some(1e4)).to_bits(), "{value}");
+            assert_eq!(scale.apply(value).to_bits(), transform(value, 1234.0, Some(1e4)).to_bits(), "{value} again");
         }
-        assert_eq!(CellScale::new(0.0, false).apply(7.5), 7.5);
+        assert_eq!(CellScale::new(0.0, None).apply(7.5), 7.5);
     }
 }

@@ -312,3 +312,25 @@ fn the_de_pass_gives_the_same_table_in_small_batches() {
     assert_eq!(small.batches, cells.pseudobulk.matrix.n_conditions() - 1);
     assert_eq!(small.conditions, whole.conditions);
 }
+
+#[test]
+fn counts_normalised_to_the_median_total_equal_scanpys_normalize_total_and_log1p() {
+    let relative = "tests/fixtures/de/screen/screen.h5ad";
+    let h5ad = H5ad::from_bytes("screen.h5ad", common::read(relative)).unwrap();
+    let mut options = PseudobulkOptions::detected(&h5ad.contents().unwrap());
+    assert_eq!(options.scale, Scale::NormalizeCounts, "integer counts are detected");
+    options.scale = Scale::NormalizeCountsMedian;
+    let ours = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap().matrix;
+    let expected = common::load_data("tests/fixtures/de/screen/median_pseudobulk.csv");
+    assert_eq!(ours.n_conditions(), expected.n_conditions());
+    for (position, condition) in expected.conditions().iter().enumerate() {
+        let column = ours.column_of(condition).unwrap();
+        for (gene, (&a, &b)) in column.iter().zip(expected.column(position)).enumerate() {
+            assert!((a - b).abs() <= 1e-9, "{} {}: {a} vs scanpy {b}", condition.name(), ours.genes()[gene]);
+        }
+    }
+    // Not the 1e4 scale: the median total of these cells is far from it.
+    options.scale = Scale::NormalizeCounts;
+    let other = pseudobulk(&h5ad, &options, &ConditionRules::default(), &mut |_, _| {}).unwrap().matrix;
+    assert!((other.column(0)[0] - ours.column(0)[0]).abs() > 0.1);
+}

@@ -55,6 +55,7 @@ fn scale_value(scale: Scale) -> &'static str {
     match scale {
         Scale::AsIs => "as-is",
         Scale::NormalizeCounts => "counts",
+        Scale::NormalizeCountsMedian => "counts-median",
     }
 }
 
@@ -131,11 +132,19 @@ pub fn CellsPanel(id: u32) -> impl IntoView {
         let scales = vec![
             ("as-is".to_string(), "Log-normalised: averaged as stored".to_string()),
             ("counts".to_string(), "Counts: ln(1 + 1e4·counts/total) per cell, then averaged".to_string()),
+            (
+                "counts-median".to_string(),
+                "Counts: ln(1 + m·counts/total), m the median total (scanpy's and cell-eval's default)".to_string(),
+            ),
         ];
         let pick_scale = {
             let change = change.clone();
             move |value: String| {
-                let scale = if value == "counts" { Scale::NormalizeCounts } else { Scale::AsIs };
+                let scale = match value.as_str() {
+                    "counts" => Scale::NormalizeCounts,
+                    "counts-median" => Scale::NormalizeCountsMedian,
+                    _ => Scale::AsIs,
+                };
                 change(Box::new(move |o| o.scale = scale))
             }
         };

@@ -44,7 +44,8 @@ pub fn RunBar() -> impl IntoView {
             <Show when=running>
                 <button data-testid="cancel" class="secondary" on:click=move |_| cancel(state)>"Cancel"</button>
             </Show>
-            <div class="status" data-testid="status" data-state=move || state.run_state.get().name() aria-live="polite">
+            <div class="status" data-testid="status" data-state=move || state.run_state.get().name() aria-live="polite"
+                data-wasm-memory=move || state.peak_memory.get().to_string()>
                 {move || match state.run_state.get() {
                     RunState::Idle if !has_data() => "Add expression data (or pick a demo) to start.".to_string(),
                     RunState::Idle => "Ready to run.".to_string(),

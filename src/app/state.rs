@@ -79,6 +79,8 @@ pub struct AppState {
     pub score_by: RwSignal<Option<usize>>,
     /// What to report after the worker crashed (a defect): its panic message, the version, the browser.
     pub internal_error: RwSignal<Option<String>>,
+    /// The largest wasm memory of the worker reported so far (while reading files and running), in bytes.
+    pub peak_memory: RwSignal<f64>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             internal_error: RwSignal::new(None),
             conventions: RwSignal::new(None),
             score_by: RwSignal::new(None),
+            peak_memory: RwSignal::new(0.0),
         }
     }
 }

@@ -274,13 +274,15 @@ fn receive(state: AppState, response: Response) {
             maybe_run(state);
         }
         Response::Reading { id, done, total, memory_bytes } => {
+            state.peak_memory.update(|peak| *peak = peak.max(memory_bytes));
             state.files.update(|files| files.reading_progress(id, done, total, memory_bytes))
         }
         Response::InspectFailed { id, error } => {
             state.files.update(|files| files.record(id, Err(error)));
             maybe_run(state);
         }
-        Response::Progress { run_id, progress } if run_id == state.run_id.get_untracked() => {
+        Response::Progress { run_id, progress, memory_bytes } if run_id == state.run_id.get_untracked() => {
+            state.peak_memory.update(|peak| *peak = peak.max(memory_bytes));
             state.run_state.set(RunState::Running { step: progress.step, done: progress.done, total: progress.total });
         }
         Response::Finished { run_id, report_json } if run_id == state.run_id.get_untracked() => {

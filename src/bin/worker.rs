@@ -220,7 +220,7 @@ fn de_passes(run_id: u32, inputs: &[InputFile], files: &[File]) {
                 match &h5ad {
                     Ok(h5ad) => cells.run_de(h5ad, &mut |done, total| {
                         let progress = Progress { step: step.clone(), done, total };
-                        post(&Response::Progress { run_id, progress });
+                        post(&Response::Progress { run_id, progress, memory_bytes: memory_bytes() });
                     }),
                     Err(error) => cells.de = DeState::Failed(error.to_string()),
                 }
@@ -276,7 +276,7 @@ fn handle(request: Request, files: Vec<File>) {
         Request::Run { run_id, files: inputs, settings } => {
             let outcome = with_files(run_id, &inputs, &files, &settings.rules, |pairs| {
                 run_analysis(pairs, &settings, &mut |progress| {
-                    post(&Response::Progress { run_id, progress: progress.clone() });
+                    post(&Response::Progress { run_id, progress: progress.clone(), memory_bytes: memory_bytes() });
                 })
             });
             let outcome = outcome.map(|(report, kept)| {

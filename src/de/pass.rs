@@ -139,7 +139,7 @@ pub fn differential_expression(
         let mut overflow = false;
         scaled.visit(
             &mut |done, total| on_progress(batch_index * total + done, n_batches * total),
-            |group, gene, value| {
+            |group, gene, value, _| {
                 if value == 0.0 {
                     return;
                 }
