@@ -13,8 +13,9 @@ use crate::benchmark::{
     BenchmarkSettings, ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
 };
 use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
-use crate::conventions::celleval_de::DeResults;
+use crate::conventions::celleval_de::{DeResults, DegRow, Volcano, DEG_TABLE_METRICS};
 use crate::conventions::ladder::write_ladder_csv;
+use crate::conventions::metric_index;
 use crate::conventions::{
     celleval, score_conventions, write_conventions_csv, ConventionInputs, ConventionReport, MetricValues,
 };
@@ -126,6 +127,12 @@ pub struct RunReport {
     /// Integrity checks of each uploaded prediction.
     #[serde(default)]
     pub audits: Vec<Audit>,
+    /// Whether the data's DE was computed (the data are cells), and the methods with a DE of their own
+    /// (predictions given as cells, cell-eval's baseline): what the DE panel offers.
+    #[serde(default)]
+    pub has_de: bool,
+    #[serde(default)]
+    pub de_methods: Vec<String>,
 }
 
 /// A finished run as the worker keeps it: the prepared inputs (data, predictions read and named, split,
@@ -302,6 +309,30 @@ struct Prepared {
 }
 
 impl Prepared {
+    /// The methods with a DE of their own, in the order of the predictions (cell-eval's baseline last).
+    fn de_methods(&self) -> Vec<String> {
+        let mut methods: Vec<String> = Vec::new();
+        for prediction in &self.predictions {
+            if self.prediction_de.contains_key(&prediction.file) && !methods.contains(&prediction.method) {
+                methods.push(prediction.method.clone());
+            }
+        }
+        if self.baseline_de.is_some() && self.split.is_none() {
+            methods.push(crate::baselines::Baseline::CellEvalBaseline.method_name().to_string());
+        }
+        methods
+    }
+
+    /// A method's DE over the data's conditions: its file's (the first of its seeds), or cell-eval's baseline.
+    fn method_de(&self, method: &str) -> Option<&DeResults> {
+        if method == crate::baselines::Baseline::CellEvalBaseline.method_name() {
+            return self.baseline_de.as_ref();
+        }
+        let prediction =
+            self.predictions.iter().find(|p| p.method == method && self.prediction_de.contains_key(&p.file))?;
+        self.prediction_de.get(&prediction.file)
+    }
+
     fn inputs(&self) -> BenchmarkInputs<'_> {
         BenchmarkInputs {
             dataset: &self.dataset,
@@ -514,6 +545,8 @@ pub fn run_analysis(
         notices,
         interactions: interaction_report,
         audits,
+        has_de: prepared.data_de.is_some(),
+        de_methods: prepared.de_methods(),
     };
     let kept = KeptRun {
         prepared,
@@ -527,6 +560,51 @@ pub fn run_analysis(
 }
 
 impl KeptRun {
+    /// The data's DE of one perturbation (any spelling) with `method`'s significant genes marked, when the data
+    /// are cells.
+    pub fn volcano(&self, perturbation: &str, method: Option<&str>) -> Result<Volcano, RunError> {
+        let data = &self.prepared.data;
+        let real = self.prepared.data_de.as_ref().ok_or_else(|| {
+            RunError::Input(InputError::new(
+                &self.prepared.dataset,
+                Location::File,
+                ErrorKind::Unsupported,
+                "the DE needs the data as an h5ad file of cells",
+            ))
+        })?;
+        let condition = match canonicalize(perturbation, &self.rules) {
+            Canonical::Condition(condition) => condition,
+            _ => return Err(RunError::NotAConditionName(perturbation.to_string())),
+        };
+        let position =
+            data.condition_position(&condition).ok_or_else(|| RunError::NotInData(perturbation.to_string()))?;
+        let real = real.conditions[position].as_ref().ok_or_else(|| RunError::NotInData(perturbation.to_string()))?;
+        let method = method.and_then(|name| {
+            let de = self.prepared.method_de(name)?.conditions[position].as_ref()?;
+            Some((name, de))
+        });
+        Ok(Volcano::new(data, position, real, method))
+    }
+
+    /// The DEG overlap table of `method`: per point, the data's and the method's numbers of significant genes
+    /// and their overlaps (from the conventions, scored first if they are not yet).
+    pub fn deg_table(&self, method: &str) -> Result<Vec<DegRow>, RunError> {
+        self.with_conventions(|report| {
+            let indices: Vec<usize> =
+                DEG_TABLE_METRICS.iter().filter_map(|metric| metric_index("cell-eval", metric)).collect();
+            report
+                .points
+                .iter()
+                .filter(|point| point.method == method)
+                .map(|point| DegRow {
+                    seed: point.seed,
+                    perturbation: point.perturbation.clone(),
+                    values: indices.iter().map(|&index| point.values[index]).collect(),
+                })
+                .collect()
+        })
+    }
+
     /// Every method's predicted change against the observed change for one condition (any spelling) of the
     /// split with `seed`.
     pub fn detail(&self, seed: Option<u32>, perturbation: &str) -> Result<ConditionDetail, RunError> {

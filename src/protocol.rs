@@ -5,6 +5,7 @@ use crate::analysis::{AnalysisSettings, ConventionExport, ExportedFile, InputFil
 use crate::benchmark::ConditionDetail;
 use crate::benchmark::Progress;
 use crate::conditions::ConditionRules;
+use crate::conventions::celleval_de::{DegRow, Volcano};
 use crate::conventions::{ConventionReport, MetricValues};
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
@@ -110,6 +111,10 @@ pub enum Query {
     ExportPseudobulk { id: u32, n_cells: bool },
     /// The DE table (pdex's columns) of an h5ad file whose DE pass a run made, downloaded as `file_name`.
     ExportDe { id: u32, file_name: String },
+    /// The data's DE of one perturbation with a method's significant genes marked (a volcano plot).
+    Volcano { run_id: u32, perturbation: String, method: Option<String> },
+    /// A method's DEG overlap per point.
+    DegTable { run_id: u32, method: String },
 }
 
 /// The answer to a [`Query`].
@@ -122,4 +127,6 @@ pub enum Reply {
     /// The conventions without their points (those stay in the worker; see [`Query::ExportConventions`]).
     Conventions(Box<ConventionReport>),
     MetricValues(Box<MetricValues>),
+    Volcano(Box<Volcano>),
+    DegTable(Vec<DegRow>),
 }

@@ -4,6 +4,7 @@ mod audits;
 mod canvas;
 mod cells;
 mod conventions;
+mod de;
 mod demos;
 mod download;
 mod file_cards;
@@ -105,6 +106,7 @@ pub fn App() -> impl IntoView {
                 <Show when=move || show_conventions.get()>
                     <conventions::ConventionsPanel />
                 </Show>
+                <de::DePanel />
                 <interactions::InteractionsPanel />
                 <results::ResultsTable />
                 <audits::AuditsPanel />

@@ -8,6 +8,7 @@ use super::worker_client::ask;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use perturb_check::benchmark::{ConditionDetail, ErrorCurve};
+use perturb_check::conventions::celleval_de::Volcano;
 use perturb_check::conventions::{MetricValues, METRICS};
 use perturb_check::interactions::{ScoreHistogram, TprFdpCurve};
 use perturb_check::protocol::{Query, Reply};
@@ -156,6 +157,8 @@ pub enum Chart {
     },
     /// TPR against FDP per method, log TPR axis.
     TprFdp(Vec<TprFdpCurve>),
+    /// One perturbation's DE: log2 fold change against −log10 fdr, a method's DE genes marked.
+    Volcano(Volcano),
 }
 
 /// A drawn point that hovering can name: its pixel position on the canvas, its gene and method (indices
@@ -170,6 +173,19 @@ struct HoverPoint {
 
 impl Chart {
     fn hover_label(&self, point: HoverPoint) -> Option<String> {
+        if let Chart::Volcano(volcano) = self {
+            let gene = volcano.genes.get(point.gene)?;
+            let (lfc, fdr) = (volcano.log2_fold_change[point.gene], volcano.fdr[point.gene]);
+            let marks = [
+                (volcano.significant.contains(&point.gene), "significant in the data"),
+                (volcano.predicted_significant.contains(&point.gene), "predicted significant"),
+            ];
+            let said: Vec<&str> = marks.iter().filter(|(yes, _)| *yes).map(|(_, text)| *text).collect();
+            return Some(format!(
+                "{gene}: log2FC {lfc:.3}, fdr {fdr:.2e}{}",
+                if said.is_empty() { String::new() } else { format!(" ({})", said.join(", ")) }
+            ));
+        }
         let Chart::Scatter(detail) = self else { return None };
         let (method, changes) = detail.predicted_change.get(point.method)?;
         let (observed, predicted) =
@@ -411,6 +427,93 @@ fn draw_chart<DB: DrawingBackend>(
             draw_score_histogram(root, histogram, *upper, *lower).map(|()| vec![])
         }
         Chart::TprFdp(curves) => draw_tpr_fdp(root, curves).map(|()| vec![]),
+        Chart::Volcano(volcano) => draw_volcano(root, volcano),
+    }
+}
+
+/// The smallest fdr drawn (smaller ones sit on the top edge).
+const FDR_FLOOR: f64 = 1e-300;
+
+fn draw_volcano<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    volcano: &Volcano,
+) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let finite = |value: f32| value.is_finite().then_some(value as f64);
+    let extent =
+        volcano.log2_fold_change.iter().filter_map(|&v| finite(v)).fold(0.0f64, |m, v| m.max(v.abs())).max(0.5) * 1.1;
+    // A fold change from or to zero (±∞) is drawn at the edge.
+    let x_of = |value: f32| if value.is_nan() { 0.0 } else { (value as f64).clamp(-extent, extent) };
+    let y_of = |fdr: f32| -(fdr as f64).max(FDR_FLOOR).log10();
+    // Room above the highest point for the legend.
+    let top = volcano.fdr.iter().filter(|q| !q.is_nan()).map(|&q| y_of(q)).fold(0.0f64, f64::max).max(2.0) * 1.3;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(-extent..extent, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("log2 fold change of {} (vs control cells)", volcano.perturbation))
+        .y_desc("−log10 fdr")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    let threshold = -(0.05f64.log10());
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(-extent, threshold), (extent, threshold)],
+        BLACK.mix(0.3),
+    )))?;
+    let (grey, data, predicted) = (RGBColor(170, 170, 170), PALETTE[0], PALETTE[1]);
+    let marked = |genes: &[usize]| {
+        let mut marked = vec![false; volcano.genes.len()];
+        genes.iter().for_each(|&gene| marked[gene] = true);
+        marked
+    };
+    let (significant, predicted_significant) = (marked(&volcano.significant), marked(&volcano.predicted_significant));
+    let points: Vec<(f64, f64, usize)> = (0..volcano.genes.len())
+        .filter(|&gene| !volcano.fdr[gene].is_nan())
+        .map(|gene| (x_of(volcano.log2_fold_change[gene]), y_of(volcano.fdr[gene]), gene))
+        .collect();
+    // The data's significant genes over the others, the prediction's rings on top.
+    chart.draw_series(
+        points.iter().filter(|p| !significant[p.2]).map(|&(x, y, _)| Circle::new((x, y), 2, grey.mix(0.7).filled())),
+    )?;
+    chart.draw_series(
+        points.iter().filter(|p| significant[p.2]).map(|&(x, y, _)| Circle::new((x, y), 2, data.mix(0.8).filled())),
+    )?;
+    chart.draw_series(
+        points
+            .iter()
+            .filter(|p| predicted_significant[p.2])
+            .map(|&(x, y, _)| Circle::new((x, y), 5, predicted.stroke_width(1))),
+    )?;
+    let hover = points
+        .iter()
+        .map(|&(x, y, gene)| {
+            let (px, py) = chart.backend_coord(&(x, y));
+            HoverPoint { x: px, y: py, gene, method: 0 }
+        })
+        .collect();
+    let mut legend = vec![("significant in the data (fdr < 0.05)".to_string(), data, Key::Dot)];
+    if let Some(method) = &volcano.method {
+        legend.push((format!("significant in {method}'s cells (ring)"), predicted, Key::Dot));
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
+    root.present()?;
+    Ok(hover)
+}
+
+/// The DE of one perturbation as a volcano plot, a method's significant genes marked; hovering names the gene.
+#[component]
+pub fn VolcanoPlot(volcano: Memo<Option<Volcano>>) -> impl IntoView {
+    let chart = Memo::new(move |_| volcano.get().map(Chart::Volcano));
+    let file_name = Signal::derive(move || {
+        volcano
+            .with(|v| v.as_ref().map(|v| format!("volcano_{}", v.perturbation.replace('+', "_"))).unwrap_or_default())
+    });
+    view! {
+        <PlotPanel chart file_stem="volcano" file_name label="Volcano plot: log2 fold change against −log10 fdr per gene"
+            caption="Each dot is a gene: the data's cells against the control cells (Mann–Whitney U, Benjamini–Hochberg, as pdex for cell-eval); the line is fdr 0.05." />
     }
 }
 

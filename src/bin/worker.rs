@@ -344,6 +344,14 @@ fn answer(query: Query) -> Result<Reply, String> {
         Query::ExportConventions { run_id, export } => with_run(run_id, &|kept| {
             kept.export_conventions(&export).map(|file| Reply::Files(vec![file])).map_err(|e| e.to_string())
         }),
+        Query::Volcano { run_id, perturbation, method } => with_run(run_id, &|kept| {
+            kept.volcano(&perturbation, method.as_deref())
+                .map(|volcano| Reply::Volcano(Box::new(volcano)))
+                .map_err(|e| e.to_string())
+        }),
+        Query::DegTable { run_id, method } => {
+            with_run(run_id, &|kept| kept.deg_table(&method).map(Reply::DegTable).map_err(|e| e.to_string()))
+        }
         Query::ExportDe { id, file_name } => CACHE.with(|cache| match cache.borrow().get(&id) {
             Some(Cached { loaded: LoadedFile::Cells(cells), .. }) => match &cells.de {
                 DeState::Done(table) => {

@@ -12,6 +12,7 @@
 
 use crate::de::pass::DeTable;
 use crate::expression::ExpressionMatrix;
+use serde::{Deserialize, Serialize};
 
 /// cell-eval's significance threshold on the float32 fdr.
 const FDR_THRESHOLD: f32 = 0.05;
@@ -62,6 +63,60 @@ impl DeResults {
         DeResults { conditions }
     }
 }
+
+/// One perturbation's DE in the data, with a method's significant genes marked: what a volcano plot draws.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Volcano {
+    pub perturbation: String,
+    /// The method whose significant genes are marked, when it has a DE of its own.
+    pub method: Option<String>,
+    pub genes: Vec<String>,
+    /// Per gene of the data: the data's log2 fold change and fdr (float32 as cell-eval reads them).
+    pub log2_fold_change: Vec<f32>,
+    pub fdr: Vec<f32>,
+    /// The data's DEG list (significant genes by |log2FC|) and the method's, as data gene indices.
+    pub significant: Vec<usize>,
+    pub predicted_significant: Vec<usize>,
+}
+
+impl Volcano {
+    /// From the data's DE of the condition at `position` and the method's, when it has one.
+    pub fn new(
+        data: &ExpressionMatrix,
+        position: usize,
+        real: &ConditionDe,
+        method: Option<(&str, &ConditionDe)>,
+    ) -> Volcano {
+        Volcano {
+            perturbation: data.conditions()[position].name(),
+            method: method.map(|(name, _)| name.to_string()),
+            genes: data.genes().to_vec(),
+            log2_fold_change: real.lfc.clone(),
+            fdr: real.fdr.iter().map(|q| q.unwrap_or(f32::NAN)).collect(),
+            significant: real.significant.clone(),
+            predicted_significant: method.map(|(_, de)| de.significant.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// One row of the DEG overlap table: a method's DE against the data's at one point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DegRow {
+    pub seed: Option<u32>,
+    pub perturbation: String,
+    /// The values of [`DEG_TABLE_METRICS`] at the point.
+    pub values: Vec<Option<f64>>,
+}
+
+/// The columns of the DEG overlap table.
+pub const DEG_TABLE_METRICS: [&str; 6] = [
+    "de_nsig_counts_real",
+    "de_nsig_counts_pred",
+    "overlap_at_N",
+    "precision_at_N",
+    "de_sig_genes_recall",
+    "de_direction_match",
+];
 
 /// The per-perturbation DE metrics, in the order of [`DE_METRICS`].
 pub const DE_METRICS: [&str; 18] = [

@@ -742,8 +742,29 @@ test("conventions: two h5ad predictions give the native conventions.csv and cell
   await page.waitForSelector('[data-testid="ladder-chart"] path[d^="M"]', { state: "attached" });
   const panel = await page.$('[data-testid="conventions"]');
   await panel.screenshot({ path: join(SCREENSHOTS, "conventions.png") });
+  // The DE panel: the volcano of the chosen perturbation with model_a's DE genes, and the DEG overlap table,
+  // whose values are those of conventions.csv.
+  const de = '[data-testid="de-panel"]';
+  await page.waitForSelector(`${de} [data-testid="volcano"][data-shown="GN0001+ctrl"] figure:not([data-drawn="0"])`, { timeout: 30000 });
+  assert(await page.inputValue('[data-testid="de-method"]') === "model_a", "the first prediction given as cells");
+  await page.selectOption('[data-testid="volcano-perturbation"]', "GN0007+ctrl");
+  await page.waitForSelector(`${de} [data-testid="volcano"][data-shown="GN0007+ctrl"]`);
+  const tableRows = async () => page.$$eval('[data-testid="deg-table"] tbody tr', (rows) => rows.map((row) =>
+    [...row.children].map((cell) => cell.textContent)));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="deg-table"] tbody tr').length === 8);
+  const overlapOf = (label) => page_rows.find((row) => row.method === "model_a" && row.perturbation === label && row.metric === "overlap_at_N").value;
+  for (const cells of await tableRows()) {
+    close(Number(cells[3]), Number(overlapOf(cells[0])), 1e-3, `DEG table overlap of ${cells[0]}`);
+  }
+  await page.click('[data-testid="deg-table"] th[data-metric="overlap_at_N"] button');
+  const sortedOverlaps = (await tableRows()).map((cells) => Number(cells[3]));
+  assert(sortedOverlaps.every((v, i) => i === 0 || sortedOverlaps[i - 1] >= v), `sorted descending: ${sortedOverlaps}`);
+  const dePanel = await page.$(de);
+  await dePanel.screenshot({ path: join(SCREENSHOTS, "de-panel.png") });
   await page.setViewportSize({ width: 390, height: 844 });
   await panel.screenshot({ path: join(SCREENSHOTS, "conventions-390.png") });
+  await dePanel.screenshot({ path: join(SCREENSHOTS, "de-panel-390.png") });
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
 });
 
 await run();

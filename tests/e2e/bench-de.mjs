@@ -37,7 +37,7 @@ await page.evaluate(() => {
 });
 const runStart = await page.evaluate(() => performance.now());
 await page.click('[data-testid="run"]');
-const state = await waitForState(page, ["done", "failed"], 900000);
+const state = await waitForState(page, ["done", "error"], 900000);
 const runEnd = await page.evaluate(() => performance.now());
 const steps = await page.evaluate(() => window.steps);
 const memory = Number(await page.getAttribute('[data-testid="status"]', "data-wasm-memory"));
