@@ -317,7 +317,7 @@ impl Prepared {
                 methods.push(prediction.method.clone());
             }
         }
-        if self.baseline_de.is_some() && self.split.is_none() {
+        if self.baseline_de.is_some() {
             methods.push(crate::baselines::Baseline::CellEvalBaseline.method_name().to_string());
         }
         methods
@@ -372,10 +372,9 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         }
     };
 
-    let (mut data_de, mut baseline_de) = (None, None);
+    let mut data_de = None;
     if let LoadedFile::Cells(cells) = data_loaded {
         data_de = cell_de(data_file, cells, &data, &mut notices);
-        baseline_de = cells.de_table().map(|table| celleval_baseline_de(&cells.pseudobulk, table));
     }
     let mut prediction_de = HashMap::new();
     let mut predictions: Vec<Prediction> = Vec::new();
@@ -448,6 +447,15 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         }
     }
 
+    // cell-eval's baseline joins runs under split `all` only (benchmark::run_benchmark): its DE then too.
+    let mut baseline_de = None;
+    if let LoadedFile::Cells(cells) = data_loaded {
+        if crate::benchmark::split_choice(&settings.benchmark, &data, split.is_some())
+            == crate::benchmark::SplitChoice::All
+        {
+            baseline_de = cells.de_table().map(|table| celleval_baseline_de(&cells.pseudobulk, table));
+        }
+    }
     Ok(Prepared {
         dataset: base_name(&data_file.name).to_string(),
         data,

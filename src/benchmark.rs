@@ -341,11 +341,7 @@ struct Plan {
 fn plan(inputs: &BenchmarkInputs<'_>, settings: &BenchmarkSettings) -> Result<Plan, RunError> {
     let data = inputs.data;
     let kind = settings.kind.unwrap_or_else(|| BenchmarkKind::detect(data));
-    let split_choice = settings.split.clone().unwrap_or(match kind {
-        BenchmarkKind::All => SplitChoice::All,
-        _ if inputs.uploaded_split.is_some() => SplitChoice::Uploaded,
-        _ => SplitChoice::Seeds(kind.paper_seeds()),
-    });
+    let split_choice = split_choice(settings, data, inputs.uploaded_split.is_some());
     let splits: Vec<Split> = match &split_choice {
         SplitChoice::All => vec![all_split(data.conditions())],
         SplitChoice::Uploaded => vec![inputs.uploaded_split.cloned().ok_or(RunError::NoUploadedSplit)?],
@@ -657,6 +653,17 @@ pub struct MethodPredictions {
     /// Whether each condition's prediction is the same under every split (an uploaded file, `no_change`, the
     /// additive model), so that what depends on the prediction alone is computed once per run.
     pub same_in_every_split: bool,
+}
+
+/// The split a run uses: the settings' choice, or by default `all` for data without a benchmark's structure,
+/// an uploaded split when there is one, and the paper's seeds otherwise.
+pub fn split_choice(settings: &BenchmarkSettings, data: &ExpressionMatrix, uploaded: bool) -> SplitChoice {
+    let kind = settings.kind.unwrap_or_else(|| BenchmarkKind::detect(data));
+    settings.split.clone().unwrap_or(match kind {
+        BenchmarkKind::All => SplitChoice::All,
+        _ if uploaded => SplitChoice::Uploaded,
+        _ => SplitChoice::Seeds(kind.paper_seeds()),
+    })
 }
 
 /// Every method's predictions for the split with `seed`, from the baselines the run fitted and the uploaded

@@ -7,8 +7,9 @@ use super::state::use_state;
 use super::worker_client::{ask_download, load_conventions};
 use leptos::prelude::*;
 use perturb_check::analysis::ConventionExport;
+use perturb_check::conventions::celleval::VCC_METRICS;
 use perturb_check::conventions::ladder::LADDERS;
-use perturb_check::conventions::{ConventionReport, CONVENTIONS, METRICS};
+use perturb_check::conventions::{ConventionReport, MetricKind, CONVENTIONS, METRICS};
 use perturb_check::inspect::FileRole;
 use perturb_check::protocol::Query;
 
@@ -151,9 +152,18 @@ pub fn ConventionsPanel() -> impl IntoView {
         state.conventions.with(|report| {
             let report = report.as_ref()?;
             let best = best_values(report);
+            // A metric that needs cells and has no value at any point (the data or every prediction are
+            // pseudobulks) is left out, and the hint below says so.
+            let data_are_cells = state.report.with(|report| report.as_ref().is_some_and(|r| r.has_de));
+            let computed = |index: usize| match METRICS[index].kind {
+                MetricKind::CellEvalDe(_) => report.means.iter().any(|means| means.n[index] > 0),
+                kind => !kind.needs_cells() || data_are_cells,
+            };
             let visible: Vec<usize> = (0..METRICS.len())
                 .filter(|&index| shown.with(|shown| shown.iter().any(|s| s == METRICS[index].convention)))
+                .filter(|&index| computed(index))
                 .collect();
+            let hidden = (0..METRICS.len()).filter(|&index| !computed(index)).count();
             let groups = CONVENTIONS
                 .iter()
                 .filter_map(|convention| {
@@ -190,7 +200,13 @@ pub fn ConventionsPanel() -> impl IntoView {
                     view! { <tr data-method=means.method.clone()><th scope="row">{means.method.clone()}</th>{cells}</tr> }
                 })
                 .collect_view();
+            let hidden_note = (hidden > 0).then(|| view! {
+                <p class="hint" data-testid="conventions-hidden">{format!("{} not shown (GEARS' and Systema's DE genes \
+                    need the data as an h5ad file of cells; cell-eval's DE metrics also a prediction given as cells).",
+                    if hidden == 1 { "1 metric that needs cells is".to_string() } else { format!("{hidden} metrics that need cells are") })}</p>
+            });
             Some(view! {
+                {hidden_note}
                 <div class="table-scroll">
                     <table data-testid="conventions-table" class="conventions">
                         <thead>
@@ -207,26 +223,35 @@ pub fn ConventionsPanel() -> impl IntoView {
         state.conventions.with(|report| {
             let report = report.as_ref()?;
             let first = report.celleval_scores.first()?;
-            let headers = first.metrics.iter().map(|metric| view! { <th scope="col">{metric.clone()}</th> }).collect_view();
+            // The Virtual Cell Challenge's metrics any method has (overlap_at_N only for methods given as cells).
+            let shown: Vec<&str> = VCC_METRICS
+                .iter()
+                .copied()
+                .filter(|metric| report.celleval_scores.iter().any(|score| score.metrics.iter().any(|m| m == metric)))
+                .collect();
+            let headers = shown.iter().map(|metric| view! { <th scope="col">{*metric}</th> }).collect_view();
             let rows = report
                 .celleval_scores
                 .iter()
                 .map(|score| {
-                    let cells = first
-                        .metrics
+                    let cells = shown
                         .iter()
                         .map(|metric| {
                             let value = score.metrics.iter().position(|m| m == metric).map(|at| score.scores[at]);
-                            view! { <td class="number">{value.map(|s| format!("{s:.3}")).unwrap_or_default()}</td> }
+                            view! { <td class="number">{value.map(|s| format!("{s:.3}")).unwrap_or_else(|| "–".into())}</td> }
                         })
                         .collect_view();
-                    let label = if score.vcc { "the Virtual Cell Challenge's score" } else { "not the VCC's score: overlap_at_N needs cells" };
+                    let total = if score.vcc {
+                        format!("{:.1}", 100.0 * score.avg_score)
+                    } else {
+                        format!("{:.1} (not the VCC's: no overlap_at_N)", 100.0 * score.avg_score)
+                    };
                     let all = format!("{:.1} ({} metrics)", 100.0 * score.all_metrics_score, score.all_metrics.len());
                     view! {
-                        <tr>
+                        <tr data-vcc=score.vcc.to_string()>
                             <th scope="row">{score.method.clone()}</th>
                             {cells}
-                            <td class="number" title=label>{format!("{:.1}", 100.0 * score.avg_score)}</td>
+                            <td class="number">{total}</td>
                             <td class="number">{all}</td>
                         </tr>
                     }
@@ -234,10 +259,12 @@ pub fn ConventionsPanel() -> impl IntoView {
                 .collect_view();
             Some(view! {
                 <h3>"Score against cell-eval's baseline"</h3>
-                <p class="hint">{format!("cell-eval score's scaling: 1 − user/base for errors, (user − base)/(1 − base) for \
-                    scores, not finite → 0, at least 0. The score is the {} (× 100 as the Virtual Cell Challenge shows \
-                    it). The last column averages every cell-eval metric computed here the same way (its full profile \
-                    without pearson_edistance and clustering_agreement).", first.includes)}</p>
+                <p class="hint">{format!("cell-eval score's scaling against {}: 1 − user/base for errors, (user − base)/(1 − base) \
+                    for scores, not finite → 0, at least 0. The Virtual Cell Challenge's score is the mean of the scaled mae, \
+                    overlap_at_N and discrimination_score_l1 (× 100 as its leaderboard shows it); overlap_at_N needs the \
+                    prediction and the data as cells, so a method without cells is scored on the other two, which is not the \
+                    VCC's score. The last column averages every cell-eval metric computed here the same way (its full \
+                    profile without pearson_edistance and clustering_agreement).", first.baseline)}</p>
                 <div class="table-scroll">
                     <table data-testid="celleval-scores"><thead><tr><th scope="col">"Method"</th>{headers}<th scope="col">"Score × 100"</th><th scope="col">"All metrics × 100"</th></tr></thead><tbody>{rows}</tbody></table>
                 </div>

@@ -61,6 +61,16 @@ impl MetricKind {
         !matches!(self, MetricKind::Paper(_) | MetricKind::Point(_) | MetricKind::CellEvalDe(_))
     }
 
+    /// Whether it needs cells: the data's (GEARS' and Systema's DE genes) or the data's and the prediction's
+    /// (cell-eval's DE metrics).
+    pub fn needs_cells(self) -> bool {
+        match self {
+            MetricKind::Point(choices) => matches!(choices.genes, Genes::TopDe | Genes::NonDropoutDe),
+            MetricKind::CellEvalDe(_) => true,
+            _ => false,
+        }
+    }
+
     /// How undefined values enter the method's mean.
     pub fn nan_rule(self) -> NanRule {
         match self {
@@ -123,7 +133,7 @@ pub const CONVENTIONS: [ConventionSpec; 5] = [
         id: "cell-eval",
         tool: "cell-eval",
         version: "0.8.2",
-        source: "cell_eval/metrics/_anndata.py, _types/_anndata.py, _score.py",
+        source: "cell_eval/metrics/_anndata.py, _de.py, _types/_anndata.py, _types/_de.py, _score.py; pdex 0.3",
         main_metric: "pearson_delta",
     },
     ConventionSpec {

@@ -32,6 +32,8 @@ const MAX_LISTED_VALUES: usize = 200;
 /// The most values of a dataset read whole (an `obs` / `var` column, `indptr`): 2^28, 2 GiB of 8-byte values,
 /// a size no 32-bit multiplication overflows.
 const MAX_WHOLE_ELEMENTS: u64 = 1 << 28;
+/// The most bytes one stored byte can become: deflate's largest expansion (about 1032:1), with a margin.
+const MAX_EXPANSION: u64 = 1100;
 /// Values looked at to tell counts from log-normalised data.
 const SCALE_SAMPLE: usize = 100_000;
 /// `obs` columns that hold conditions, in order of preference.
@@ -46,6 +48,8 @@ const CELL_TYPE_COLUMNS: [&str; 4] = ["cell_type", "cell_line", "celltype", "cel
 pub struct H5ad {
     name: String,
     file: File,
+    /// The file's length in bytes.
+    length: u64,
 }
 
 /// How a cells × genes matrix is stored.
@@ -128,7 +132,7 @@ impl H5ad {
                 ),
             ));
         }
-        Ok(H5ad { name: name.to_string(), file })
+        Ok(H5ad { name: name.to_string(), file, length })
     }
 
     /// The file's name, as the user gave it.
@@ -390,6 +394,16 @@ impl H5ad {
         let shape = dataset.shape().map_err(|error| self.hdf5_error(key, error))?;
         let elements = shape.iter().try_fold(1u64, |product, &dimension| product.checked_mul(dimension));
         match elements {
+            // A dataset read whole cannot hold more values than the file's bytes could expand to: a larger
+            // shape is corrupt, and is refused before anything is allocated for it.
+            Some(elements) if whole && elements > self.length.saturating_mul(MAX_EXPANSION) => Err(self.error(
+                key,
+                format!(
+                    "declares {elements} values, more than a file of {} bytes can hold even compressed: the file is \
+                     corrupt",
+                    self.length
+                ),
+            )),
             Some(elements) if elements.checked_mul(16).is_some() && !(whole && elements > MAX_WHOLE_ELEMENTS) => {
                 Ok((dataset, shape))
             }

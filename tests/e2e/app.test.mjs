@@ -616,6 +616,9 @@ test("cancel during the DE pass returns to idle, and a new run completes with GE
   assert(rows.filter((row) => row.metric === "overlap_at_N").every((row) => row.value === ""), "no prediction as cells: no overlap");
   const notices = await page.textContent('[data-testid="conventions"]');
   assert(notices.includes("need a prediction given as cells"), "the page says why cell-eval's DE metrics are empty");
+  const hidden = await page.textContent('[data-testid="conventions-hidden"]');
+  assert(hidden.startsWith("18 metrics that need cells are not shown"), hidden);
+  assert(await page.$('[data-testid="conventions-table"] th[data-metric="gears:mse_de"]'), "GEARS' DE-gene metrics are shown");
   assert(page.errors.length === 0, `page errors: ${page.errors}`);
 });
 
