@@ -540,6 +540,46 @@ pub fn n_cells_csv(pseudobulk: &Pseudobulk) -> String {
 mod tests {
     use super::*;
 
+    fn stored(values: &[f64]) -> StoredValues {
+        let mut stored = StoredValues::default();
+        values.iter().for_each(|&value| stored.observe(value));
+        stored
+    }
+
+    #[test]
+    fn the_card_says_when_cell_eval_would_read_the_matrix_otherwise() {
+        let options = |matrix: &str, scale| PseudobulkOptions {
+            matrix: matrix.into(),
+            scale,
+            condition_column: "condition".into(),
+            gene_column: "index".into(),
+            cell_type: None,
+            min_cells: 10,
+        };
+        let counts = stored(&[0.0, 3.0, 12.0, 40.0]);
+        // Counts: cell-eval normalises them to the median total; only that scale agrees.
+        let message = counts.celleval_disagreement(&options("X", Scale::NormalizeCounts)).unwrap();
+        assert!(message.contains("median total"), "{message}");
+        assert_eq!(counts.celleval_disagreement(&options("X", Scale::NormalizeCountsMedian)), None);
+        // Decimals in [0, 15) are used as stored: the app's as-is agrees, its counts scale does not.
+        let logs = stored(&[0.0, 0.5, 2.25, 14.5]);
+        assert_eq!(logs.celleval_disagreement(&options("X", Scale::AsIs)), None);
+        assert!(logs.celleval_disagreement(&options("X", Scale::NormalizeCounts)).unwrap().contains("as stored"));
+        // Decimals outside [0, 15): refused by cell-eval. A 1e-3 fraction is still an integer to it.
+        assert!(stored(&[0.5, 15.0]).celleval_disagreement(&options("X", Scale::AsIs)).unwrap().contains("refuses"));
+        assert!(stored(&[-0.5, 1.5]).celleval_disagreement(&options("X", Scale::AsIs)).unwrap().contains("refuses"));
+        // numpy's modf keeps the sign, so a negative fraction alone does not count as a decimal (cell-eval's
+        // rule, reproduced).
+        assert!(stored(&[-0.5, 1.0]).celleval_disagreement(&options("X", Scale::AsIs)).unwrap().contains("integer"));
+        assert!(stored(&[2.0005])
+            .celleval_disagreement(&options("X", Scale::AsIs))
+            .unwrap()
+            .contains("integer counts"));
+        // A layer: cell-eval reads X.
+        let layer = logs.celleval_disagreement(&options("layers/logs", Scale::AsIs)).unwrap();
+        assert!(layer.starts_with("cell-eval reads X, not layers/logs"), "{layer}");
+    }
+
     #[test]
     fn a_pseudobulk_too_large_to_hold_is_refused_before_allocation() {
         assert!(too_large(2_000, 20_000).is_none());
