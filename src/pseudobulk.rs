@@ -399,9 +399,14 @@ impl StoredValues {
     /// normalises integer counts to the median total (then log1p), uses values with decimals as stored and
     /// refuses them outside [0, 15).
     fn celleval_disagreement(&self, options: &PseudobulkOptions) -> Option<String> {
-        let layer = (options.matrix != "X")
-            .then(|| format!("cell-eval reads X, not {}, so its numbers come from other values. ", options.matrix));
-        let reading = if !self.fractional {
+        if options.matrix != "X" {
+            // What cell-eval makes of X is for X's card reading; these values it never reads.
+            return Some(format!(
+                "cell-eval reads X, not {}: its numbers for this file come from X's values.",
+                options.matrix
+            ));
+        }
+        if !self.fractional {
             (options.scale != Scale::NormalizeCountsMedian).then(|| {
                 "cell-eval reads these values as integer counts and normalises them to the median total per cell \
                  (then log1p): choose the scale 'counts, median total' to score as it does."
@@ -419,10 +424,6 @@ impl StoredValues {
                  them as counts."
                     .to_string()
             })
-        };
-        match (layer, reading) {
-            (None, None) => None,
-            (layer, reading) => Some(format!("{}{}", layer.unwrap_or_default(), reading.unwrap_or_default())),
         }
     }
 }
@@ -577,7 +578,7 @@ mod tests {
             .contains("integer counts"));
         // A layer: cell-eval reads X.
         let layer = logs.celleval_disagreement(&options("layers/logs", Scale::AsIs)).unwrap();
-        assert!(layer.starts_with("cell-eval reads X, not layers/logs"), "{layer}");
+        assert_eq!(layer, "cell-eval reads X, not layers/logs: its numbers for this file come from X's values.");
     }
 
     #[test]

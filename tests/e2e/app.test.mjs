@@ -407,6 +407,9 @@ test("h5ad choices: another matrix is pseudobulked again with progress, can be c
       else close(Number(exported[row][column]), Number(value), 1e-9, `${record.gene} ${column}`);
     }
   }
+  // cell-eval reads X (and would normalise counts to the median total): the card says so.
+  const cardText = await page.textContent(card);
+  assert(cardText.includes("cell-eval reads X, not layers/counts"), "the card says cell-eval reads X");
   await screenshot(page, "h5ad-counts");
 
   // The minimum of cells only changes the flags: no new reading.
