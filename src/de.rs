@@ -259,11 +259,13 @@ pub fn top_by_abs_t(t: &[f64], k: usize) -> Vec<usize> {
 /// GEARS' non-dropout top `k` (the genes Systema's `*_20de` use): the first `k` of the |t| ranking among the
 /// genes expressed in the condition (`mean_group ≠ 0`) or unexpressed in both (`mean_group = mean_control = 0`).
 pub fn top_non_dropout(t: &[f64], mean_group: &[f64], mean_control: &[f64], k: usize) -> Vec<usize> {
-    top_by_abs_t(t, t.len())
-        .into_iter()
-        .filter(|&gene| is_non_dropout(mean_group[gene], mean_control[gene]))
-        .take(k)
-        .collect()
+    non_dropout_of(&top_by_abs_t(t, t.len()), mean_group, mean_control, k)
+}
+
+/// The first `k` genes of a ranking that GEARS counts as non-dropouts (`get_dropout_non_zero_genes`): expressed
+/// in the condition, or in neither it nor the control.
+fn non_dropout_of(ranking: &[usize], mean_group: &[f64], mean_control: &[f64], k: usize) -> Vec<usize> {
+    ranking.iter().copied().filter(|&gene| mean_group[gene] != 0.0 || mean_control[gene] == 0.0).take(k).collect()
 }
 
 /// How many DE genes GEARS' `*_de` and Systema's `*_20de` metrics use.
@@ -297,24 +299,11 @@ impl DeGenes {
                 .map(|gene| welch_t(&pseudobulk.moments(condition, gene), &control_moments[gene]))
                 .collect();
             let ranking = top_by_abs_t(&t, n_genes);
-            let mean = matrix.column(condition);
-            non_dropout.push(
-                ranking
-                    .iter()
-                    .copied()
-                    .filter(|&gene| is_non_dropout(mean[gene], mean_control[gene]))
-                    .take(GEARS_DE_GENES)
-                    .collect(),
-            );
+            non_dropout.push(non_dropout_of(&ranking, matrix.column(condition), mean_control, GEARS_DE_GENES));
             top.push(ranking.into_iter().take(GEARS_DE_GENES).collect());
         }
         Some(DeGenes { top, non_dropout })
     }
-}
-
-/// GEARS' non-dropout rule (`get_dropout_non_zero_genes`): expressed in the condition, or in neither.
-fn is_non_dropout(mean_group: f64, mean_control: f64) -> bool {
-    mean_group != 0.0 || mean_control == 0.0
 }
 
 #[cfg(test)]

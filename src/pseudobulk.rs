@@ -31,15 +31,6 @@ impl Scale {
     pub fn is_counts(self) -> bool {
         self != Scale::AsIs
     }
-
-    /// The scale in words, for exports and the page.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Scale::AsIs => "values as stored (log-normalised)",
-            Scale::NormalizeCounts => "ln(1 + 1e4 · counts / total)",
-            Scale::NormalizeCountsMedian => "ln(1 + median total · counts / total)",
-        }
-    }
 }
 
 /// The choices a pseudobulk is made with.
@@ -127,16 +118,23 @@ pub(crate) struct CellGroups {
     excluded: Vec<(String, usize)>,
 }
 
+/// Each of the matrix's `n_cells` cells' group, from the condition column (which must have one value per cell).
 pub(crate) fn cell_groups(
     h5ad: &H5ad,
     options: &PseudobulkOptions,
     rules: &ConditionRules,
+    n_cells: usize,
 ) -> Result<CellGroups, InputError> {
     if options.condition_column.is_empty() {
         return Err(h5ad.error("obs", "no column holds conditions: choose one"));
     }
     let labels = h5ad.coded_column("obs", &options.condition_column)?;
-    let n_cells = labels.codes.len();
+    if labels.codes.len() != n_cells {
+        return Err(h5ad.error(
+            &format!("obs/{}", options.condition_column),
+            format!("has {} values for {n_cells} cells", labels.codes.len()),
+        ));
+    }
     let keep: Option<Vec<bool>> = match &options.cell_type {
         Some((column, value)) => {
             let types = h5ad.coded_column("obs", column)?;
@@ -208,8 +206,7 @@ pub fn pseudobulk(
         return Err(h5ad
             .error(&format!("var/{}", options.gene_column), format!("has {} names for {n_genes} genes", genes.len())));
     }
-    let groups = cell_groups(h5ad, options, rules)?;
-    check_groups(h5ad, options, &groups, n_cells_in_file)?;
+    let groups = cell_groups(h5ad, options, rules, n_cells_in_file)?;
     // The pseudobulk must fit beside the browser's other memory: refused before it is allocated.
     if let Some(message) = too_large(groups.conditions.len(), n_genes) {
         return Err(h5ad.error(&format!("obs/{}", options.condition_column), message));
@@ -266,22 +263,6 @@ pub fn pseudobulk(
         excluded: groups.excluded,
         notices,
     })
-}
-
-/// That the condition column has one value per cell of the matrix.
-fn check_groups(
-    h5ad: &H5ad,
-    options: &PseudobulkOptions,
-    groups: &CellGroups,
-    n_cells: usize,
-) -> Result<(), InputError> {
-    if groups.group_of_cell.len() != n_cells {
-        return Err(h5ad.error(
-            &format!("obs/{}", options.condition_column),
-            format!("has {} values for {n_cells} cells", groups.group_of_cell.len()),
-        ));
-    }
-    Ok(())
 }
 
 /// The stored values of the kept cells of a matrix on a pseudobulk's scale, visited in file order: what the

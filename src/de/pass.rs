@@ -8,7 +8,7 @@
 //! Conditions are packed into batches whose values fit [`DE_BUDGET_BYTES`] (4 bytes each, the float32 the
 //! tools rank); each batch reads the file once more. Zeros never enter the buffer: they are one tied block.
 
-use super::{benjamini_hochberg, mann_whitney_sorted, SortedSlice};
+use super::{benjamini_hochberg, mann_whitney_sorted, MannWhitney, SortedSlice};
 use crate::conditions::{Condition, ConditionRules};
 use crate::error::InputError;
 use crate::expression::ExpressionMatrix;
@@ -35,11 +35,33 @@ pub struct DeTable {
     pub conditions: Vec<Option<DeCondition>>,
     /// How many times the file was read (one per batch).
     pub batches: usize,
-    /// The control cells' sorted non-zero values, gene after gene (`offsets[g]..offsets[g + 1]`), and their
-    /// number: what cell-eval's baseline, whose control cells are the data's, is tested against.
-    pub control_values: Vec<f32>,
-    pub control_offsets: Vec<usize>,
-    pub control_cells: usize,
+    /// The control cells' values: what cell-eval's baseline, whose control cells are the data's, is tested
+    /// against.
+    pub control: SortedControl,
+}
+
+/// The control cells' sorted non-zero values, gene after gene (`offsets[g]..offsets[g + 1]`), and their number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortedControl {
+    values: Vec<f32>,
+    offsets: Vec<usize>,
+    cells: usize,
+}
+
+impl SortedControl {
+    /// The control's values of `gene`.
+    fn slice(&self, gene: usize) -> SortedSlice<'_> {
+        let values = &self.values[self.offsets[gene]..self.offsets[gene + 1]];
+        SortedSlice { nonzero: values, zeros: self.cells - values.len() }
+    }
+}
+
+/// A condition's tests, gene after gene, with their BH over the genes.
+fn collect_tests(tests: impl Iterator<Item = Option<MannWhitney>>) -> DeCondition {
+    let (statistic, p_value): (Vec<f64>, Vec<f64>) =
+        tests.map(|test| test.map_or((f64::NAN, f64::NAN), |test| (test.statistic, test.p_value))).unzip();
+    let fdr = benjamini_hochberg(&p_value);
+    DeCondition { statistic, p_value, fdr }
 }
 
 /// The largest DE table kept (U, p and fdr in f64 per condition and gene): 512 MiB.
@@ -94,12 +116,12 @@ pub fn differential_expression(
 ) -> Result<DeTable, InputError> {
     let matrix = h5ad.cell_matrix(&options.matrix)?;
     let n_genes = matrix.n_genes();
-    let groups = cell_groups(h5ad, options, rules)?;
+    let groups = cell_groups(h5ad, options, rules, matrix.n_cells())?;
     let conditions = pseudobulk.matrix.conditions();
     if groups.conditions != conditions || n_genes != pseudobulk.matrix.n_genes() {
         return Err(h5ad.error("X", "the file changed since it was read: remove it and add it again"));
     }
-    let control = conditions
+    let control_position = conditions
         .iter()
         .position(|condition| *condition == Condition::Control)
         .ok_or_else(|| h5ad.error(&format!("obs/{}", options.condition_column), "no control cells to test against"))?;
@@ -109,18 +131,21 @@ pub fn differential_expression(
     let nonzero = &pseudobulk.cell_statistics.nonzero;
     let values_per_condition: Vec<usize> =
         nonzero.rows().into_iter().map(|row| row.iter().map(|&n| n as usize).sum()).collect();
-    let batches = batches_of(&values_per_condition, control, (budget_bytes / 4).max(1));
+    let batches = batches_of(&values_per_condition, control_position, (budget_bytes / 4).max(1));
     let n_batches = batches.len();
     let mut results: Vec<Option<DeCondition>> = vec![None; conditions.len()];
-    // The control's sorted non-zero values, gene after gene, and where each gene's start.
-    let mut control_values: Vec<f32> = Vec::new();
-    let mut control_offsets: Vec<usize> = Vec::new();
+    // Filled by the first batch, which holds the control.
+    let mut control = SortedControl {
+        values: Vec::new(),
+        offsets: vec![0; n_genes + 1],
+        cells: pseudobulk.n_cells[control_position],
+    };
     let scaled = ScaledCells::new(&matrix, options.scale, &groups.group_of_cell, &mut |_, _| {})?;
     for (batch_index, batch) in batches.iter().enumerate() {
         let first = batch_index == 0;
         let mut members: Vec<usize> = batch.clone();
         if first {
-            members.insert(0, control);
+            members.insert(0, control_position);
         }
         let mut slot_of: Vec<Option<usize>> = vec![None; conditions.len()];
         for (slot, &condition) in members.iter().enumerate() {
@@ -163,53 +188,28 @@ pub fn differential_expression(
             }
         }
         if first {
-            control_offsets = offsets[..=n_genes].to_vec();
-            control_values = buffer[..offsets[n_genes]].to_vec();
+            control.offsets = offsets[..=n_genes].to_vec();
+            control.values = buffer[..offsets[n_genes]].to_vec();
         }
-        let control_cells = pseudobulk.n_cells[control];
-        let control_slice = |gene: usize| {
-            let values = &control_values[control_offsets[gene]..control_offsets[gene + 1]];
-            SortedSlice { nonzero: values, zeros: control_cells - values.len() }
-        };
         let skip = usize::from(first);
         let tested: Vec<(usize, usize)> = members.iter().copied().enumerate().skip(skip).collect();
         let condition_results = crate::parallel::map(&tested, |&(slot, condition)| {
             let cells = pseudobulk.n_cells[condition];
-            let (mut statistic, mut p_value) = (Vec::with_capacity(n_genes), Vec::with_capacity(n_genes));
-            for gene in 0..n_genes {
+            collect_tests((0..n_genes).map(|gene| {
                 let at = slot * n_genes + gene;
                 let values = &buffer[offsets[at]..offsets[at + 1]];
-                let test = mann_whitney_sorted(
-                    SortedSlice { nonzero: values, zeros: cells - values.len() },
-                    control_slice(gene),
-                );
-                statistic.push(test.map_or(f64::NAN, |test| test.statistic));
-                p_value.push(test.map_or(f64::NAN, |test| test.p_value));
-            }
-            let fdr = benjamini_hochberg(&p_value);
-            DeCondition { statistic, p_value, fdr }
+                mann_whitney_sorted(SortedSlice { nonzero: values, zeros: cells - values.len() }, control.slice(gene))
+            }))
         });
         for (&(_, condition), result) in tested.iter().zip(condition_results) {
             results[condition] = Some(result);
         }
     }
     on_progress(1, 1);
-    Ok(DeTable {
-        conditions: results,
-        batches: n_batches,
-        control_values,
-        control_offsets,
-        control_cells: pseudobulk.n_cells[control],
-    })
+    Ok(DeTable { conditions: results, batches: n_batches, control })
 }
 
 impl DeTable {
-    /// The control's values of `gene`.
-    fn control_slice(&self, gene: usize) -> SortedSlice<'_> {
-        let values = &self.control_values[self.control_offsets[gene]..self.control_offsets[gene + 1]];
-        SortedSlice { nonzero: values, zeros: self.control_cells - values.len() }
-    }
-
     /// The table of cells that are all equal to `values` (over the genes; as float32) in every condition that
     /// this table tests, with `cells[condition]` cells each, against this table's control cells: the DE of
     /// `cell-eval baseline`'s file, whose perturbation cells are copies of one profile and whose control cells
@@ -222,20 +222,18 @@ impl DeTable {
             .map(|(condition, tested)| {
                 tested.as_ref()?;
                 let n = cells[condition];
-                let (mut statistic, mut p_value) = (Vec::with_capacity(values.len()), Vec::with_capacity(values.len()));
-                for (gene, &value) in values.iter().enumerate() {
+                Some(collect_tests(values.iter().enumerate().map(|(gene, &value)| {
                     let value = value as f32;
+                    // `n` equal values (none stored when they are zero).
                     let block = if value == 0.0 { Vec::new() } else { vec![value; n] };
-                    let group = SortedSlice { nonzero: &block, zeros: n - block.len() };
-                    let test = mann_whitney_sorted(group, self.control_slice(gene));
-                    statistic.push(test.map_or(f64::NAN, |test| test.statistic));
-                    p_value.push(test.map_or(f64::NAN, |test| test.p_value));
-                }
-                let fdr = benjamini_hochberg(&p_value);
-                Some(DeCondition { statistic, p_value, fdr })
+                    mann_whitney_sorted(
+                        SortedSlice { nonzero: &block, zeros: n - block.len() },
+                        self.control.slice(gene),
+                    )
+                })))
             })
             .collect();
-        DeTable { conditions, batches: 0, ..self.clone() }
+        DeTable { conditions, batches: 0, control: self.control.clone() }
     }
 }
 
