@@ -140,8 +140,16 @@ pub const DE_METRICS: [&str; 18] = [
     "roc_auc",
 ];
 
-/// The position of `de_spearman_sig` in [`DE_METRICS`] (a value of the group of points, not of one).
+/// Positions in [`DE_METRICS`]: `de_spearman_sig` (a value of the group of points, not of one) and the
+/// numbers of significant genes it correlates.
 pub const SPEARMAN_SIG: usize = 10;
+pub const NSIG_REAL: usize = 14;
+pub const NSIG_PRED: usize = 15;
+const DIRECTION_MATCH: usize = 11;
+const SPEARMAN_LFC: usize = 12;
+const RECALL: usize = 13;
+const PR_AUC: usize = 16;
+const ROC_AUC: usize = 17;
 
 /// `len(real[:k] ∩ pred[:k]) / k`, 0 when `k = 0`.
 fn overlap(real: &[usize], pred: &[usize], k: usize) -> f64 {
@@ -168,17 +176,17 @@ pub fn point_metrics(real: &ConditionDe, pred: &ConditionDe) -> [Option<f64>; 18
         let in_pred: Vec<usize> = l_real.iter().copied().filter(|&gene| pred.fdr[gene].is_some()).collect();
         if !in_pred.is_empty() {
             let matches = in_pred.iter().filter(|&&gene| sign(real.lfc[gene]) == sign(pred.lfc[gene])).count();
-            values[11] = Some(matches as f64 / in_pred.len() as f64);
+            values[DIRECTION_MATCH] = Some(matches as f64 / in_pred.len() as f64);
         }
         let x: Vec<f64> = l_real.iter().map(|&gene| real.lfc[gene] as f64).collect();
         let y: Vec<f64> =
             l_real.iter().map(|&gene| if pred.fdr[gene].is_some() { pred.lfc[gene] as f64 } else { 0.0 }).collect();
-        values[12] = Some(spearman(&x, &y));
+        values[SPEARMAN_LFC] = Some(spearman(&x, &y));
         let recalled = l_real.iter().filter(|gene| l_pred.contains(gene)).count();
-        values[13] = Some(recalled as f64 / l_real.len() as f64);
+        values[RECALL] = Some(recalled as f64 / l_real.len() as f64);
     }
-    values[14] = Some(l_real.len() as f64);
-    values[15] = Some(l_pred.len() as f64);
+    values[NSIG_REAL] = Some(l_real.len() as f64);
+    values[NSIG_PRED] = Some(l_pred.len() as f64);
     // Labels: the data's significance over its genes; scores: −log10 of the prediction's fdr (missing → 1),
     // clipped to [1e-10, 1], in float32 as polars computes them.
     let (mut labels, mut scores) = (Vec::new(), Vec::new());
@@ -191,8 +199,8 @@ pub fn point_metrics(real: &ConditionDe, pred: &ConditionDe) -> [Option<f64>; 18
     let positives = labels.iter().filter(|&&label| label).count();
     let (pr, roc) =
         if positives == 0 || positives == labels.len() { (f64::NAN, f64::NAN) } else { curves(&labels, &scores) };
-    values[16] = Some(pr);
-    values[17] = Some(roc);
+    values[PR_AUC] = Some(pr);
+    values[ROC_AUC] = Some(roc);
     values
 }
 
@@ -283,6 +291,23 @@ fn curves(labels: &[bool], scores: &[f32]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_named_positions_name_their_metrics() {
+        let named = [
+            (SPEARMAN_SIG, "de_spearman_sig"),
+            (DIRECTION_MATCH, "de_direction_match"),
+            (SPEARMAN_LFC, "de_spearman_lfc_sig"),
+            (RECALL, "de_sig_genes_recall"),
+            (NSIG_REAL, "de_nsig_counts_real"),
+            (NSIG_PRED, "de_nsig_counts_pred"),
+            (PR_AUC, "pr_auc"),
+            (ROC_AUC, "roc_auc"),
+        ];
+        for (at, name) in named {
+            assert_eq!(DE_METRICS[at], name);
+        }
+    }
 
     #[test]
     fn overlaps_cut_both_lists() {

@@ -27,7 +27,7 @@ use crate::error::{Notice, RunError};
 use crate::expression::ExpressionMatrix;
 use crate::results_table::{write_csv, ResultRow};
 use crate::splits::{Split, SplitLabel};
-use celleval_de::{point_metrics, spearman_sig, DeResults, SPEARMAN_SIG};
+use celleval_de::{point_metrics, spearman_sig, DeResults, DE_METRICS, NSIG_PRED, NSIG_REAL, SPEARMAN_SIG};
 use choices::{
     log2_shifted, log2_shifted_all, mean_of, Choices, Control, Genes, LogVectors, NanRule, PointScorer, PointVectors,
     Precision, Reference, Statistic,
@@ -351,126 +351,126 @@ pub const METRICS: [MetricSpec; 45] = [
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "overlap_at_N",
+        metric: DE_METRICS[0],
         kind: MetricKind::CellEvalDe(0),
         higher_is_better: true,
         formula: "|L_real ∩ L_pred[:k]| / k, k = |L_real|: L = significant genes (fdr < 0.05) by |log2FC|, from each file's cells (VCC's DES)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "overlap_at_50",
+        metric: DE_METRICS[1],
         kind: MetricKind::CellEvalDe(1),
         higher_is_better: true,
         formula: "as overlap_at_N with k = min(50, |L_real|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "overlap_at_100",
+        metric: DE_METRICS[2],
         kind: MetricKind::CellEvalDe(2),
         higher_is_better: true,
         formula: "as overlap_at_N with k = min(100, |L_real|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "overlap_at_200",
+        metric: DE_METRICS[3],
         kind: MetricKind::CellEvalDe(3),
         higher_is_better: true,
         formula: "as overlap_at_N with k = min(200, |L_real|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "overlap_at_500",
+        metric: DE_METRICS[4],
         kind: MetricKind::CellEvalDe(4),
         higher_is_better: true,
         formula: "as overlap_at_N with k = min(500, |L_real|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "precision_at_N",
+        metric: DE_METRICS[5],
         kind: MetricKind::CellEvalDe(5),
         higher_is_better: true,
         formula: "|L_real[:k] ∩ L_pred[:k]| / k, k = |L_pred|",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "precision_at_50",
+        metric: DE_METRICS[6],
         kind: MetricKind::CellEvalDe(6),
         higher_is_better: true,
         formula: "as precision_at_N with k = min(50, |L_pred|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "precision_at_100",
+        metric: DE_METRICS[7],
         kind: MetricKind::CellEvalDe(7),
         higher_is_better: true,
         formula: "as precision_at_N with k = min(100, |L_pred|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "precision_at_200",
+        metric: DE_METRICS[8],
         kind: MetricKind::CellEvalDe(8),
         higher_is_better: true,
         formula: "as precision_at_N with k = min(200, |L_pred|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "precision_at_500",
+        metric: DE_METRICS[9],
         kind: MetricKind::CellEvalDe(9),
         higher_is_better: true,
         formula: "as precision_at_N with k = min(500, |L_pred|)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "de_spearman_sig",
+        metric: DE_METRICS[10],
         kind: MetricKind::CellEvalDe(10),
         higher_is_better: true,
         formula: "Spearman of the numbers of significant genes, data vs prediction, over the points scored together (one value)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "de_direction_match",
+        metric: DE_METRICS[11],
         kind: MetricKind::CellEvalDe(11),
         higher_is_better: true,
         formula: "share of the data's significant genes whose log2FC has the predicted sign",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "de_spearman_lfc_sig",
+        metric: DE_METRICS[12],
         kind: MetricKind::CellEvalDe(12),
         higher_is_better: true,
         formula: "Spearman of log2FC, data vs prediction, over the data's significant genes",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "de_sig_genes_recall",
+        metric: DE_METRICS[13],
         kind: MetricKind::CellEvalDe(13),
         higher_is_better: true,
         formula: "|Sig_real ∩ Sig_pred| / |Sig_real|",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "de_nsig_counts_real",
+        metric: DE_METRICS[14],
         kind: MetricKind::CellEvalDe(14),
         higher_is_better: true,
         formula: "number of significant genes in the data (not a score)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "de_nsig_counts_pred",
+        metric: DE_METRICS[15],
         kind: MetricKind::CellEvalDe(15),
         higher_is_better: true,
         formula: "number of significant genes in the prediction (not a score)",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "pr_auc",
+        metric: DE_METRICS[16],
         kind: MetricKind::CellEvalDe(16),
         higher_is_better: true,
         formula: "average precision of −log10(fdr_pred) for the data's significant genes",
     },
     MetricSpec {
         convention: "cell-eval",
-        metric: "roc_auc",
+        metric: DE_METRICS[17],
         kind: MetricKind::CellEvalDe(17),
         higher_is_better: true,
         formula: "ROC AUC of −log10(fdr_pred) for the data's significant genes",
@@ -509,10 +509,6 @@ pub const METRICS: [MetricSpec; 45] = [
 pub fn metric_index(convention: &str, metric: &str) -> Option<usize> {
     METRICS.iter().position(|spec| spec.convention == convention && spec.metric == metric)
 }
-
-const DE_NSIG_REAL: &str = "de_nsig_counts_real";
-const DE_NSIG_PRED: &str = "de_nsig_counts_pred";
-const DE_SPEARMAN_SIG: &str = celleval_de::DE_METRICS[SPEARMAN_SIG];
 
 /// Above this many points in one seed, the pairwise metrics wait for a request.
 pub const PAIRWISE_POINTS_LIMIT: usize = 1000;
@@ -875,7 +871,7 @@ pub fn score_conventions(
             }
             // cell-eval's `de_spearman_sig`: one value for the points scored together, on each of them.
             if method_de.is_some() && inputs.data_de.is_some() {
-                let [real, pred, spearman] = [DE_NSIG_REAL, DE_NSIG_PRED, DE_SPEARMAN_SIG].map(index_of);
+                let [real, pred, spearman] = [NSIG_REAL, NSIG_PRED, SPEARMAN_SIG].map(|at| index_of(DE_METRICS[at]));
                 let counts: Vec<(f64, f64)> = points[first_point..]
                     .iter()
                     .filter_map(|point| Some((point.values[real]?, point.values[pred]?)))
