@@ -49,6 +49,9 @@ pub struct RatioToReference {
     pub lower: f64,
     pub upper: f64,
     pub n: usize,
+    /// The share of those points where the method's L2 is larger than the reference's.
+    #[serde(default)]
+    pub worse: f64,
 }
 
 /// One method's summary (over all seeds, or for one seed).
@@ -146,6 +149,7 @@ pub fn summarize(
                     lower,
                     upper,
                     n: ratios.len(),
+                    worse: ratios.iter().filter(|&&ratio| ratio > 1.0).count() as f64 / ratios.len() as f64,
                 }
             });
             MethodSummary {

@@ -10,8 +10,11 @@ pub fn AuditsPanel() -> impl IntoView {
     let audits = move || state.report.with(|report| report.as_ref().map(|r| r.audits.clone()).unwrap_or_default());
     let failed = move || audits().iter().filter(|audit| !audit.passed).count();
     view! {
-        <Show when=move || !audits().is_empty()>
-            <section class="audits" aria-label="Integrity checks" data-testid="audits">
+        <Show when=move || !audits().is_empty() fallback=|| view! {
+            <h2>"Integrity checks"</h2>
+            <p class="hint">"No uploaded prediction to check: the checks read each uploaded model's predictions."</p>
+        }>
+            <div class="audits" data-testid="audits">
                 <h2>"Integrity checks of the predictions"</h2>
                 <p class="hint">{move || match failed() {
                     0 => "Every check passed.".to_string(),
@@ -36,7 +39,7 @@ pub fn AuditsPanel() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table></div>
-            </section>
+            </div>
         </Show>
     }
 }

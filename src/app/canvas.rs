@@ -19,12 +19,17 @@ pub struct DotCanvas {
     context: CanvasRenderingContext2d,
     /// The colour (red, green, blue, alpha) of the dots added to the open path since the last fill.
     open: Option<((u8, u8, u8), f64)>,
+    /// The drawing's size in CSS pixels; the canvas has `ratio` times as many device pixels.
+    size: (u32, u32),
 }
 
 impl DotCanvas {
-    pub fn new(canvas: HtmlCanvasElement) -> Option<Self> {
-        let context = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-        Some(DotCanvas { inner: CanvasBackend::with_canvas_object(canvas)?, context, open: None })
+    /// A drawing of `size` CSS pixels on `canvas`, whose pixels are `ratio` times as many (the screen's
+    /// device pixel ratio: crisp on high-DPI screens). The context scales every drawing call.
+    pub fn new(canvas: HtmlCanvasElement, size: (u32, u32), ratio: f64) -> Option<Self> {
+        let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+        context.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0).ok()?;
+        Some(DotCanvas { inner: CanvasBackend::with_canvas_object(canvas)?, context, open: None, size })
     }
 
     /// Fills the dots gathered so far; every drawing call other than another dot of the same colour
@@ -45,7 +50,7 @@ impl DrawingBackend for DotCanvas {
     type ErrorType = CanvasError;
 
     fn get_size(&self) -> (u32, u32) {
-        self.inner.get_size()
+        self.size
     }
 
     fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<CanvasError>> {

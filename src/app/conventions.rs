@@ -1,7 +1,6 @@
 //! The Conventions panel: every method under the paper's, GEARS', Systema's, cell-eval's and PerturBench's
 //! metrics, the ladders that explain the differences, cell-eval's baseline-relative score, and the exports.
 
-use super::plots::PALETTE;
 use super::results::{best_value, format_number};
 use super::state::use_state;
 use super::worker_client::{ask_download, load_conventions};
@@ -11,6 +10,7 @@ use perturb_check::conventions::celleval::VCC_METRICS;
 use perturb_check::conventions::ladder::LADDERS;
 use perturb_check::conventions::{ConventionReport, MetricKind, CONVENTIONS, METRICS};
 use perturb_check::inspect::FileRole;
+use perturb_check::plots::MethodStyles;
 use perturb_check::protocol::Query;
 
 /// The best value of each metric column over methods (by its direction).
@@ -24,14 +24,8 @@ fn best_values(report: &ConventionReport) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// The `index`-th method's colour, as CSS.
-fn method_colour(index: usize) -> String {
-    let colour = PALETTE[index % PALETTE.len()];
-    format!("rgb({},{},{})", colour.0, colour.1, colour.2)
-}
-
 /// One ladder as a step chart: x the rung, y each method's mean after it.
-fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
+fn ladder_chart(report: &ConventionReport, ladder: usize, styles: &MethodStyles) -> impl IntoView {
     let spec = LADDERS[ladder];
     let rows: Vec<_> = report
         .ladders
@@ -40,7 +34,12 @@ fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
         .collect();
     let values: Vec<f64> = rows.iter().filter_map(|row| row.value_mean).filter(|v| v.is_finite()).collect();
     let (low, high) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let (low, high) = if low.is_finite() && high > low { (low, high) } else { (low.min(0.0), low.max(0.0) + 1.0) };
+    // No value at all (nothing scored on this ladder) or a single one: a unit range, never a NaN coordinate.
+    let (low, high) = match (low.is_finite(), high > low) {
+        (false, _) => (0.0, 1.0),
+        (true, false) => (low - 0.5, low + 0.5),
+        (true, true) => (low, high),
+    };
     let rungs = spec.steps.len() + 1;
     let (width, height, left, bottom) = (560.0, 200.0, 56.0, 24.0);
     let x = move |rung: usize| left + (width - left - 16.0) * rung as f64 / (rungs.max(2) - 1) as f64;
@@ -48,9 +47,8 @@ fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
     let methods: Vec<String> = report.means.iter().map(|means| means.method.clone()).collect();
     let lines = methods
         .iter()
-        .enumerate()
-        .map(|(index, method)| {
-            let colour = method_colour(index);
+        .map(|method| {
+            let colour = styles.of(method).css();
             // A step line: across to the next rung, then up or down to its value.
             let mut path = String::new();
             for row in rows.iter().filter(|row| &row.method == method) {
@@ -78,10 +76,9 @@ fn ladder_chart(report: &ConventionReport, ladder: usize) -> impl IntoView {
         .collect_view();
     let legend = methods
         .iter()
-        .enumerate()
-        .map(|(index, method)| {
-            let fill = method_colour(index);
-            view! { <span class="key"><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" height="10" fill=fill /></svg>{method.clone()}</span> }
+        .map(|method| {
+            let swatch = styles.of(method).swatch_svg();
+            view! { <span class="key"><span inner_html=swatch></span>{method.clone()}</span> }
         })
         .collect_view();
     let table = methods
@@ -362,7 +359,7 @@ pub fn ConventionsPanel() -> impl IntoView {
         });
     };
     view! {
-        <section class="conventions-panel" aria-label="Conventions" data-testid="conventions">
+        <div class="conventions-panel" data-testid="conventions">
             <div class="section-head">
                 <h2>"Conventions: what every evaluator would say"</h2>
             </div>
@@ -416,7 +413,7 @@ pub fn ConventionsPanel() -> impl IntoView {
                     if let Ok(index) = event_target_value(&event).parse() { ladder.set(index) }
                 }>{ladder_options}</select>
             </label>
-            {move || state.conventions.with(|report| report.as_ref().map(|report| ladder_chart(report, ladder.get())))}
+            {move || state.conventions.with(|report| report.as_ref().map(|report| ladder_chart(report, ladder.get(), &state.styles.get())))}
             {scores}
             <h3>"Export"</h3>
             <div class="exports">
@@ -456,6 +453,6 @@ pub fn ConventionsPanel() -> impl IntoView {
                     on:click=export_de>{move || chosen_de().map(|(_, _, name)| name).unwrap_or_else(|| "de.csv (cells only)".into())}</button>
             </div>
             <p class="hint">"cell-eval's files hold one split: the method's first seed under a seeded split."</p>
-        </section>
+        </div>
     }
 }

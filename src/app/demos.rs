@@ -1,9 +1,10 @@
 //! The three demos: files shipped with the page (`public/demo`), loaded as if dropped, then run.
 
 use super::file_cards::{add_files, clear_files};
-use super::state::{use_state, AppState, Demo, PublishedMetric};
+use super::state::{use_state, AppState, Demo};
 use leptos::prelude::*;
 use perturb_check::analysis::AnalysisSettings;
+use perturb_check::leaderboard::PublishedMetric;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -101,9 +102,9 @@ fn DemoCard(demo: Demo, title: &'static str, badge: &'static str, children: Chil
     let state = use_state();
     view! {
         <article class="demo-card" data-testid=format!("demo-{}", demo.key())>
+            <button on:click=move |_| load_demo(state, demo)>"Run this demo"</button>
             <h3>{title} " " <span class="badge">{badge}</span></h3>
             <p>{children()}</p>
-            <button on:click=move |_| load_demo(state, demo)>"Run this demo"</button>
         </article>
     }
 }

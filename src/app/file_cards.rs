@@ -71,6 +71,9 @@ pub fn add_files(state: AppState, files: Vec<File>) {
 /// worker to read each.
 fn add_named_files(state: AppState, files: Vec<(String, File)>) {
     for (name, file) in files {
+        if super::report::import_if_report(state, &name, &file) {
+            continue;
+        }
         let mut id = 0;
         state.files.update(|entries| id = entries.add(name, file));
         inspect(state, id, None);

@@ -24,8 +24,11 @@ pub fn InteractionsPanel() -> impl IntoView {
     let report = Memo::new(move |_| state.report.with(|report| report.as_ref()?.interactions.clone()));
     let has = move |pick: fn(&InteractionReport) -> bool| report.with(|report| report.as_ref().is_some_and(pick));
     view! {
-        <Show when=move || report.with(Option::is_some)>
-            <section class="interactions" aria-label="Genetic interactions" data-testid="interactions">
+        <Show when=move || report.with(Option::is_some) fallback=|| view! {
+            <h2>"Genetic interactions"</h2>
+            <p class="hint" data-testid="no-interactions">"No interaction analysis for this run: it needs double perturbations whose two singles are measured."</p>
+        }>
+            <div class="interactions" data-testid="interactions">
                 <h2>"Genetic interactions"</h2>
                 <p class="hint">{move || report.with(|report| report.as_ref().map(|r| format!(
                     "Interaction score AB − (A + B − c) of each of {} doubles on each of the {} most expressed genes ({} scores). \
@@ -62,7 +65,7 @@ pub fn InteractionsPanel() -> impl IntoView {
                     </For>
                     <InteractionExports report />
                 </Show>
-            </section>
+            </div>
         </Show>
     }
 }

@@ -11,8 +11,11 @@ mod file_cards;
 mod files;
 mod interactions;
 mod internal_error;
+mod offline;
 mod plots;
+mod report;
 mod results;
+mod sections;
 mod settings;
 mod state;
 mod worker_client;
@@ -39,6 +42,7 @@ pub fn App() -> impl IntoView {
         rules
     });
     internal_error::expose_debug_hook();
+    offline::register_service_worker();
     // `?demo=simulated|papalexi|norman` runs a demo directly.
     let search = window().location().search().unwrap_or_default();
     let demo =
@@ -65,6 +69,22 @@ pub fn App() -> impl IntoView {
             show_conventions.set(false);
         }
     });
+    // After a run the verdict comes into view (or the section the URL names, once).
+    let wanted_section = RwSignal::new(settings::section_from_hash());
+    Effect::new(move |_| {
+        if show_conventions.get() {
+            set_timeout(
+                move || match wanted_section.get_untracked() {
+                    Some(section) => {
+                        wanted_section.set(None);
+                        sections::go_to(state, &section);
+                    }
+                    None => sections::go_to(state, "verdict"),
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+    });
     view! {
         <header class="page-header">
             <h1>"Perturb Check"</h1>
@@ -73,48 +93,76 @@ pub fn App() -> impl IntoView {
                 "Drop Perturb-seq pseudobulk data and a model's predictions to score them against \"no change\", "
                 "the additive model, the training mean and a linear model, exactly as Ahlmann-Eltze, Huber & Anders (Nature Methods 2025) did."
             </p>
-            <p class="privacy">"Private by design: your files are read in this browser tab and never uploaded; the page makes no network requests after it has loaded."</p>
+            <p class="privacy">"Private by design: your files are read in this browser tab and never uploaded; the page makes no network requests after it has loaded, and works offline once opened."</p>
         </header>
         <main>
             <Show when=move || state.page_error.get().is_some()>
                 <p role="alert" class="error">{move || state.page_error.get().unwrap_or_default()}</p>
             </Show>
+            <Show when=move || state.page_notice.get().is_some()>
+                <p class="notice" role="status" data-testid="page-notice">{move || state.page_notice.get().unwrap_or_default()}</p>
+            </Show>
             <internal_error::InternalError />
-            <file_cards::DropZone />
-            <demos::DemoCards />
-            <file_cards::FileList />
-            <settings::SettingsPanel />
-            <results::RunBar />
-            <Show when=has_report>
-                <results::Leaderboard />
-            </Show>
-            <Show when=move || has_report() && show_details.get()>
-                <section class="plots" aria-label="Plots">
-                    <div class="section-head">
-                        <h2>"Distributions"</h2>
-                        <results::MainMetricChooser testid="plot-convention" label="Metric: " paper="the paper's L2 and Pearson delta" />
-                    </div>
-                    <Show when=move || state.score_by.get().is_some()
-                        fallback=|| view! { <DistributionPlot metric=Metric::L2 /> <DistributionPlot metric=Metric::PearsonDelta /> }>
-                        <ConventionDistributionPlot />
-                    </Show>
-                    <h2>"Error against the number of genes"</h2>
-                    <ErrorCurvePlot />
-                    <h2>"Observed against predicted change"</h2>
-                    <DetailPlot />
-                </section>
-                <Show when=move || show_conventions.get()>
-                    <conventions::ConventionsPanel />
+            <div class="inputs" class:compact=has_report>
+                <file_cards::DropZone />
+                <demos::DemoCards />
+                <file_cards::FileList />
+                <settings::SettingsPanel />
+                <results::RunBar />
+            </div>
+            <div class="results-layout" class:with-results=has_report>
+                <Show when=has_report>
+                    <sections::Toc />
                 </Show>
-                <de::DePanel />
-                <interactions::InteractionsPanel />
-                <results::ResultsTable />
-                <audits::AuditsPanel />
-                <results::RunNotices />
-            </Show>
+                <div class="sections">
+                    <Show when=has_report>
+                        <sections::Verdict>
+                            <report::ReportExport />
+                        </sections::Verdict>
+                        <section id="leaderboard" class="leaderboard" aria-label="Leaderboard">
+                            <results::Leaderboard />
+                        </section>
+                    </Show>
+                    <Show when=move || has_report() && show_details.get()>
+                        <section id="conventions" aria-label="Conventions">
+                            <Show when=move || show_conventions.get() fallback=|| view! { <h2>"Conventions"</h2><p class="hint">"Scoring under every convention…"</p> }>
+                                <conventions::ConventionsPanel />
+                            </Show>
+                            <de::DePanel />
+                        </section>
+                        <section id="plots" class="plots" aria-label="Plots">
+                            <div class="section-head">
+                                <h2>"Distributions"</h2>
+                                <results::MainMetricChooser testid="plot-convention" label="Metric: " paper="the paper's L2 and Pearson delta" />
+                            </div>
+                            <Show when=move || state.score_by.get().is_some()
+                                fallback=|| view! { <DistributionPlot metric=Metric::L2 /> <DistributionPlot metric=Metric::PearsonDelta /> }>
+                                <ConventionDistributionPlot />
+                            </Show>
+                            <h2>"Error against the number of genes"</h2>
+                            <ErrorCurvePlot />
+                            <h2>"Observed against predicted change"</h2>
+                            <DetailPlot />
+                        </section>
+                        <section id="interactions" aria-label="Genetic interactions">
+                            <interactions::InteractionsPanel />
+                        </section>
+                        <section id="per-perturbation" aria-label="Per perturbation">
+                            <results::ResultsTable />
+                        </section>
+                        <section id="checks" aria-label="Checks">
+                            <audits::AuditsPanel />
+                            <results::RunNotices />
+                        </section>
+                    </Show>
+                    <sections::MethodsSection />
+                </div>
+            </div>
         </main>
         <footer>
-            <p>"Splits, baselines and metrics follow the paper's published code (const-ae/linear_perturbation_prediction-Paper, commit f5b6679); the project's README explains each number."</p>
+            <p>"Splits, baselines and metrics follow the paper's published code (const-ae/linear_perturbation_prediction-Paper, commit f5b6679); "
+                <sections::SectionLink id="methods">"Methods"</sections::SectionLink>
+                " explains each number. Perturb Check " {env!("CARGO_PKG_VERSION")} ", commit " {env!("PERTURB_CHECK_COMMIT")} "."</p>
         </footer>
     }
 }

@@ -1,5 +1,5 @@
-//! Plots drawn with plotters: the distribution of a metric per method (points over a box). The same
-//! drawing code renders to the canvas and to SVG for export.
+//! The plot panels: a canvas drawn by the engine's plots (`perturb_check::plots`), hovering, and PNG / SVG
+//! export of the same drawing. Every plot takes its method colours from the run's `MethodStyles`.
 
 use super::canvas::DotCanvas;
 use super::download::{download_text, download_url};
@@ -7,31 +7,12 @@ use super::state::use_state;
 use super::worker_client::ask;
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use perturb_check::benchmark::{ConditionDetail, ErrorCurve};
 use perturb_check::conventions::celleval_de::Volcano;
 use perturb_check::conventions::{MetricValues, METRICS};
-use perturb_check::interactions::{ScoreHistogram, TprFdpCurve};
+use perturb_check::plots::{self, point_label, Chart, Distribution, HoverPoint, HEIGHT, WIDTH};
 use perturb_check::protocol::{Query, Reply};
-use perturb_check::quantile::summary_quantile as quantile;
 use perturb_check::results_table::ResultRow;
-use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-/// Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-pub const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),
-    RGBColor(230, 159, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(213, 94, 0),
-    RGBColor(240, 228, 66),
-    RGBColor(0, 0, 0),
-];
-
-const WIDTH: u32 = 900;
-const HEIGHT: u32 = 380;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
@@ -40,7 +21,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Metric::L2 => "L2 distance to the observation (lower is better)",
             Metric::PearsonDelta => "Pearson delta (higher is better)",
@@ -62,445 +43,21 @@ impl Metric {
     }
 }
 
-/// Values of `metric` per method, in the order of `methods`.
-fn values_by_method(rows: &[ResultRow], methods: &[String], metric: Metric) -> Vec<Vec<f64>> {
-    methods
-        .iter()
-        .map(|method| {
-            rows.iter()
-                .filter(|row| &row.method == method)
-                .filter_map(|row| metric.value(row))
-                .filter(|v| v.is_finite())
-                .collect()
-        })
-        .collect()
-}
-
-/// A deterministic jitter in [-0.5, 0.5) for point `index`.
-fn jitter(index: usize) -> f64 {
-    ((index as u64).wrapping_mul(2654435761) % 1000) as f64 / 1000.0 - 0.5
-}
-
-fn draw_distribution<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    methods: &[String],
-    values: &[Vec<f64>],
-    axis: &str,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let all: Vec<f64> = values.iter().flatten().copied().collect();
-    let (low, high) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let (low, high) = if low.is_finite() { (low, high) } else { (0.0, 1.0) };
-    let pad = ((high - low) * 0.05).max(1e-6);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(70)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-0.5f64..(methods.len() as f64 - 0.5), (low - pad)..(high + pad))?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(methods.len().max(1))
-        .x_label_formatter(&|x| {
-            let index = x.round();
-            if (x - index).abs() < 1e-9 && index >= 0.0 {
-                methods.get(index as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .y_desc(axis)
-        .label_style(("sans-serif", 13))
-        .draw()?;
-    for (index, method_values) in values.iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()];
-        let x = index as f64;
-        if method_values.is_empty() {
-            continue;
-        }
-        let mut sorted = method_values.clone();
-        let (q1, median, q3) = (quantile(&mut sorted, 0.25), quantile(&mut sorted, 0.5), quantile(&mut sorted, 0.75));
-        chart
-            .draw_series(std::iter::once(Rectangle::new([(x - 0.3, q1), (x + 0.3, q3)], colour.mix(0.15).filled())))?;
-        chart.draw_series(std::iter::once(Rectangle::new([(x - 0.3, q1), (x + 0.3, q3)], colour.stroke_width(1))))?;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x - 0.3, median), (x + 0.3, median)],
-            colour.stroke_width(3),
-        )))?;
-        chart.draw_series(
-            method_values
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| Circle::new((x + 0.5 * jitter(i), v), 2, colour.mix(0.6).filled())),
-        )?;
-    }
-    root.present()
-}
-
-/// What a plot panel draws.
-#[derive(Clone, PartialEq)]
-pub enum Chart {
-    /// Values per method, and the value axis' title.
-    Distribution {
-        methods: Vec<String>,
-        values: Vec<Vec<f64>>,
-        axis: String,
-    },
-    ErrorCurves(Vec<ErrorCurve>),
-    /// Predicted against observed change per gene, one colour per method.
-    Scatter(ConditionDetail),
-    /// The interaction scores' histogram with locfdr's fitted mixture and null, and the thresholds.
-    ScoreHistogram {
-        histogram: ScoreHistogram,
-        upper: Option<f64>,
-        lower: Option<f64>,
-    },
-    /// TPR against FDP per method, log TPR axis.
-    TprFdp(Vec<TprFdpCurve>),
-    /// One perturbation's DE: log2 fold change against −log10 fdr, a method's DE genes marked.
-    Volcano(Volcano),
-}
-
-/// A drawn point that hovering can name: its pixel position on the canvas, its gene and method (indices
-/// into the chart's data; the label is made only when the point is hovered).
-#[derive(Clone, Copy, PartialEq)]
-struct HoverPoint {
-    x: i32,
-    y: i32,
-    gene: usize,
-    method: usize,
-}
-
-impl Chart {
-    fn hover_label(&self, point: HoverPoint) -> Option<String> {
-        if let Chart::Volcano(volcano) = self {
-            let gene = volcano.genes.get(point.gene)?;
-            let (lfc, fdr) = (volcano.log2_fold_change[point.gene], volcano.fdr[point.gene]);
-            let marks = [
-                (volcano.significant.contains(&point.gene), "significant in the data"),
-                (volcano.predicted_significant.contains(&point.gene), "predicted significant"),
-            ];
-            let said: Vec<&str> = marks.iter().filter(|(yes, _)| *yes).map(|(_, text)| *text).collect();
-            return Some(format!(
-                "{gene}: log2FC {lfc:.3}, fdr {fdr:.2e}{}",
-                if said.is_empty() { String::new() } else { format!(" ({})", said.join(", ")) }
-            ));
-        }
-        let Chart::Scatter(detail) = self else { return None };
-        let (method, changes) = detail.predicted_change.get(point.method)?;
-        let (observed, predicted) =
-            (detail.observed_change.get(point.gene)?, changes.get(point.gene).copied().flatten()?);
-        Some(format!("{}: observed {observed:.3}, {method} {predicted:.3}", detail.genes.get(point.gene)?))
-    }
-}
-
-fn draw_scatter<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    detail: &ConditionDetail,
-) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let values = detail
-        .observed_change
-        .iter()
-        .copied()
-        .chain(detail.predicted_change.iter().flat_map(|(_, v)| v.iter().flatten().copied()));
-    let extent = values.fold(0.0f64, |m, v| m.max(v.abs())).max(1e-6) * 1.05;
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-extent..extent, -extent..extent)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("Observed change of {} (vs control)", detail.perturbation))
-        .y_desc("Predicted change")
-        .label_style(("sans-serif", 13))
-        .draw()?;
-    chart.draw_series(std::iter::once(PathElement::new(vec![(-extent, -extent), (extent, extent)], BLACK.mix(0.4))))?;
-    let mut hover = Vec::new();
-    let mut legend = Vec::new();
-    for (index, (method, changes)) in detail.predicted_change.iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()];
-        let points: Vec<(f64, f64, usize)> = detail
-            .observed_change
+/// `metric` per method (finite values, in the order of `methods`), each point named.
+pub fn distribution(rows: &[ResultRow], methods: &[String], metric: Metric) -> Distribution {
+    let (mut values, mut labels) = (Vec::new(), Vec::new());
+    for method in methods {
+        let points: Vec<(f64, String)> = rows
             .iter()
-            .zip(changes)
-            .enumerate()
-            .filter_map(|(gene, (&observed, predicted))| predicted.map(|predicted| (observed, predicted, gene)))
+            .filter(|row| &row.method == method)
+            .filter_map(|row| Some((metric.value(row)?, point_label(&row.perturbation, row.seed))))
+            .filter(|(value, _)| value.is_finite())
             .collect();
-        chart.draw_series(points.iter().map(|&(x, y, _)| Circle::new((x, y), 2, colour.mix(0.55).filled())))?;
-        legend.push((method.clone(), colour, Key::Dot));
-        for &(x, y, gene) in &points {
-            let (px, py) = chart.backend_coord(&(x, y));
-            hover.push(HoverPoint { x: px, y: py, gene, method: index });
-        }
+        let (v, l): (Vec<f64>, Vec<String>) = points.into_iter().unzip();
+        values.push(v);
+        labels.push(l);
     }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
-    root.present()?;
-    Ok(hover)
-}
-
-/// How a legend entry shows its series.
-#[derive(Clone, Copy)]
-enum Key {
-    Dot,
-    Line,
-}
-
-#[derive(Clone, Copy)]
-enum Corner {
-    UpperLeft,
-    LowerRight,
-}
-
-/// A legend of `(label, colour, key)` entries in a corner of `area` (a chart's plotting area). Not plotters'
-/// series labels: those measure each line of text by adding an element to the page and reading its size
-/// back, a layout of the whole page per label (10 ms for five labels on a page of results); this measures
-/// through the backend (on the page, the canvas's own text measure).
-fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    corner: Corner,
-    entries: &[(String, RGBColor, Key)],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let font = ("sans-serif", 13).into_font().color(&BLACK);
-    let mut text_width = 0;
-    for (label, _, _) in entries {
-        text_width = text_width.max(area.estimate_text_size(label, &font)?.0 as i32);
-    }
-    let (row, key_width, padding, margin) = (20, 28, 6, 10);
-    let (width, height) = (key_width + text_width + 2 * padding, row * entries.len() as i32 + 2 * padding);
-    let (area_width, area_height) = area.dim_in_pixel();
-    let (left, top) = match corner {
-        Corner::UpperLeft => (margin, margin),
-        Corner::LowerRight => (area_width as i32 - width - margin, area_height as i32 - height - margin),
-    };
-    let corners = [(left, top), (left + width, top + height)];
-    area.draw(&Rectangle::new(corners, WHITE.mix(0.85).filled()))?;
-    area.draw(&Rectangle::new(corners, BLACK.mix(0.3)))?;
-    let label_font = font.pos(Pos::new(HPos::Left, VPos::Center));
-    for (index, (label, colour, key)) in entries.iter().enumerate() {
-        let (x, y) = (left + padding, top + padding + row * index as i32 + row / 2);
-        match key {
-            Key::Dot => area.draw(&Circle::new((x + 9, y), 4, colour.filled()))?,
-            Key::Line => area.draw(&PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)))?,
-        }
-        area.draw(&Text::new(label.as_str(), (x + key_width, y), &label_font))?;
-    }
-    Ok(())
-}
-
-fn draw_error_curves<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    curves: &[ErrorCurve],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let n_genes = curves.iter().map(|curve| curve.mean_cumulative_l2.len()).max().unwrap_or(1);
-    let top = curves.iter().flat_map(|curve| curve.mean_cumulative_l2.iter().copied()).fold(0.0, f64::max).max(1e-6);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(1f64..n_genes as f64, 0f64..top * 1.05)?;
-    chart
-        .configure_mesh()
-        .x_desc("Number of genes (most expressed in the control first)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc("Mean L2 over these genes")
-        .label_style(("sans-serif", 13))
-        .draw()?;
-    let mut legend = Vec::new();
-    for (index, curve) in curves.iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()];
-        let points = curve.mean_cumulative_l2.iter().enumerate().map(|(i, &value)| ((i + 1) as f64, value));
-        chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
-        legend.push((curve.method.clone(), colour, Key::Line));
-    }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
-    root.present()
-}
-
-/// The lowest TPR the log axis shows; smaller values (0 included) are drawn on it.
-const TPR_FLOOR: f64 = 1e-3;
-
-fn draw_score_histogram<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    histogram: &ScoreHistogram,
-    upper: Option<f64>,
-    lower: Option<f64>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let (Some(&first), Some(&last)) = (histogram.breaks.first(), histogram.breaks.last()) else {
-        return root.present();
-    };
-    let top = histogram
-        .counts
-        .iter()
-        .map(|&count| f64::from(count))
-        .chain(histogram.mixture.iter().copied())
-        .fold(1.0, f64::max);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(first..last, 0f64..top * 1.05)?;
-    chart
-        .configure_mesh()
-        .x_desc("Interaction score AB − (A + B − c)")
-        .y_desc("Pairs per bin")
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style(("sans-serif", 13))
-        .draw()?;
-    let bar = RGBColor(150, 150, 150);
-    chart.draw_series(histogram.counts.iter().zip(histogram.breaks.windows(2)).map(|(&count, edges)| {
-        Rectangle::new([(edges[0], 0.0), (edges[1], f64::from(count))], bar.mix(0.5).filled())
-    }))?;
-    let mut legend = Vec::new();
-    let centres: Vec<f64> = histogram.breaks.windows(2).map(|edges| (edges[0] + edges[1]) / 2.0).collect();
-    if !histogram.mixture.is_empty() {
-        let (mixture_colour, null_colour) = (PALETTE[2], PALETTE[0]);
-        chart.draw_series(LineSeries::new(
-            centres.iter().copied().zip(histogram.mixture.iter().copied()),
-            mixture_colour.stroke_width(2),
-        ))?;
-        chart.draw_series(LineSeries::new(
-            centres.iter().copied().zip(histogram.null.iter().copied()),
-            null_colour.stroke_width(2),
-        ))?;
-        legend.push(("fitted mixture f".to_string(), mixture_colour, Key::Line));
-        legend.push(("null p0·f0".to_string(), null_colour, Key::Line));
-    }
-    let threshold_colour = PALETTE[5];
-    for (index, threshold) in [upper, lower].into_iter().flatten().enumerate() {
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(threshold, 0.0), (threshold, top * 1.05)],
-            threshold_colour.stroke_width(2),
-        )))?;
-        if index == 0 {
-            legend.push(("thresholds".to_string(), threshold_colour, Key::Line));
-        }
-    }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
-    root.present()
-}
-
-fn draw_tpr_fdp<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    curves: &[TprFdpCurve],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..1f64, (TPR_FLOOR..1f64).log_scale())?;
-    chart
-        .configure_mesh()
-        .x_desc("False discovery proportion")
-        .y_desc("True positive rate (log)")
-        .label_style(("sans-serif", 13))
-        .draw()?;
-    let mut legend = Vec::new();
-    for (index, curve) in curves.iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()];
-        let points = curve.fdp.iter().zip(&curve.tpr).map(|(&fdp, &tpr)| (fdp, tpr.max(TPR_FLOOR)));
-        chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
-        legend.push((curve.method.clone(), colour, Key::Line));
-    }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::LowerRight, &legend)?;
-    root.present()
-}
-
-fn draw_chart<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
-    match chart {
-        Chart::Distribution { methods, values, axis } => {
-            draw_distribution(root, methods, values, axis).map(|()| vec![])
-        }
-        Chart::ErrorCurves(curves) => draw_error_curves(root, curves).map(|()| vec![]),
-        Chart::Scatter(detail) => draw_scatter(root, detail),
-        Chart::ScoreHistogram { histogram, upper, lower } => {
-            draw_score_histogram(root, histogram, *upper, *lower).map(|()| vec![])
-        }
-        Chart::TprFdp(curves) => draw_tpr_fdp(root, curves).map(|()| vec![]),
-        Chart::Volcano(volcano) => draw_volcano(root, volcano),
-    }
-}
-
-/// The smallest fdr drawn (smaller ones sit on the top edge).
-const FDR_FLOOR: f64 = 1e-300;
-
-fn draw_volcano<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    volcano: &Volcano,
-) -> Result<Vec<HoverPoint>, DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    let finite = |value: f32| value.is_finite().then_some(value as f64);
-    let extent =
-        volcano.log2_fold_change.iter().filter_map(|&v| finite(v)).fold(0.0f64, |m, v| m.max(v.abs())).max(0.5) * 1.1;
-    // A fold change from or to zero (±∞) is drawn at the edge.
-    let x_of = |value: f32| if value.is_nan() { 0.0 } else { (value as f64).clamp(-extent, extent) };
-    let y_of = |fdr: f32| -(fdr as f64).max(FDR_FLOOR).log10();
-    // Room above the highest point for the legend.
-    let top = volcano.fdr.iter().filter(|q| !q.is_nan()).map(|&q| y_of(q)).fold(0.0f64, f64::max).max(2.0) * 1.3;
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-extent..extent, 0.0..top)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("log2 fold change of {} (vs control cells)", volcano.perturbation))
-        .y_desc("−log10 fdr")
-        .label_style(("sans-serif", 13))
-        .draw()?;
-    let threshold = -(0.05f64.log10());
-    chart.draw_series(std::iter::once(PathElement::new(
-        vec![(-extent, threshold), (extent, threshold)],
-        BLACK.mix(0.3),
-    )))?;
-    let (grey, data, predicted) = (RGBColor(170, 170, 170), PALETTE[0], PALETTE[1]);
-    let marked = |genes: &[usize]| {
-        let mut marked = vec![false; volcano.genes.len()];
-        genes.iter().for_each(|&gene| marked[gene] = true);
-        marked
-    };
-    let (significant, predicted_significant) = (marked(&volcano.significant), marked(&volcano.predicted_significant));
-    let points: Vec<(f64, f64, usize)> = (0..volcano.genes.len())
-        .filter(|&gene| !volcano.fdr[gene].is_nan())
-        .map(|gene| (x_of(volcano.log2_fold_change[gene]), y_of(volcano.fdr[gene]), gene))
-        .collect();
-    // The data's significant genes over the others, the prediction's rings on top.
-    chart.draw_series(
-        points.iter().filter(|p| !significant[p.2]).map(|&(x, y, _)| Circle::new((x, y), 2, grey.mix(0.7).filled())),
-    )?;
-    chart.draw_series(
-        points.iter().filter(|p| significant[p.2]).map(|&(x, y, _)| Circle::new((x, y), 2, data.mix(0.8).filled())),
-    )?;
-    chart.draw_series(
-        points
-            .iter()
-            .filter(|p| predicted_significant[p.2])
-            .map(|&(x, y, _)| Circle::new((x, y), 5, predicted.stroke_width(1))),
-    )?;
-    let hover = points
-        .iter()
-        .map(|&(x, y, gene)| {
-            let (px, py) = chart.backend_coord(&(x, y));
-            HoverPoint { x: px, y: py, gene, method: 0 }
-        })
-        .collect();
-    let mut legend = vec![("significant in the data (fdr < 0.05)".to_string(), data, Key::Dot)];
-    if let Some(method) = &volcano.method {
-        legend.push((format!("significant in {method}'s cells (ring)"), predicted, Key::Dot));
-    }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), Corner::UpperLeft, &legend)?;
-    root.present()?;
-    Ok(hover)
+    Distribution { methods: methods.to_vec(), values, labels, axis: metric.label().to_string() }
 }
 
 /// The DE of one perturbation as a volcano plot, a method's significant genes marked; hovering names the gene.
@@ -528,30 +85,46 @@ fn PlotPanel(
     /// The exported files' name without extension, when it depends on what is shown.
     #[prop(optional, into)]
     file_name: Option<Signal<String>>,
+    /// What the hover line says before a point is hovered.
+    #[prop(optional, into)]
+    hover_hint: Option<Signal<String>>,
 ) -> impl IntoView {
+    let hover_hint = hover_hint.unwrap_or_else(|| Signal::derive(|| "Point at a dot to see its gene.".to_string()));
     let file_name = move || file_name.map(|name| name.get_untracked()).unwrap_or_else(|| file_stem.to_string());
     let canvas = NodeRef::<Canvas>::new();
     let hover_points = RwSignal::new(Vec::<HoverPoint>::new());
     let hovered = RwSignal::new(None::<String>);
     // How many drawings have finished (`data-drawn`, which the page benchmark waits for).
     let drawn = RwSignal::new(0u32);
+    let state = use_state();
+    // Drawn at the screen's pixel ratio (crisp on high-DPI screens). The drawing is WIDTH × HEIGHT, or as
+    // wide as the figure on a narrower screen (down to MIN_WIDTH), so that its text stays legible on a phone.
+    let ratio = window().device_pixel_ratio().clamp(1.0, 3.0);
+    let drawing_width = RwSignal::new(WIDTH);
     Effect::new(move |_| {
         let (Some(element), Some(chart)) = (canvas.get(), chart.get()) else { return };
+        let styles = state.styles.get();
         // Drawn in a task of its own, so that the page never blocks for long when results arrive.
         set_timeout(
             move || {
-                if let Some(backend) = DotCanvas::new(element) {
-                    hover_points.set(draw_chart(&backend.into_drawing_area(), &chart).unwrap_or_default());
+                let available = element.parent_element().map(|figure| figure.client_width()).unwrap_or(0);
+                let width = if available > 0 { (available as u32).clamp(MIN_WIDTH, WIDTH) } else { WIDTH };
+                drawing_width.set(width);
+                element.set_width((f64::from(width) * ratio).round() as u32);
+                element.set_height((f64::from(HEIGHT) * ratio).round() as u32);
+                if let Some(backend) = DotCanvas::new(element, (width, HEIGHT), ratio) {
+                    let drawing = backend.into_drawing_area();
+                    hover_points.set(plots::draw_chart(&drawing, &chart, &styles).unwrap_or_default());
                     drawn.update(|count| *count += 1);
                 }
             },
             std::time::Duration::ZERO,
         );
     });
-    // The canvas is scaled by CSS: map the pointer back to canvas pixels, then name the nearest point.
+    // The canvas is scaled by CSS: map the pointer back to drawing pixels, then name the nearest point.
     let on_move = move |event: leptos::ev::MouseEvent| {
         let Some(element) = canvas.get_untracked() else { return };
-        let scale = element.width() as f64 / element.client_width().max(1) as f64;
+        let scale = f64::from(drawing_width.get_untracked()) / element.client_width().max(1) as f64;
         let (x, y) = (event.offset_x() as f64 * scale, event.offset_y() as f64 * scale);
         let nearest = hover_points.with_untracked(|points| {
             points
@@ -565,11 +138,7 @@ fn PlotPanel(
     };
     let export_svg = move |_| {
         let Some(chart) = chart.get_untracked() else { return };
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            let _ = draw_chart(&root, &chart);
-        }
+        let svg = plots::svg(&chart, &state.styles.get_untracked());
         download_text(&format!("{}.svg", file_name()), &svg, "image/svg+xml");
     };
     let export_png = move |_| {
@@ -583,7 +152,7 @@ fn PlotPanel(
                 on:mouseleave=move |_| hovered.set(None)></canvas>
             <Show when=move || hover_points.with(|points| !points.is_empty())>
                 <p class="hover-info" data-testid="hover-info" aria-live="polite">
-                    {move || hovered.get().unwrap_or_else(|| "Point at a dot to see its gene.".into())}
+                    {move || hovered.get().unwrap_or_else(|| hover_hint.get())}
                 </p>
             </Show>
             <figcaption>
@@ -597,17 +166,19 @@ fn PlotPanel(
     }
 }
 
+/// The narrowest drawing on the page (a phone); the exports are always WIDTH × HEIGHT.
+const MIN_WIDTH: u32 = 440;
+
+/// The hover line of the distribution plots before a point is hovered.
+const POINT_HINT: &str = "Point at a dot to see its perturbation and seed.";
+
 /// A metric's distribution per method (points over a box).
 #[component]
 pub fn DistributionPlot(metric: Metric) -> impl IntoView {
     let state = use_state();
     let chart = Memo::new(move |_| {
         state.report.with(|report| {
-            report.as_ref().map(|report| Chart::Distribution {
-                methods: report.methods.clone(),
-                values: values_by_method(&report.rows, &report.methods, metric),
-                axis: metric.label().to_string(),
-            })
+            report.as_ref().map(|report| Chart::Distribution(distribution(&report.rows, &report.methods, metric)))
         })
     });
     let caption = match metric {
@@ -616,7 +187,7 @@ pub fn DistributionPlot(metric: Metric) -> impl IntoView {
         }
         Metric::PearsonDelta => "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
     };
-    view! { <PlotPanel chart file_stem=metric.file_stem() label=metric.label() caption /> }
+    view! { <PlotPanel chart file_stem=metric.file_stem() label=metric.label() caption hover_hint=POINT_HINT.to_string() /> }
 }
 
 /// The chosen convention's main metric (`state.score_by`) per method, its values from the run the worker kept.
@@ -661,10 +232,13 @@ pub fn ConventionDistributionPlot() -> impl IntoView {
     };
     let chart = Memo::new(move |_| {
         values.with(|values| {
-            values.as_ref().map(|v| Chart::Distribution {
-                methods: v.methods.clone(),
-                values: v.values.clone(),
-                axis: axis().unwrap_or_default(),
+            values.as_ref().map(|v| {
+                Chart::Distribution(Distribution {
+                    methods: v.methods.clone(),
+                    values: v.values.clone(),
+                    labels: v.labels.clone(),
+                    axis: axis().unwrap_or_default(),
+                })
             })
         })
     });
@@ -692,7 +266,7 @@ pub fn ConventionDistributionPlot() -> impl IntoView {
         </Show>
         <div data-testid="convention-plot" data-shown=move || shown().unwrap_or_default()>
             <PlotPanel chart file_stem="convention_by_method" label=Signal::derive(move || axis().unwrap_or_default())
-                caption file_name />
+                caption file_name hover_hint=POINT_HINT.to_string() />
         </div>
     }
 }

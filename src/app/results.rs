@@ -2,29 +2,18 @@
 //! table, notices, and the results export.
 
 use super::download::download_text;
-use super::state::{use_state, RunState};
+use super::state::{use_state, AppState, RunState};
 use super::worker_client::{ask_download, cancel, run_when_read};
 use leptos::prelude::*;
 use perturb_check::benchmark::BenchmarkKind;
 use perturb_check::conventions::{CONVENTIONS, METRICS};
 use perturb_check::error::Severity;
+use perturb_check::leaderboard::{self, ConventionColumn, Table};
 use perturb_check::protocol::Query;
 use perturb_check::results_table::{write_results_csv, ResultRow};
-use perturb_check::summary::{Comparison, MethodSummary};
+use perturb_check::summary::Comparison;
 
-pub fn format_number(value: Option<f64>) -> String {
-    match value {
-        Some(value) if value.is_finite() => format!("{value:.3}"),
-        _ => "–".to_string(),
-    }
-}
-
-/// The best finite value, the highest or the lowest.
-pub fn best_value(values: impl Iterator<Item = f64>, highest: bool) -> Option<f64> {
-    values
-        .filter(|value| value.is_finite())
-        .reduce(|best, value| if highest { best.max(value) } else { best.min(value) })
-}
+pub use perturb_check::leaderboard::{best_value, format_number};
 
 /// The run button, progress bar, cancel button and status.
 #[component]
@@ -96,79 +85,58 @@ pub fn MainMetricChooser(testid: &'static str, label: &'static str, paper: &'sta
     }
 }
 
+/// The leaderboard's rows as shown: the chosen points, the convention column chosen, the published values.
+pub fn leaderboard_table(state: AppState) -> Option<Table> {
+    let reference = state.report.with(|report| report.as_ref().and_then(|r| r.reference.clone()));
+    let summaries = state.report.with(|report| {
+        report.as_ref().map(|report| match state.comparison.get() {
+            Comparison::Common => report.summary_common.clone(),
+            Comparison::Own => report.summary_own.clone(),
+        })
+    })?;
+    let conventions = state.conventions.get();
+    let mean_of = |method: &str| -> Option<f64> {
+        let index = state.score_by.get()?;
+        conventions.as_ref()?.means.iter().find(|means| means.method == method).and_then(|means| means.values[index])
+    };
+    let convention = state.score_by.get().map(|index| ConventionColumn { spec: &METRICS[index], mean_of: &mean_of });
+    let published = state.published.get();
+    Some(leaderboard::table(&summaries, reference.as_deref(), convention, published.as_deref()))
+}
+
 /// The leaderboard: one row per method, best values marked.
 #[component]
 pub fn Leaderboard() -> impl IntoView {
     let state = use_state();
-    let summaries = move || {
-        state.report.with(|report| {
-            report.as_ref().map(|report| match state.comparison.get() {
-                Comparison::Common => report.summary_common.clone(),
-                Comparison::Own => report.summary_own.clone(),
-            })
-        })
-    };
-    let reference = move || state.report.with(|report| report.as_ref().and_then(|r| r.reference.clone()));
-    let has_published = move || state.published.with(Option::is_some);
-    let published = move |method: &str| {
-        state
-            .published
-            .with(|published| published.as_ref().and_then(|list| list.iter().find(|p| p.method == method).cloned()))
-    };
-    // A convention's main metric beside the paper's, from the Conventions panel's scores.
-    let score_by = move || state.score_by.get().map(|index| &METRICS[index]);
-    let convention_mean = move |method: &str| -> Option<f64> {
-        let index = state.score_by.get()?;
-        state.conventions.with(|report| {
-            report.as_ref()?.means.iter().find(|means| means.method == method).and_then(|means| means.values[index])
-        })
-    };
+    let table = Memo::new(move |_| leaderboard_table(state));
     let rows = move || {
-        let summaries = summaries().unwrap_or_default();
-        let reference = reference();
-        let convention_best = score_by().and_then(|spec| {
-            best_value(summaries.iter().filter_map(|s| convention_mean(&s.method)), spec.higher_is_better)
-        });
-        let best = |pick: &dyn Fn(&MethodSummary) -> Option<f64>, lowest: bool| {
-            best_value(summaries.iter().filter_map(pick), !lowest)
-        };
-        let best_mean = best(&|s| Some(s.mean_l2), true);
-        let best_median = best(&|s| Some(s.median_l2), true);
-        let best_delta = best(&|s| s.mean_pearson_delta, false);
-        let best_ratio =
-            best(&|s| s.ratio.as_ref().filter(|_| Some(&s.method) != reference.as_ref()).map(|r| r.mean), true);
-        summaries
-            .into_iter()
-            .map(|summary| {
-                let is = |value: Option<f64>, best: Option<f64>| value.is_some() && value == best;
-                let ratio_text = summary.ratio.as_ref().map(|ratio| {
-                    format!("{:.3} [{:.3}, {:.3}]", ratio.mean, ratio.lower, ratio.upper)
-                }).unwrap_or_else(|| "–".into());
-                let is_reference = reference.as_deref() == Some(summary.method.as_str());
-                let published = published(&summary.method);
-                let convention_value = convention_mean(&summary.method);
-                view! {
-                    <tr data-method=summary.method.clone()>
-                        <th scope="row">{summary.method.clone()}{is_reference.then_some(" (reference)")}</th>
-                        <td class="number">{summary.n}</td>
-                        <td class="number" class:best=is(Some(summary.mean_l2), best_mean)>{format_number(Some(summary.mean_l2))}</td>
-                        <td class="number" class:best=is(Some(summary.median_l2), best_median)>{format_number(Some(summary.median_l2))}</td>
-                        <td class="number" class:best=is(summary.mean_pearson_delta, best_delta)>{format_number(summary.mean_pearson_delta)}</td>
-                        <td class="number" class:best=!is_reference && is(summary.ratio.as_ref().map(|r| r.mean), best_ratio)>{ratio_text}</td>
-                        <Show when=move || score_by().is_some()>
-                            <td class="number convention" class:best=is(convention_value, convention_best)>{format_number(convention_value)}</td>
-                        </Show>
-                        <Show when=has_published>
-                            <td class="number published">{published.as_ref().map(|p| format_number(Some(p.l2))).unwrap_or_else(|| "–".into())}</td>
-                            <td class="number published">{published.as_ref().map(|p| format_number(p.pearson_delta)).unwrap_or_else(|| "–".into())}</td>
-                        </Show>
-                    </tr>
-                }
-            })
-            .collect_view()
+        let styles = state.styles.get();
+        table.get().map(|table| {
+            table
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let swatch = styles.of(&row.method).swatch_svg();
+                    let cells = row
+                        .cells
+                        .into_iter()
+                        .map(|cell| view! {
+                            <td class="number" class:best=cell.best class:convention=cell.convention class:published=cell.published>{cell.text}</td>
+                        })
+                        .collect_view();
+                    view! {
+                        <tr data-method=row.method.clone()>
+                            <th scope="row"><span class="method-key" inner_html=swatch></span>{row.method.clone()}{row.is_reference.then_some(" (reference)")}</th>
+                            {cells}
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
     };
+    let columns = move || table.with(|table| table.as_ref().map(|t| t.columns.clone()).unwrap_or_default());
     view! {
-        <section class="leaderboard" aria-label="Leaderboard">
+        <div class="leaderboard">
             <div class="section-head">
                 <h2>"Leaderboard"</h2>
                 <label class="check">
@@ -187,24 +155,19 @@ pub fn Leaderboard() -> impl IntoView {
                     <thead>
                         <tr>
                             <th scope="col">"Method"</th>
-                            <th scope="col" title="Number of (seed, perturbation) points">"n"</th>
-                            <th scope="col">"Mean L2"</th>
-                            <th scope="col">"Median L2"</th>
-                            <th scope="col">"Mean Pearson delta"</th>
-                            <th scope="col">"L2 ratio to reference [95% CI]"</th>
-                            <Show when=move || score_by().is_some()>
-                                <th scope="col" data-testid="leaderboard-convention-column">{move || score_by().map(|spec| format!("{} {} (mean; {})", spec.convention, spec.metric, if spec.higher_is_better { "higher is better" } else { "lower is better" })).unwrap_or_default()}</th>
-                            </Show>
-                            <Show when=has_published>
-                                <th scope="col">"Published L2"</th>
-                                <th scope="col">"Published Pearson delta"</th>
-                            </Show>
+                            {move || columns().into_iter().enumerate().map(|(index, column)| {
+                                let convention = index == 5 && state.score_by.get().is_some();
+                                view! {
+                                    <th scope="col" data-testid=convention.then_some("leaderboard-convention-column")
+                                        title=(index == 0).then_some("Number of (seed, perturbation) points")>{column}</th>
+                                }
+                            }).collect_view()}
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-        </section>
+        </div>
     }
 }
 
@@ -275,7 +238,7 @@ pub fn ResultsTable() -> impl IntoView {
         }
     };
     view! {
-        <section class="results" aria-label="Per-perturbation results">
+        <div class="results">
             <div class="section-head">
                 <h2>"Per perturbation"</h2>
                 <label class="field inline">
@@ -324,7 +287,7 @@ pub fn ResultsTable() -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-        </section>
+        </div>
     }
 }
 

@@ -11,24 +11,47 @@ use perturb_check::benchmark::{BenchmarkKind, SplitChoice};
 use wasm_bindgen_futures::JsFuture;
 
 const HASH_KEY: &str = "#settings=";
+/// The results section the page is at, beside the settings in the hash: `#settings=…&section=…`.
+const SECTION_KEY: &str = "section=";
+
+/// The hash's parts: the settings (encoded) and the section, either may be missing.
+fn hash_parts() -> (Option<String>, Option<String>) {
+    let hash = window().location().hash().unwrap_or_default();
+    let (mut settings, mut section) = (None, None);
+    // The settings JSON is URI-encoded, so `&` only ever separates the parts.
+    for part in hash.trim_start_matches('#').split('&') {
+        if let Some(encoded) = part.strip_prefix(&HASH_KEY[1..]) {
+            settings = Some(encoded.to_string());
+        } else if let Some(name) = part.strip_prefix(SECTION_KEY) {
+            section = Some(name.to_string());
+        }
+    }
+    (settings, section)
+}
 
 /// Settings from the URL hash, if it holds valid ones.
 pub fn settings_from_hash() -> Option<AnalysisSettings> {
-    let hash = window().location().hash().ok()?;
-    let encoded = hash.strip_prefix(HASH_KEY)?;
-    let json = js_sys::decode_uri_component(encoded).ok()?.as_string()?;
+    let encoded = hash_parts().0?;
+    let json = js_sys::decode_uri_component(&encoded).ok()?.as_string()?;
     serde_json::from_str(&json).ok()
 }
 
-fn write_hash(settings: &AnalysisSettings) {
-    if let Ok(json) = serde_json::to_string(settings) {
-        let encoded: String = js_sys::encode_uri_component(&json).into();
-        let hash = format!("{HASH_KEY}{encoded}");
-        if window().location().hash().ok().as_deref() != Some(hash.as_str()) {
-            // replaceState keeps the history clean and does not scroll.
-            if let Ok(history) = window().history() {
-                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
-            }
+/// The section named in the URL hash.
+pub fn section_from_hash() -> Option<String> {
+    hash_parts().1.filter(|name| !name.is_empty())
+}
+
+/// Writes the settings and the section into the hash (replacing the history entry: no scroll, no new entry).
+pub fn write_hash(settings: &AnalysisSettings, section: Option<&str>) {
+    let Ok(json) = serde_json::to_string(settings) else { return };
+    let encoded: String = js_sys::encode_uri_component(&json).into();
+    let mut hash = format!("{HASH_KEY}{encoded}");
+    if let Some(section) = section {
+        hash.push_str(&format!("&{SECTION_KEY}{section}"));
+    }
+    if window().location().hash().ok().as_deref() != Some(hash.as_str()) {
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
         }
     }
 }
@@ -103,7 +126,10 @@ fn split_value(split: &Option<SplitChoice>) -> &'static str {
 pub fn SettingsPanel() -> impl IntoView {
     let state = use_state();
     let settings = state.settings;
-    Effect::new(move |_| settings.with(write_hash));
+    Effect::new(move |_| {
+        let section = state.section.get();
+        settings.with(|settings| write_hash(settings, section.as_deref()));
+    });
     let import_error = RwSignal::new(None::<String>);
     let seeds_text = RwSignal::new(String::from("1,2,3,4,5"));
     let number = |event: &leptos::ev::Event| event_target_value(event).trim().parse::<f64>().ok();

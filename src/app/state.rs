@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use perturb_check::analysis::{AnalysisSettings, RunReport};
 use perturb_check::benchmark::ConditionDetail;
 use perturb_check::conventions::ConventionReport;
+use perturb_check::leaderboard::PublishedMetric;
+use perturb_check::plots::MethodStyles;
 use perturb_check::summary::Comparison;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,14 +28,6 @@ impl RunState {
             RunState::Error(_) => "error",
         }
     }
-}
-
-/// A published metric shown beside a computed one (the Norman demo).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PublishedMetric {
-    pub method: String,
-    pub l2: f64,
-    pub pearson_delta: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +75,12 @@ pub struct AppState {
     pub internal_error: RwSignal<Option<String>>,
     /// The largest wasm memory of the worker reported so far (while reading files and running), in bytes.
     pub peak_memory: RwSignal<f64>,
+    /// Each method's colour and marker, assigned once per run (every plot and legend uses them).
+    pub styles: RwSignal<MethodStyles>,
+    /// The results section last navigated to (kept in the URL hash).
+    pub section: RwSignal<Option<String>>,
+    /// A note for the whole page (a report's settings restored).
+    pub page_notice: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -101,6 +101,9 @@ impl AppState {
             conventions: RwSignal::new(None),
             score_by: RwSignal::new(None),
             peak_memory: RwSignal::new(0.0),
+            styles: RwSignal::new(MethodStyles::default()),
+            section: RwSignal::new(None),
+            page_notice: RwSignal::new(None),
         }
     }
 }

@@ -10,6 +10,7 @@ use perturb_check::analysis::{InputFile, RunReport};
 use perturb_check::baselines::linear_model::EmbeddingSource;
 use perturb_check::inspect::FileRole;
 use perturb_check::interactions::ManualThresholds;
+use perturb_check::plots::MethodStyles;
 use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::pseudobulk::PseudobulkOptions;
 use std::cell::RefCell;
@@ -288,6 +289,7 @@ fn receive(state: AppState, response: Response) {
         Response::Finished { run_id, report_json } if run_id == state.run_id.get_untracked() => {
             match serde_json::from_str::<RunReport>(&report_json) {
                 Ok(report) => {
+                    state.styles.set(MethodStyles::for_methods(&report.methods));
                     state.report.set(Some(report));
                     state.run_state.set(RunState::Done);
                 }

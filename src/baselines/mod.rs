@@ -35,6 +35,18 @@ pub enum Baseline {
 }
 
 impl Baseline {
+    pub const ALL: [Baseline; 5] =
+        [Baseline::NoChange, Baseline::Additive, Baseline::Mean, Baseline::Linear, Baseline::CellEvalBaseline];
+
+    /// The baseline a result's method name denotes (a variant of the linear model, `linear(gene=…)`, is the
+    /// linear model); `None` for an uploaded method.
+    pub fn of_method(method: &str) -> Option<Baseline> {
+        if method.starts_with("linear(") {
+            return Some(Baseline::Linear);
+        }
+        Baseline::ALL.into_iter().find(|baseline| baseline.method_name() == method)
+    }
+
     /// The method name in results (`no_change`, `additive`, `mean`, `linear`).
     pub fn method_name(self) -> &'static str {
         match self {

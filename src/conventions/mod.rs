@@ -1071,15 +1071,19 @@ impl ConventionReport {
         let index = metric_index(convention, metric)?;
         let methods: Vec<String> = self.means.iter().map(|means| means.method.clone()).collect();
         let mut values = vec![Vec::new(); methods.len()];
+        let mut labels = vec![Vec::new(); methods.len()];
         let mut undefined = vec![0; methods.len()];
         for point in &self.points {
             let Some(at) = methods.iter().position(|method| method == &point.method) else { continue };
             match point.values[index] {
-                Some(value) if value.is_finite() => values[at].push(value),
+                Some(value) if value.is_finite() => {
+                    values[at].push(value);
+                    labels[at].push(crate::plots::point_label(&point.perturbation, point.seed));
+                }
                 _ => undefined[at] += 1,
             }
         }
-        Some(MetricValues { info: self.metrics[index].clone(), methods, values, undefined })
+        Some(MetricValues { info: self.metrics[index].clone(), methods, values, labels, undefined })
     }
 }
 
@@ -1090,6 +1094,9 @@ pub struct MetricValues {
     pub methods: Vec<String>,
     /// Each method's finite values, in the order of its points (seed, then perturbation).
     pub values: Vec<Vec<f64>>,
+    /// Each value's point, named for hovering (`A+B, seed 1`).
+    #[serde(default)]
+    pub labels: Vec<Vec<String>>,
     /// How many of each method's points have no finite value (undefined there, or not computed).
     pub undefined: Vec<usize>,
 }
