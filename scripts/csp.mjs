@@ -17,6 +17,7 @@ const policy = [
   "connect-src 'self'",
   `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}`.trim(),
   "worker-src 'self'",
+  "manifest-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "object-src 'none'",
