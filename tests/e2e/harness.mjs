@@ -23,16 +23,33 @@ export async function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ARGS });
 }
 
-/** A fresh page on the served app, with every request and page error recorded. */
-export async function openPage(browser, origin, { width = 1280, height = 900 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+/** Every page the running test opened: after the test, none may have logged a console error or page error. */
+let openedPages = [];
+
+/**
+ * A fresh page on the served app, with every request, console error and page error recorded. Service
+ * workers are blocked (each test starts from the network, and no test pays for the precache) unless
+ * `serviceWorkers` is "allow". `expectedErrors`: patterns of errors the test provokes on purpose.
+ */
+export async function openPage(browser, origin, { width = 1280, height = 900, serviceWorkers = "block", expectedErrors = [], offline = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, serviceWorkers, offline });
   const page = await context.newPage();
   page.requests = [];
   page.errors = [];
+  page.consoleErrors = [];
+  page.expectedErrors = expectedErrors;
   page.on("request", (request) => page.requests.push(request.url()));
   page.on("pageerror", (error) => page.errors.push(error.message));
+  page.on("console", (message) => { if (message.type() === "error") page.consoleErrors.push(message.text()); });
   page.origin = origin;
+  openedPages.push(page);
   return page;
+}
+
+/** The console and page errors of the test's pages that it did not expect. */
+function unexpectedErrors() {
+  return openedPages.flatMap((page) => [...page.errors, ...page.consoleErrors]
+    .filter((text) => !page.expectedErrors.some((pattern) => pattern.test(text))));
 }
 
 export async function waitForState(page, states = ["done", "error"], timeout = 60000) {
@@ -90,14 +107,18 @@ export async function run() {
   for (const { name, body } of tests) {
     if (only && !name.includes(only)) continue;
     const started = Date.now();
+    openedPages = [];
     try {
       await body({ browser, origin });
+      const errors = unexpectedErrors();
+      assert(errors.length === 0, `console or page errors: ${errors.join(" | ").slice(0, 2000)}`);
       passed++;
       console.log(`ok   ${name} (${Date.now() - started} ms)`);
     } catch (error) {
       failed++;
       console.log(`FAIL ${name}\n     ${String(error.stack ?? error).split("\n").slice(0, 4).join("\n     ")}`);
     }
+    await Promise.all(openedPages.map((page) => page.context().close().catch(() => {})));
   }
   await browser.close();
   server.close();
