@@ -1,6 +1,6 @@
 // End-to-end tests of the page in headless Chromium. Run by scripts/test.sh after `trunk build --release`:
 //   node tests/e2e/app.test.mjs      (E2E_ONLY=substring runs matching tests only)
-import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -929,12 +929,20 @@ test("report.html is self-contained, shows the leaderboard and restores the sett
 });
 
 test("offline: with the server stopped and no network, the page reloads and runs every demo", async ({ browser }) => {
-  const server = await serve(join(ROOT, "dist"));
+  // A copy of the build, so that a "new build" can be served to the installed page.
+  const copy = await mkdtemp(join(tmpdir(), "offline-"));
+  await cp(join(ROOT, "dist"), copy, { recursive: true });
+  const server = await serve(copy);
   const origin = `http://127.0.0.1:${server.address().port}/`;
   const page = await openPage(browser, origin, { serviceWorkers: "allow" });
   await page.goto(origin);
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30000 });
+  // Online, a reload gets the page as served now, not the cached one (network first for the page).
+  const index = join(copy, "index.html");
+  await writeFile(index, (await readFile(index, "utf8")).replace("<title>", "<title>New build: "));
+  await page.reload();
+  assert((await page.title()).startsWith("New build: "), `a reload online served ${await page.title()}`);
   server.closeAllConnections();
   await new Promise((done) => server.close(done));
   await page.context().setOffline(true);
@@ -946,6 +954,7 @@ test("offline: with the server stopped and no network, the page reloads and runs
   }
   assert(Number((await leaderboard(page)).additive_model.n) > 0, "the norman demo's leaderboard");
   assert(externalRequests(page).length === 0, `external requests: ${externalRequests(page)}`);
+  await rm(copy, { recursive: true });
 });
 
 await run();
