@@ -26,6 +26,7 @@ use crate::expression::{data_from_table, preview, require_control, ExpressionMat
 use crate::inspect::FileRole;
 use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
 use crate::load::{CellData, DeState, LoadedFile};
+use crate::paired::{self, PairedComparison};
 use crate::predictions::{
     method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
 };
@@ -117,6 +118,9 @@ pub struct RunReport {
     pub summary_own: Vec<MethodSummary>,
     /// Per method and seed, over the common points.
     pub summary_by_seed: Vec<MethodSummary>,
+    /// Each method against the reference baseline over the points both predict (pooled over seeds).
+    #[serde(default)]
+    pub paired: Vec<PairedComparison>,
     pub predictions: Vec<PredictionReport>,
     /// Error vs number of genes, per method.
     pub error_curves: Vec<ErrorCurve>,
@@ -498,6 +502,9 @@ pub fn run_analysis(
     let summary_common = summarize(&result.rows, Comparison::Common, reference, false, settings.bootstrap);
     let summary_own = summarize(&result.rows, Comparison::Own, reference, false, settings.bootstrap);
     let summary_by_seed = summarize(&result.rows, Comparison::Common, reference, true, settings.bootstrap);
+    let paired = reference
+        .map(|reference| paired::against_reference(&result.rows, &result.methods, reference, settings.bootstrap))
+        .unwrap_or_default();
     let splits = result
         .splits
         .iter()
@@ -547,6 +554,7 @@ pub fn run_analysis(
         summary_common,
         summary_own,
         summary_by_seed,
+        paired,
         predictions: prediction_reports,
         error_curves: result.error_curves,
         not_predicted: result.not_predicted,

@@ -36,6 +36,7 @@ pub mod load;
 pub mod locfdr;
 pub mod metrics;
 pub mod numpy_random;
+pub mod paired;
 pub mod parallel;
 pub mod plots;
 pub mod predictions;

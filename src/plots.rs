@@ -183,6 +183,77 @@ pub enum Chart {
     TprFdp(Vec<TprFdpCurve>),
     /// One perturbation's DE: log2 fold change against −log10 fdr, a method's DE genes marked.
     Volcano(Volcano),
+    /// The paper's Fig. 2c: each method's mean L2 ratio to the reference with its 95% interval, log2 axis.
+    Forest(Forest),
+}
+
+/// A forest plot's rows: `(method, mean ratio, lower, upper)`, and the reference (drawn at 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forest {
+    pub reference: String,
+    pub rows: Vec<(String, f64, f64, f64)>,
+}
+
+impl Forest {
+    /// The methods' ratios from the leaderboard's summaries, sorted from best to worst, the reference left
+    /// out (it is the line at 1).
+    pub fn from_summaries(summaries: &[crate::summary::MethodSummary], reference: &str) -> Forest {
+        let mut rows: Vec<(String, f64, f64, f64)> = summaries
+            .iter()
+            .filter(|s| s.method != reference)
+            .filter_map(|s| s.ratio.as_ref().map(|r| (s.method.clone(), r.mean, r.lower, r.upper)))
+            .filter(|(_, mean, _, _)| mean.is_finite() && *mean > 0.0)
+            .collect();
+        rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+        Forest { reference: reference.to_string(), rows }
+    }
+}
+
+fn draw_forest<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    forest: &Forest,
+    styles: &MethodStyles,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let log2 = |v: f64| if v > 0.0 { v.log2() } else { f64::NAN };
+    let (low, high) =
+        padded_range(forest.rows.iter().flat_map(|&(_, m, l, u)| [log2(m), log2(l), log2(u)]).chain([0.0]));
+    let n = forest.rows.len().max(1);
+    let names: Vec<String> = forest.rows.iter().map(|row| row.0.clone()).collect();
+    let label_width = names.iter().map(|name| text_size(name, 13.0).0).max().unwrap_or(40).clamp(40, 260) + 16;
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(low..high, -0.5f64..(n as f64 - 0.5))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let index = y.round();
+            if (y - index).abs() < 1e-9 && index >= 0.0 {
+                names.get(n - 1 - index as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .x_label_formatter(&|x| format!("{:.2}×", 2f64.powf(*x)))
+        .x_desc(format!("L2 relative to {} (log2 scale; 95% bootstrap interval)", forest.reference))
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    chart.draw_series(std::iter::once(PathElement::new(vec![(0.0, -0.5), (0.0, n as f64 - 0.5)], BLACK.mix(0.5))))?;
+    for (index, (method, mean, lower, upper)) in forest.rows.iter().enumerate() {
+        // The best at the top.
+        let y = (n - 1 - index) as f64;
+        let style = styles.of(method);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(log2(*lower), y), (log2(*upper), y)],
+            style.colour.stroke_width(2),
+        )))?;
+        draw_markers(&mut chart, &[(log2(*mean), y)], style, 5, 1.0)?;
+    }
+    root.present()
 }
 
 /// A drawn point that hovering can name: its pixel position and indices into the chart's data (the series —
@@ -689,6 +760,7 @@ pub fn draw_chart<DB: DrawingBackend>(
         }
         Chart::TprFdp(curves) => draw_tpr_fdp(root, curves, styles).map(|()| vec![]),
         Chart::Volcano(volcano) => draw_volcano(root, volcano),
+        Chart::Forest(forest) => draw_forest(root, forest, styles).map(|()| vec![]),
     }
 }
 
@@ -849,6 +921,35 @@ mod tests {
         assert!(!svg.contains("style="), "{svg}");
         assert!(svg.contains(&format!("stroke=\"#{:02X}{:02X}{:02X}\"", 0, 114, 178)), "{svg}");
         assert!(svg.contains(">\nmodel\n</text>"), "{svg}");
+    }
+
+    #[test]
+    fn the_forest_plot_sorts_from_best_and_leaves_the_reference_out() {
+        use crate::summary::{MethodSummary, RatioToReference};
+        let summary = |method: &str, mean: f64| MethodSummary {
+            method: method.into(),
+            seed: None,
+            n: 3,
+            mean_l2: mean,
+            median_l2: mean,
+            mean_pearson_delta: None,
+            median_pearson_delta: None,
+            mean_pearson: None,
+            ratio: Some(RatioToReference {
+                reference: "mean".into(),
+                mean,
+                lower: mean * 0.9,
+                upper: mean * 1.1,
+                n: 3,
+                worse: 0.0,
+            }),
+        };
+        let forest =
+            Forest::from_summaries(&[summary("mean", 1.0), summary("gears", 1.2), summary("linear", 0.8)], "mean");
+        assert_eq!(forest.rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["linear", "gears"]);
+        let svg = svg(&Chart::Forest(forest), &MethodStyles::for_methods(&["mean", "gears", "linear"]));
+        assert!(svg.contains("1.00×"), "the reference tick at 1: {svg}");
+        assert!(svg.contains("gears") && svg.contains("linear") && !svg.contains("style="));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::analysis::{AnalysisSettings, RunReport};
 use crate::conventions::ConventionReport;
 use crate::leaderboard::{format_number, Table};
 use crate::plots::{self, Chart, MethodStyles};
+use crate::summary::Comparison;
 use crate::verdict::Verdict;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -45,8 +46,8 @@ pub struct ReportInputs<'a> {
     pub report: &'a RunReport,
     pub verdict: &'a Verdict,
     pub leaderboard: &'a Table,
-    /// How the leaderboard's points were chosen, in words.
-    pub comparison: &'a str,
+    /// How the leaderboard's points were chosen.
+    pub comparison: Comparison,
     pub conventions: Option<&'a ConventionReport>,
     pub styles: &'a MethodStyles,
     pub settings: &'a AnalysisSettings,
@@ -125,7 +126,10 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
              Pearson delta is better; the ratio is the L2 relative to {} with a 95% bootstrap interval. ★ marks \
              the best value per column.</p>\n<div class=\"scroll\"><table data-testid=\"leaderboard\"><thead><tr>\
              <th>Method</th>",
-            escape(inputs.comparison),
+            match inputs.comparison {
+                Comparison::Common => "Only the perturbations every method predicts (as the paper)",
+                Comparison::Own => "Each method over its own perturbations",
+            },
             escape(r.reference.as_deref().unwrap_or("the reference"))
         ),
     );
@@ -156,7 +160,35 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
         }
         push(&mut out, "</tr>\n");
     }
-    push(&mut out, "</tbody></table></div></section>\n");
+    push(&mut out, "</tbody></table></div>\n");
+    if !r.paired.is_empty() {
+        push(
+            &mut out,
+            "<h3>Paired comparisons</h3><p class=\"hint\">Over the points both methods predict: win rate, mean L2 \
+             difference (negative: the method is better) with a paired bootstrap 95% interval, Wilcoxon signed-rank \
+             p.</p><table><thead><tr><th>Method</th><th>Against</th><th>n</th><th>Win rate</th><th>Mean L2 \
+             difference [95% CI]</th><th>Wilcoxon p</th></tr></thead><tbody>",
+        );
+        for c in &r.paired {
+            push(
+                &mut out,
+                &format!(
+                    "<tr><td>{}</td><td>{}</td><td class=\"number\">{}</td><td class=\"number\">{:.0}%</td>\
+                     <td class=\"number\">{:.3} [{:.3}, {:.3}]</td><td class=\"number\">{}</td></tr>",
+                    escape(&c.method),
+                    escape(&c.reference),
+                    c.n,
+                    100.0 * c.win_rate,
+                    c.mean_difference,
+                    c.ci_low,
+                    c.ci_high,
+                    c.wilcoxon_p.map(|p| format!("{p:.3e}")).unwrap_or_else(|| "–".into())
+                ),
+            );
+        }
+        push(&mut out, "</tbody></table>\n");
+    }
+    push(&mut out, "</section>\n");
 
     // Every convention's mean per method.
     if let Some(conventions) = inputs.conventions {
@@ -229,6 +261,20 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
         "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
         &distribution(|row| row.pearson_delta, "Pearson delta (higher is better)"),
     );
+    if let Some(reference) = r.reference.as_deref() {
+        let summaries = match inputs.comparison {
+            Comparison::Common => &r.summary_common,
+            Comparison::Own => &r.summary_own,
+        };
+        let forest = plots::Forest::from_summaries(summaries, reference);
+        if !forest.rows.is_empty() {
+            figure(
+                &mut out,
+                "L2 relative to the reference with the 95% bootstrap interval (log2 scale).",
+                &Chart::Forest(forest),
+            );
+        }
+    }
     figure(&mut out, "Mean L2 against the number of genes.", &Chart::ErrorCurves(r.error_curves.clone()));
     if let Some(interactions) = &r.interactions {
         if let Some(histogram) = &interactions.histogram {

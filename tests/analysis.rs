@@ -157,7 +157,7 @@ fn the_report_is_self_contained_and_shows_the_leaderboard_and_verdict() {
         report: &report,
         verdict: &verdict,
         leaderboard: &table,
-        comparison: "Only perturbations every method predicts",
+        comparison: perturb_check::summary::Comparison::Common,
         conventions: Some(&conventions),
         styles: &styles,
         settings: &settings,

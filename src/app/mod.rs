@@ -21,7 +21,7 @@ mod state;
 mod worker_client;
 
 use leptos::prelude::*;
-use plots::{ConventionDistributionPlot, DetailPlot, DistributionPlot, ErrorCurvePlot, Metric};
+use plots::{ConventionDistributionPlot, DetailPlot, DistributionPlot, ErrorCurvePlot, ForestPlot, Metric};
 use state::{AppState, Demo};
 
 #[component]
@@ -139,6 +139,7 @@ pub fn App() -> impl IntoView {
                                 fallback=|| view! { <DistributionPlot metric=Metric::L2 /> <DistributionPlot metric=Metric::PearsonDelta /> }>
                                 <ConventionDistributionPlot />
                             </Show>
+                            <ForestPlot />
                             <h2>"Error against the number of genes"</h2>
                             <ErrorCurvePlot />
                             <h2>"Observed against predicted change"</h2>

@@ -172,6 +172,33 @@ const MIN_WIDTH: u32 = 440;
 /// The hover line of the distribution plots before a point is hovered.
 const POINT_HINT: &str = "Point at a dot to see its perturbation and seed.";
 
+/// The paper's Fig. 2c: each method's mean L2 ratio to the reference with its 95% interval (log2 axis),
+/// from the leaderboard's summaries as shown.
+#[component]
+pub fn ForestPlot() -> impl IntoView {
+    let state = use_state();
+    let chart = Memo::new(move |_| {
+        state.report.with(|report| {
+            let report = report.as_ref()?;
+            let summaries = match state.comparison.get() {
+                perturb_check::summary::Comparison::Common => &report.summary_common,
+                perturb_check::summary::Comparison::Own => &report.summary_own,
+            };
+            let forest = plots::Forest::from_summaries(summaries, report.reference.as_deref()?);
+            (!forest.rows.is_empty()).then_some(Chart::Forest(forest))
+        })
+    });
+    view! {
+        <Show when=move || chart.with(Option::is_some)>
+            <h2>"L2 relative to the reference"</h2>
+            <div data-testid="forest">
+                <PlotPanel chart file_stem="forest" label="Each method's L2 relative to the reference baseline, with 95% intervals"
+                    caption="Mean over points of the method's L2 divided by the reference's, with the 95% bootstrap interval (the leaderboard's ratio column); the line is the reference; best at the top." />
+            </div>
+        </Show>
+    }
+}
+
 /// A metric's distribution per method (points over a box).
 #[component]
 pub fn DistributionPlot(metric: Metric) -> impl IntoView {

@@ -64,10 +64,7 @@ async fn export(state: AppState, include_results: bool, status: RwSignal<Option<
         report: &report,
         verdict: &verdict,
         leaderboard: &table,
-        comparison: match comparison {
-            Comparison::Common => "Only the perturbations every method predicts (as the paper)",
-            Comparison::Own => "Each method over its own perturbations",
-        },
+        comparison,
         conventions: conventions.as_ref(),
         styles: &styles,
         settings: &settings,

@@ -9,6 +9,7 @@ use perturb_check::benchmark::BenchmarkKind;
 use perturb_check::conventions::{CONVENTIONS, METRICS};
 use perturb_check::error::Severity;
 use perturb_check::leaderboard::{self, ConventionColumn, Table};
+use perturb_check::paired::{self, PairedComparison};
 use perturb_check::protocol::Query;
 use perturb_check::results_table::{write_results_csv, ResultRow};
 use perturb_check::summary::Comparison;
@@ -167,7 +168,113 @@ pub fn Leaderboard() -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
+            <PairedComparisons />
         </div>
+    }
+}
+
+/// Paired comparisons: each method against the reference baseline (from the run), and any pair the user
+/// adds, over the points both predict; `paired.csv`.
+#[component]
+fn PairedComparisons() -> impl IntoView {
+    let state = use_state();
+    let added = RwSignal::new(Vec::<PairedComparison>::new());
+    // A new run starts from its own comparisons.
+    Effect::new(move |_| {
+        state.report.track();
+        added.set(Vec::new());
+    });
+    let shown = Memo::new(move |_| {
+        let mut list = state.report.with(|report| report.as_ref().map(|r| r.paired.clone()).unwrap_or_default());
+        list.extend(added.get());
+        list
+    });
+    let methods = move || state.report.with(|report| report.as_ref().map(|r| r.methods.clone()).unwrap_or_default());
+    let first = RwSignal::new(String::new());
+    let second = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let add = move |_| {
+        let (method, reference) = (first.get_untracked(), second.get_untracked());
+        let methods = methods();
+        let method = if method.is_empty() { methods.first().cloned().unwrap_or_default() } else { method };
+        let reference = if reference.is_empty() { methods.get(1).cloned().unwrap_or_default() } else { reference };
+        if method == reference {
+            problem.set(Some("Pick two different methods.".into()));
+            return;
+        }
+        let bootstrap = state.settings.with_untracked(|settings| settings.bootstrap);
+        let found = state.report.with_untracked(|report| {
+            report.as_ref().and_then(|r| paired::compare(&r.rows, &method, &reference, bootstrap))
+        });
+        match found {
+            Some(comparison) => {
+                problem.set(None);
+                added.update(|list| {
+                    list.retain(|c| !(c.method == method && c.reference == reference));
+                    list.push(comparison);
+                });
+            }
+            None => problem.set(Some(format!("{method} and {reference} predict no perturbation in common."))),
+        }
+    };
+    let p_text = |p: Option<f64>| match p {
+        Some(p) if p < 1e-4 => format!("{p:.1e}"),
+        Some(p) => format!("{p:.4}"),
+        None => "–".into(),
+    };
+    let options =
+        move || methods().into_iter().map(|m| view! { <option value=m.clone()>{m.clone()}</option> }).collect_view();
+    view! {
+        <h3 class="paired-title">"Paired comparisons"</h3>
+        <p class="hint">"Each pair over the (seed, perturbation) points both methods predict, pooled over seeds: how often             the method's L2 is lower, the mean L2 difference (negative: the method is better) with a paired bootstrap             95% interval, and the Wilcoxon signed-rank p-value (R's wilcox.test, paired, normal approximation with             continuity and tie correction)."</p>
+        <div class="table-scroll">
+            <table data-testid="paired">
+                <thead><tr>
+                    <th scope="col">"Method"</th><th scope="col">"Against"</th><th scope="col">"n"</th>
+                    <th scope="col">"Win rate"</th><th scope="col">"Mean L2 difference [95% CI]"</th><th scope="col">"Wilcoxon p"</th>
+                </tr></thead>
+                <tbody>
+                    {move || shown.get().into_iter().map(|c| view! {
+                        <tr data-method=c.method.clone() data-reference=c.reference.clone()>
+                            <th scope="row">{c.method.clone()}</th>
+                            <td>{c.reference.clone()}</td>
+                            <td class="number">{c.n}</td>
+                            <td class="number">{format!("{:.0}%", 100.0 * c.win_rate)}</td>
+                            <td class="number">{format!("{} [{}, {}]", signed(c.mean_difference), signed(c.ci_low), signed(c.ci_high))}</td>
+                            <td class="number">{p_text(c.wilcoxon_p)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Show when=move || paired::multiple_comparison_note(shown.with(Vec::len)).is_some()>
+            <p class="hint" data-testid="paired-note">{move || paired::multiple_comparison_note(shown.with(Vec::len)).unwrap_or_default()}</p>
+        </Show>
+        <div class="paired-actions">
+            <label class="field inline"><span>"Compare"</span>
+                <select data-testid="paired-method" on:change=move |event| first.set(event_target_value(&event))>{options}</select>
+            </label>
+            <label class="field inline"><span>"against"</span>
+                <select data-testid="paired-reference" prop:value=move || { let m = methods(); if second.get().is_empty() { m.get(1).cloned().unwrap_or_default() } else { second.get() } }
+                    on:change=move |event| second.set(event_target_value(&event))>{options}</select>
+            </label>
+            <button class="secondary" data-testid="paired-add" on:click=add>"Add"</button>
+            <button class="secondary" data-testid="export-paired" on:click=move |_| {
+                download_text("paired.csv", &paired::paired_csv(&shown.get_untracked()), "text/csv");
+            }>"Download paired.csv"</button>
+        </div>
+        <Show when=move || problem.get().is_some()>
+            <p role="alert" class="error">{move || problem.get().unwrap_or_default()}</p>
+        </Show>
+    }
+}
+
+/// A value with three decimals and a true minus sign.
+fn signed(value: f64) -> String {
+    if value.is_finite() {
+        format!("{value:.3}").replace('-', "−")
+    } else {
+        "–".into()
     }
 }
 

@@ -957,4 +957,37 @@ test("offline: with the server stopped and no network, the page reloads and runs
   await rm(copy, { recursive: true });
 });
 
+test("paired comparisons equal R's wilcox.test and win rates, paired.csv exports, the forest plot draws", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?demo=simulated");
+  assert(await waitForState(page) === "done", "the demo did not finish");
+  // Every method against additive (the run's reference), then a pair chosen here.
+  const rowsShown = async () => page.$$eval('[data-testid="paired"] tbody tr', (rows) => rows.map((row) => `${row.dataset.method}|${row.dataset.reference}`));
+  assert((await rowsShown()).join() === "no_change|additive,mean|additive,shrunk_additive_model|additive", (await rowsShown()).join());
+  await page.selectOption('[data-testid="paired-method"]', "shrunk_additive_model");
+  await page.selectOption('[data-testid="paired-reference"]', "mean");
+  await page.click('[data-testid="paired-add"]');
+  await page.waitForSelector('[data-testid="paired"] tr[data-method="shrunk_additive_model"][data-reference="mean"]');
+  assert(await page.isVisible('[data-testid="paired-note"]'), "a multiple-comparison note for four comparisons");
+  const { name, text } = await download(page, "export-paired");
+  assert(name === "paired.csv" && text.startsWith("method,reference,n,win_rate,mean_difference,ci_low,ci_high,wilcoxon_p\n"), text);
+  const expected = await csvRecords(fixture("paired/expected.csv"));
+  const exported = parseCsv(text);
+  assert(exported.length === 4, `${exported.length} rows`);
+  for (const row of exported) {
+    const r = expected.find((e) => e.case === "demo_simulated" && e.method === row.method && e.reference === row.reference);
+    assert(r, `no R value for ${row.method} vs ${row.reference}`);
+    assert(row.n === r.n && Number(row.win_rate) === Number(r.win_rate), `${row.method}: n/win rate ${row.n} ${row.win_rate} vs ${r.n} ${r.win_rate}`);
+    close(Number(row.mean_difference), Number(r.mean_difference), 1e-12, `${row.method} mean difference`);
+    close(Number(row.wilcoxon_p) / Number(r.wilcoxon_p), 1, 1e-9, `${row.method} p`);
+    assert(Number(row.ci_low) <= Number(row.mean_difference) && Number(row.mean_difference) <= Number(row.ci_high), "interval");
+  }
+  await page.waitForSelector('[data-testid="forest"] figure:not([data-drawn="0"])');
+  const forest = await download(page, "export-forest-svg");
+  assert(forest.text.includes("1.00×") && forest.text.includes("shrunk_additive_model") && !forest.text.includes("style="), "forest.svg");
+  const section = await page.$("#leaderboard");
+  await section.screenshot({ path: join(SCREENSHOTS, "leaderboard-paired.png") });
+  await (await page.$('[data-testid="forest"]')).screenshot({ path: join(SCREENSHOTS, "forest.png") });
+});
+
 await run();
