@@ -4,7 +4,8 @@
 //!   excluded);
 //! - the genetic-interaction analysis of that run: locfdr thresholds, classes, TPR-vs-FDP curves, AUCs and
 //!   top-pair tables for 124 doubles × 1000 genes × 5 seeds × 3 methods;
-//! - the linear model on 8,000 genes × 2,000 training conditions.
+//! - the linear model on 8,000 genes × 2,000 training conditions;
+//! - the reference PCA of linear_reference on another 8,000 × 2,000 screen.
 //!
 //! Native: `cargo run --release --example bench_engine`. WebAssembly: `scripts/bench-wasm.sh` builds this
 //! for wasm32-wasip1 with simd128 and runs it in Node. Each timing is the best of `REPEATS` runs.
@@ -125,6 +126,7 @@ fn main() {
         predictions: &predictions,
         uploaded_split: None,
         embeddings: UploadedEmbeddings::default(),
+        reference: None,
     };
     let (seconds, result) = best_of(|| run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap());
     println!(
@@ -226,4 +228,12 @@ fn main() {
     });
     assert_eq!(output.predicted.len(), 10);
     println!("linear model: 8000 genes x 2001 training conditions (K = 10) in {seconds:.3} s");
+
+    // linear_reference's extra work: the reference's PCA (conditions as observations, and over the shared genes
+    // for the _genes variant), here of a second 8,000 × 2,001 screen.
+    let reference = generate(8_000, 2_000, 0, 5);
+    let (seconds, embeddings) =
+        best_of(|| perturb_check::baselines::reference::reference_embeddings(&reference, linear_data.genes(), 10));
+    assert_eq!(embeddings.perturbations.len(), 2_001);
+    println!("reference PCA (P and G): 8000 genes x 2001 conditions (K = 10) in {seconds:.3} s");
 }

@@ -301,6 +301,8 @@ struct Prepared {
     split: Option<Split>,
     gene_embedding: Option<Embedding>,
     perturbation_embedding: Option<HashMap<ConditionKey, Vec<f64>>>,
+    /// A reference dataset's pseudobulk (role `reference`).
+    reference: Option<ExpressionMatrix>,
     /// GEARS' DE genes of each condition, when the data are cells.
     de_genes: Option<DeGenes>,
     /// The data's DE (its cells against its control cells), when the data are cells and the pass ran.
@@ -347,6 +349,7 @@ impl Prepared {
                 genes: self.gene_embedding.as_ref(),
                 perturbations: self.perturbation_embedding.as_ref(),
             },
+            reference: self.reference.as_ref(),
         }
     }
 }
@@ -451,6 +454,23 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         }
     }
 
+    // A reference dataset: a pseudobulk table, or cells pseudobulked as the data are.
+    let mut reference = None;
+    for (file, loaded_file) in files.iter().filter(|(file, _)| file.role == FileRole::Reference) {
+        if reference.is_some() {
+            return Err(RunError::SeveralReferenceFiles);
+        }
+        reference = Some(match loaded_file {
+            LoadedFile::Cells(cells) => cells_pseudobulk(file, cells, rules)?.clone(),
+            _ => {
+                let loaded =
+                    data_from_table(&file.name, expect_table(file, loaded_file)?, rules, settings.orientation)?;
+                notices.extend(loaded.notices);
+                loaded.matrix
+            }
+        });
+    }
+
     // cell-eval's baseline joins runs under split `all` only (benchmark::run_benchmark): its DE then too.
     let mut baseline_de = None;
     if let LoadedFile::Cells(cells) = data_loaded {
@@ -467,6 +487,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         split,
         gene_embedding,
         perturbation_embedding,
+        reference,
         de_genes,
         data_de,
         prediction_de,

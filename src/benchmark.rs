@@ -7,6 +7,7 @@
 //! there are no doubles and at least 4 singles; otherwise every non-control condition is evaluated as `all`.
 
 use crate::baselines::linear_model::{LinearModelSettings, UploadedEmbeddings};
+use crate::baselines::reference::reference_embeddings;
 use crate::baselines::{Baseline, BaselinePredictions, FittedBaseline};
 use crate::conditions::{Condition, ConditionKind};
 use crate::error::{Notice, RunError};
@@ -113,6 +114,8 @@ pub struct BenchmarkInputs<'a> {
     pub predictions: &'a [Prediction],
     pub uploaded_split: Option<&'a Split>,
     pub embeddings: UploadedEmbeddings<'a>,
+    /// A reference dataset (the same kind of screen in another context): `linear_reference` joins the run.
+    pub reference: Option<&'a ExpressionMatrix>,
 }
 
 /// A condition a method did not predict, and why.
@@ -365,6 +368,14 @@ fn plan(inputs: &BenchmarkInputs<'_>, settings: &BenchmarkSettings) -> Result<Pl
     if split_choice == SplitChoice::All && !baselines.contains(&Baseline::CellEvalBaseline) {
         baselines.push(Baseline::CellEvalBaseline);
     }
+    // A reference file brings the linear model with the reference's embeddings (no setting needed).
+    if inputs.reference.is_some() {
+        for baseline in [Baseline::LinearReference, Baseline::LinearReferenceGenes] {
+            if !baselines.contains(&baseline) {
+                baselines.push(baseline);
+            }
+        }
+    }
     let has_doubles = data.conditions().iter().any(|condition| condition.kind() == ConditionKind::Double);
     if !has_doubles {
         baselines.retain(|&baseline| baseline != Baseline::Additive);
@@ -395,6 +406,8 @@ pub fn run_benchmark(
     methods.extend(inputs.predictions.iter().map(|prediction| prediction.method.clone()));
     methods.dedup();
 
+    let reference =
+        inputs.reference.map(|reference| reference_embeddings(reference, data.genes(), settings.linear.components));
     let gene_set = top_expressed_genes(control, settings.n_genes);
     if gene_set.len() < settings.n_genes {
         notices.push(Notice::info(
@@ -445,7 +458,8 @@ pub fn run_benchmark(
         for &baseline in &baselines {
             let method = baseline_name(baseline, settings);
             on_progress(&Progress { step: format!("{method}{seed_label}"), done, total });
-            let fit = FittedBaseline::fit(baseline, data, &train, &settings.linear, inputs.embeddings)?;
+            let fit =
+                FittedBaseline::fit(baseline, data, &train, &settings.linear, inputs.embeddings, reference.as_ref())?;
             let source = Source::Baseline(fit.predict(data, &targets));
             scorer.score(&method, seed, &source, &evaluated, &mut scored);
             fitted_here.push((method, fit));
@@ -564,6 +578,7 @@ mod tests {
             predictions: &[],
             uploaded_split: None,
             embeddings: UploadedEmbeddings::default(),
+            reference: None,
         };
         let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap();
         assert!(result.rows.iter().all(|row| row.method != "additive"));

@@ -141,6 +141,7 @@ pub enum RunError {
     /// Several files have the role of expression data (their names).
     SeveralDataFiles(Vec<String>),
     SeveralSplitFiles,
+    SeveralReferenceFiles,
     /// The uploaded split was chosen but no split file was given.
     NoUploadedSplit,
     NoSeeds,
@@ -182,6 +183,8 @@ pub enum LinearModelError {
     NoGeneEmbedding,
     GeneEmbeddingSharesNoGene,
     NoPerturbationEmbedding,
+    /// `linear_reference` without a reference file.
+    NoReference,
 }
 
 impl fmt::Display for LinearModelError {
@@ -191,6 +194,9 @@ impl fmt::Display for LinearModelError {
             LinearModelError::NoGeneEmbedding => "no gene embedding was uploaded",
             LinearModelError::GeneEmbeddingSharesNoGene => "the gene embedding shares no gene with the data",
             LinearModelError::NoPerturbationEmbedding => "no perturbation embedding was uploaded",
+            LinearModelError::NoReference => {
+                "linear_reference needs a reference dataset (a file with the role reference)"
+            }
         })
     }
 }
@@ -206,6 +212,7 @@ impl fmt::Display for RunError {
             RunError::SeveralDataFiles(names) => {
                 write!(f, "{} files have the role 'Expression data' ({}); keep one", names.len(), names.join(", "))
             }
+            RunError::SeveralReferenceFiles => f.write_str("more than one file has the role reference: keep one"),
             RunError::SeveralSplitFiles => f.write_str("more than one split file: keep one"),
             RunError::NoUploadedSplit => f.write_str("the uploaded split was chosen but no split file was given"),
             RunError::NoSeeds => f.write_str("choose at least one seed"),

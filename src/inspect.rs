@@ -32,16 +32,19 @@ pub enum FileRole {
     Split,
     GeneEmbedding,
     PerturbationEmbedding,
+    /// A second screen of the same kind in another context, for `linear_reference` (never guessed).
+    Reference,
 }
 
 impl FileRole {
-    pub const ALL: [FileRole; 6] = [
+    pub const ALL: [FileRole; 7] = [
         FileRole::Data,
         FileRole::Predictions,
         FileRole::GeneNames,
         FileRole::Split,
         FileRole::GeneEmbedding,
         FileRole::PerturbationEmbedding,
+        FileRole::Reference,
     ];
 
     /// The value used in the page's role selector (`data`, `predictions`, `gene-names`, ...).
@@ -53,6 +56,7 @@ impl FileRole {
             FileRole::Split => "split",
             FileRole::GeneEmbedding => "gene-embedding",
             FileRole::PerturbationEmbedding => "perturbation-embedding",
+            FileRole::Reference => "reference",
         }
     }
 
@@ -64,6 +68,7 @@ impl FileRole {
             FileRole::Split => "Split",
             FileRole::GeneEmbedding => "Gene embedding",
             FileRole::PerturbationEmbedding => "Perturbation embedding",
+            FileRole::Reference => "Reference dataset (linear_reference)",
         }
     }
 

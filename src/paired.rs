@@ -102,7 +102,15 @@ pub fn wilcoxon_signed_rank_p(x: &[f64]) -> Option<f64> {
     let n = n as f64;
     let z = v - n * (n + 1.0) / 4.0;
     let sigma = (n * (n + 1.0) * (2.0 * n + 1.0) / 24.0 - ties / 48.0).sqrt();
-    let z = (z - 0.5 * z.signum()) / sigma;
+    // R's sign(): 0 at 0 (Rust's signum would give 1 there).
+    let correction = if z > 0.0 {
+        0.5
+    } else if z < 0.0 {
+        -0.5
+    } else {
+        0.0
+    };
+    let z = (z - correction) / sigma;
     // 2 · min(Φ(z), 1 − Φ(z)), from erfc for precision in the tails.
     let lower = 0.5 * libm::erfc(z.abs() / std::f64::consts::SQRT_2);
     Some((2.0 * lower).min(1.0))
@@ -151,5 +159,7 @@ mod tests {
         let z: f64 = 2.0 / (7.5f64 - 6.0 / 48.0).sqrt();
         assert!((p - libm::erfc(z / std::f64::consts::SQRT_2)).abs() < 1e-15);
         assert_eq!(wilcoxon_signed_rank_p(&[0.0, 0.0]), None);
+        // V at its mean: no continuity correction (R's sign(0) = 0), p = 1.
+        assert_eq!(wilcoxon_signed_rank_p(&[1.0, -1.0]), Some(1.0));
     }
 }

@@ -106,6 +106,8 @@ fn baseline_style(method: &str) -> Option<MethodStyle> {
         Baseline::Mean => ((107, 123, 140), Marker::Square),
         Baseline::Linear => ((150, 125, 80), Marker::Diamond),
         Baseline::CellEvalBaseline => ((105, 105, 105), Marker::Cross),
+        Baseline::LinearReference => ((120, 95, 55), Marker::Triangle),
+        Baseline::LinearReferenceGenes => ((185, 160, 110), Marker::Square),
     };
     Some(MethodStyle { colour: RGBColor(r, g, b), marker, dashed: false })
 }
@@ -192,6 +194,8 @@ pub enum Chart {
 pub struct Forest {
     pub reference: String,
     pub rows: Vec<(String, f64, f64, f64)>,
+    /// Where the values come from, when not from this run ("published, other data: adamson").
+    pub source: Option<String>,
 }
 
 impl Forest {
@@ -205,7 +209,25 @@ impl Forest {
             .filter(|(_, mean, _, _)| mean.is_finite() && *mean > 0.0)
             .collect();
         rows.sort_by(|a, b| a.1.total_cmp(&b.1));
-        Forest { reference: reference.to_string(), rows }
+        Forest { reference: reference.to_string(), rows, source: None }
+    }
+
+    /// The published methods of one of the paper's single-perturbation datasets, from
+    /// `single_perturbation_forest.csv` (`dataset,method,n,mean_ratio,ci_low,ci_high`, made from the paper's
+    /// source data by `examples/published_forest.rs`), against `mean`.
+    pub fn published(csv_text: &str, dataset: &str) -> Forest {
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let mut rows: Vec<(String, f64, f64, f64)> = reader
+            .records()
+            .filter_map(Result::ok)
+            .filter(|record| record.get(0) == Some(dataset))
+            .filter_map(|record| {
+                let number = |i: usize| record.get(i)?.parse::<f64>().ok();
+                Some((record.get(1)?.to_string(), number(3)?, number(4)?, number(5)?))
+            })
+            .collect();
+        rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+        Forest { reference: "mean".into(), rows, source: Some(format!("published, other data: {dataset}")) }
     }
 }
 
@@ -239,7 +261,10 @@ fn draw_forest<DB: DrawingBackend>(
             }
         })
         .x_label_formatter(&|x| format!("{:.2}×", 2f64.powf(*x)))
-        .x_desc(format!("L2 relative to {} (log2 scale; 95% bootstrap interval)", forest.reference))
+        .x_desc(match &forest.source {
+            Some(source) => format!("L2 relative to {} (log2 scale; 95% interval) — {source}", forest.reference),
+            None => format!("L2 relative to {} (log2 scale; 95% bootstrap interval)", forest.reference),
+        })
         .label_style(("sans-serif", 13))
         .draw()?;
     chart.draw_series(std::iter::once(PathElement::new(vec![(0.0, -0.5), (0.0, n as f64 - 0.5)], BLACK.mix(0.5))))?;

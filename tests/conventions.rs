@@ -269,6 +269,7 @@ fn above_a_thousand_points_in_a_seed_the_pairwise_metrics_wait_for_a_request() {
         predictions: &[],
         uploaded_split: None,
         embeddings: UploadedEmbeddings::default(),
+        reference: None,
     };
     let settings = BenchmarkSettings { split: Some(SplitChoice::All), ..Default::default() };
     let result = run_benchmark(&inputs, &settings, &mut |_| {}).unwrap();
@@ -322,6 +323,7 @@ fn measuring_once_for_every_split_gives_each_splits_own_pairwise_values() {
         predictions: &predictions,
         uploaded_split: None,
         embeddings: UploadedEmbeddings::default(),
+        reference: None,
     };
     let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap();
     assert!(result.fitted.splits().len() > 1, "seeded splits");

@@ -37,6 +37,7 @@ fn l2_and_pearson_delta_match_published_cebpe_cebpb() {
         predictions: &predictions,
         uploaded_split: None,
         embeddings: UploadedEmbeddings::default(),
+        reference: None,
     };
     let result = run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap();
     assert_eq!(result.kind, BenchmarkKind::All, "one double: every condition is evaluated");

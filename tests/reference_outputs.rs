@@ -13,8 +13,14 @@ use perturb_check::interactions::{interaction_report, ObservedClass, PredictedCl
 use perturb_check::predictions::{method_name_from_file, read_paper_prediction, Prediction};
 
 fn run(dataset: &str, data: &ExpressionMatrix, predictions: &[Prediction]) -> BenchmarkResult {
-    let inputs =
-        BenchmarkInputs { dataset, data, predictions, uploaded_split: None, embeddings: UploadedEmbeddings::default() };
+    let inputs = BenchmarkInputs {
+        dataset,
+        data,
+        predictions,
+        uploaded_split: None,
+        embeddings: UploadedEmbeddings::default(),
+        reference: None,
+    };
     run_benchmark(&inputs, &BenchmarkSettings::default(), &mut |_| {}).unwrap()
 }
 

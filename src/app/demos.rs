@@ -1,15 +1,19 @@
-//! The three demos: files shipped with the page (`public/demo`), loaded as if dropped, then run.
+//! The demos: files shipped with the page (`public/demo`), loaded as if dropped, then run.
 
 use super::file_cards::{add_files, clear_files};
 use super::state::{use_state, AppState, Demo};
 use leptos::prelude::*;
 use perturb_check::analysis::AnalysisSettings;
+use perturb_check::inspect::FileRole;
 use perturb_check::leaderboard::PublishedMetric;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 const NORMAN_METHODS: [&str; 9] =
     ["additive_model", "cpa", "gears", "geneformer", "no_change", "scbert", "scfoundation", "scgpt", "uce"];
+
+/// The Papalexi demo's simulated reference (scripts/make-papalexi-reference.py).
+const REFERENCE_FILE: &str = "demo/papalexi/papalexi_simulated_reference.csv";
 
 fn demo_files(demo: Demo) -> Vec<String> {
     match demo {
@@ -19,10 +23,19 @@ fn demo_files(demo: Demo) -> Vec<String> {
             "demo/simulated/shrunk_additive_model_gene_names.json".into(),
         ],
         Demo::Papalexi => vec!["demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv".into()],
+        Demo::PapalexiReference => {
+            vec!["demo/papalexi/papalexi2021_thp1_lowmoi_pseudobulk.csv".into(), REFERENCE_FILE.into()]
+        }
         Demo::Norman => std::iter::once("demo/norman/pseudobulk.csv".to_string())
             .chain(NORMAN_METHODS.iter().map(|method| format!("demo/norman/predictions/{method}.csv")))
             .collect(),
     }
+}
+
+/// A file shipped with the page, as text.
+pub async fn fetch_text(path: &str) -> Result<String, String> {
+    let buffer = fetch_bytes(path).await?;
+    String::from_utf8(js_sys::Uint8Array::new(&buffer).to_vec()).map_err(|_| format!("{path}: not UTF-8 text"))
 }
 
 async fn fetch_bytes(path: &str) -> Result<js_sys::ArrayBuffer, String> {
@@ -94,6 +107,20 @@ pub fn load_demo(state: AppState, demo: Demo) {
         }
         state.run_when_read.set(true);
         add_files(state, files);
+        // A reference is never guessed: the demo says which file is one, as a user would on its card.
+        if demo == Demo::PapalexiReference {
+            let name = REFERENCE_FILE.rsplit('/').next().unwrap_or_default();
+            state.files.update(|files| {
+                let ids: Vec<u32> = files
+                    .ids()
+                    .into_iter()
+                    .filter(|&id| files.get(id).is_some_and(|entry| entry.name == name))
+                    .collect();
+                for id in ids {
+                    files.choose_role(id, Some(FileRole::Reference));
+                }
+            });
+        }
     });
 }
 
@@ -122,6 +149,12 @@ pub fn DemoCards() -> impl IntoView {
                 <DemoCard demo=Demo::Papalexi title="Papalexi 2021, THP-1 knockouts" badge="real data">
                     "25 single CRISPR knockouts in THP-1 cells (ECCITE-seq). Unseen single perturbations: "
                     "the mean baseline against the linear model on GEARS' split, seeds 1–2."
+                </DemoCard>
+                <DemoCard demo=Demo::PapalexiReference title="Papalexi 2021 with a reference" badge="reference simulated">
+                    "The same knockouts with linear_reference: the linear model whose perturbation embedding comes from a second screen. "
+                    "Papalexi has no second context (its replicates are the same cells), so the reference here is simulated from "
+                    "this screen (other response strengths, a new control, noise, 4 perturbations left out): it shows how the method "
+                    "works, not how much another real cell line would help."
                 </DemoCard>
                 <DemoCard demo=Demo::Norman title="Norman 2019, CEBPE+CEBPB" badge="real data">
                     "The 9 published models' predictions for one double perturbation, scored here and shown beside the "

@@ -188,16 +188,60 @@ pub fn ForestPlot() -> impl IntoView {
             (!forest.rows.is_empty()).then_some(Chart::Forest(forest))
         })
     });
+    // The paper's published methods on one of its single-perturbation datasets, as a second panel.
+    let published = RwSignal::new(String::new());
+    let published_chart = RwSignal::new(None::<Chart>);
+    let published_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let dataset = published.get();
+        if dataset.is_empty() {
+            published_chart.set(None);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match super::demos::fetch_text(PUBLISHED_FOREST).await {
+                Ok(text) if published.get_untracked() == dataset => {
+                    published_error.set(None);
+                    published_chart.set(Some(Chart::Forest(plots::Forest::published(&text, &dataset))));
+                }
+                Ok(_) => {}
+                Err(error) => published_error.set(Some(error)),
+            }
+        });
+    });
+    let published_memo = Memo::new(move |_| published_chart.get());
     view! {
         <Show when=move || chart.with(Option::is_some)>
-            <h2>"L2 relative to the reference"</h2>
+            <div class="section-head">
+                <h2>"L2 relative to the reference"</h2>
+                <label class="field inline"><span>"Beside it:"</span>
+                    <select data-testid="forest-published" on:change=move |event| published.set(event_target_value(&event))>
+                        <option value="">"only this run"</option>
+                        <option value="adamson">"published, other data: Adamson"</option>
+                        <option value="replogle_k562_essential">"published, other data: Replogle K562"</option>
+                        <option value="replogle_rpe1_essential">"published, other data: Replogle RPE1"</option>
+                    </select>
+                </label>
+            </div>
             <div data-testid="forest">
                 <PlotPanel chart file_stem="forest" label="Each method's L2 relative to the reference baseline, with 95% intervals"
                     caption="Mean over points of the method's L2 divided by the reference's, with the 95% bootstrap interval (the leaderboard's ratio column); the line is the reference; best at the top." />
             </div>
+            <Show when=move || published_error.get().is_some()>
+                <p role="alert" class="error">{move || published_error.get().unwrap_or_default()}</p>
+            </Show>
+            <Show when=move || published_memo.with(Option::is_some)>
+                <div data-testid="forest-published-panel">
+                    <PlotPanel chart=published_memo file_stem="forest_published" label="Published methods of the paper on another dataset, L2 relative to mean"
+                        caption="Published, other data: the paper's methods on the chosen dataset (its source data, test ∪ val of seeds 1–2), L2 relative to its mean baseline with the 95% bootstrap interval, computed here from the published per-perturbation values." />
+                </div>
+            </Show>
         </Show>
     }
 }
+
+/// The published methods' forest values (examples/published_forest.rs).
+const PUBLISHED_FOREST: &str = "demo/published/single_perturbation_forest.csv";
 
 /// A metric's distribution per method (points over a box).
 #[component]

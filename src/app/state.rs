@@ -34,6 +34,8 @@ impl RunState {
 pub enum Demo {
     Simulated,
     Papalexi,
+    /// Papalexi with a simulated reference screen (linear_reference).
+    PapalexiReference,
     Norman,
 }
 
@@ -42,12 +44,15 @@ impl Demo {
         match self {
             Demo::Simulated => "simulated",
             Demo::Papalexi => "papalexi",
+            Demo::PapalexiReference => "papalexi-reference",
             Demo::Norman => "norman",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Demo> {
-        [Demo::Simulated, Demo::Papalexi, Demo::Norman].into_iter().find(|demo| demo.key() == key)
+        [Demo::Simulated, Demo::Papalexi, Demo::PapalexiReference, Demo::Norman]
+            .into_iter()
+            .find(|demo| demo.key() == key)
     }
 }
 

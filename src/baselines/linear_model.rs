@@ -243,7 +243,7 @@ pub fn fit_linear(
                 match table.get(&condition.key()) {
                     Some(vector) => Ok(vector.clone()),
                     None if *condition == Condition::Control => Ok(vec![0.0; perturbation_dimensions]),
-                    None => Err("it is not in the perturbation embedding".into()),
+                    None => Err("it is not in the perturbation embedding (uploaded, or the reference's)".into()),
                 }
             }
             EmbeddingSource::Random { .. } => match condition {

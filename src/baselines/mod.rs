@@ -14,6 +14,7 @@
 //! ```
 
 pub mod linear_model;
+pub mod reference;
 
 use crate::conditions::{Condition, ConditionKind};
 use crate::error::LinearModelError;
@@ -32,11 +33,23 @@ pub enum Baseline {
     /// the data's pseudobulks, the control included. Run under split `all` only, where `mean` is the control
     /// alone (under a seeded split it would equal `mean`).
     CellEvalBaseline,
+    /// The linear model with its perturbation embedding `P` from a reference dataset's PCA (the paper's
+    /// K562 → RPE1 model); joins every run that has a reference file.
+    LinearReference,
+    /// The same with the gene embedding `G` from the reference's PCA too, over the shared genes.
+    LinearReferenceGenes,
 }
 
 impl Baseline {
-    pub const ALL: [Baseline; 5] =
-        [Baseline::NoChange, Baseline::Additive, Baseline::Mean, Baseline::Linear, Baseline::CellEvalBaseline];
+    pub const ALL: [Baseline; 7] = [
+        Baseline::NoChange,
+        Baseline::Additive,
+        Baseline::Mean,
+        Baseline::Linear,
+        Baseline::CellEvalBaseline,
+        Baseline::LinearReference,
+        Baseline::LinearReferenceGenes,
+    ];
 
     /// The baseline a result's method name denotes (a variant of the linear model, `linear(gene=…)`, is the
     /// linear model); `None` for an uploaded method.
@@ -55,6 +68,8 @@ impl Baseline {
             Baseline::Mean => "mean",
             Baseline::Linear => "linear",
             Baseline::CellEvalBaseline => "celleval_baseline",
+            Baseline::LinearReference => "linear_reference",
+            Baseline::LinearReferenceGenes => "linear_reference_genes",
         }
     }
 }
@@ -165,6 +180,7 @@ impl FittedBaseline {
         train: &[&Condition],
         linear: &linear_model::LinearModelSettings,
         uploaded: linear_model::UploadedEmbeddings<'_>,
+        reference: Option<&reference::ReferenceEmbeddings>,
     ) -> Result<FittedBaseline, LinearModelError> {
         FITS.with(|fits| fits.set(fits.get() + 1));
         Ok(match baseline {
@@ -178,6 +194,28 @@ impl FittedBaseline {
             }
             Baseline::Linear => {
                 FittedBaseline::Linear(Box::new(linear_model::fit_linear(data, train, linear, uploaded)?))
+            }
+            Baseline::LinearReference | Baseline::LinearReferenceGenes => {
+                let reference = reference.ok_or(LinearModelError::NoReference)?;
+                let with_genes = baseline == Baseline::LinearReferenceGenes;
+                let settings = linear_model::LinearModelSettings {
+                    gene_embedding: if with_genes {
+                        linear_model::EmbeddingSource::Uploaded
+                    } else {
+                        linear_model::EmbeddingSource::TrainingPca
+                    },
+                    perturbation_embedding: linear_model::EmbeddingSource::Uploaded,
+                    ..linear.clone()
+                };
+                let embeddings = linear_model::UploadedEmbeddings {
+                    genes: if with_genes {
+                        Some(reference.genes.as_ref().ok_or(LinearModelError::GeneEmbeddingSharesNoGene)?)
+                    } else {
+                        None
+                    },
+                    perturbations: Some(&reference.perturbations),
+                };
+                FittedBaseline::Linear(Box::new(linear_model::fit_linear(data, train, &settings, embeddings)?))
             }
         })
     }
@@ -242,6 +280,7 @@ mod tests {
             &[&Condition::Control],
             &linear_model::LinearModelSettings::default(),
             linear_model::UploadedEmbeddings::default(),
+            None,
         )
         .unwrap();
         // (1 + 2 + 0 + 9) / 4 and (2 + 2 + 4 + 9) / 4.

@@ -21,6 +21,12 @@ pub struct Embedding {
 }
 
 impl Embedding {
+    /// An embedding made here (not read from a file): `values` row by row, `dimensions` per name.
+    pub fn new(names: Vec<String>, dimensions: usize, values: Vec<f64>) -> Embedding {
+        debug_assert_eq!(names.len() * dimensions, values.len());
+        Embedding { names, dimensions, values, notices: Vec::new() }
+    }
+
     /// The embedding of the `index`-th name.
     pub fn vector(&self, index: usize) -> &[f64] {
         &self.values[index * self.dimensions..(index + 1) * self.dimensions]

@@ -948,7 +948,7 @@ test("offline: with the server stopped and no network, the page reloads and runs
   await page.context().setOffline(true);
   await page.reload();
   await page.waitForSelector('[data-testid="demo-simulated"] button');
-  for (const demo of ["simulated", "papalexi", "norman"]) {
+  for (const demo of ["simulated", "papalexi", "papalexi-reference", "norman"]) {
     await page.goto(`${origin}?demo=${demo}`);
     assert(await waitForState(page) === "done", `${demo} offline`);
   }
@@ -988,6 +988,47 @@ test("paired comparisons equal R's wilcox.test and win rates, paired.csv exports
   const section = await page.$("#leaderboard");
   await section.screenshot({ path: join(SCREENSHOTS, "leaderboard-paired.png") });
   await (await page.$('[data-testid="forest"]')).screenshot({ path: join(SCREENSHOTS, "forest.png") });
+});
+
+test("a data table plus a reference table runs linear_reference, in the forest plot and paired.csv", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', [fixture("reference_screens/data.csv"), fixture("reference_screens/reference.csv")]);
+  const role = '[data-file-name="reference.csv"] [data-testid="role"]';
+  await page.waitForSelector(role);
+  // Never guessed: a second table with a control is taken as predictions until the user says reference.
+  assert(await page.inputValue(role) !== "reference", "the reference role was guessed");
+  await page.selectOption(role, "reference");
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", await page.textContent('[data-testid="status"]'));
+  const shown = await leaderboard(page);
+  for (const method of ["mean", "linear", "linear_reference", "linear_reference_genes"]) assert(shown[method], `no ${method}: ${Object.keys(shown)}`);
+  assert(!shown.reference, "the reference is not scored as a prediction");
+  await page.waitForSelector('[data-testid="forest"] figure:not([data-drawn="0"])');
+  const forest = await download(page, "export-forest-svg");
+  assert(forest.text.includes("linear_reference_genes"), "the forest plot has linear_reference_genes");
+  const { text } = await download(page, "export-paired");
+  const rows = parseCsv(text);
+  const row = rows.find((r) => r.method === "linear_reference" && r.reference === "mean");
+  assert(row && Number(row.n) > 0 && row.wilcoxon_p !== "", text);
+  // Beside the run, the paper's published methods on another dataset.
+  await page.selectOption('[data-testid="forest-published"]', "adamson");
+  await page.waitForSelector('[data-testid="forest-published-panel"] figure:not([data-drawn="0"])');
+  const published = await download(page, "export-forest_published-svg");
+  assert(published.text.includes("published, other data: adamson") && published.text.includes("lpm_k562PertEmb"), "the published panel");
+});
+
+test("the Papalexi demo with a reference runs linear_reference and says its reference is simulated", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  assert((await page.textContent('[data-testid="demo-papalexi-reference"]')).includes("simulated from this screen"), "the card says so");
+  await page.click('[data-testid="demo-papalexi-reference"] button');
+  assert(await waitForState(page) === "done", await page.textContent('[data-testid="status"]'));
+  assert(await page.inputValue('[data-file-name="papalexi_simulated_reference.csv"] [data-testid="role"]') === "reference", "the reference's role");
+  const shown = await leaderboard(page);
+  assert(shown.linear_reference && shown.linear_reference_genes, Object.keys(shown).join());
+  await checkVerdict(page);
+  await screenshot(page, "demo-papalexi-reference");
 });
 
 await run();

@@ -1,0 +1,65 @@
+//! Embeddings learnt from a reference dataset (the same kind of screen in another context), as the paper's
+//! code makes them for its "linear model with a perturbation embedding from another dataset":
+//!
+//! - `P`: the PCA of the reference's pseudobulk with its **conditions as observations** (ctrl included,
+//!   keeping its own score) over its own genes, each gene centred over the conditions, no scaling: the scores
+//!   `U_K D_K` (conditions × K), one row per reference condition.
+//! - `G` (the `linear_reference_genes` variant): the PCA of the reference with its genes as observations over
+//!   the genes it shares with the training data, each condition centred over those genes: `U_K D_K`
+//!   (genes × K).
+//!
+//! Signs and rotations of the components cancel in the linear model's prediction.
+
+use crate::conditions::ConditionKey;
+use crate::expression::ExpressionMatrix;
+use crate::linalg::truncated_svd;
+use crate::readers::embedding::Embedding;
+use faer::Mat;
+use std::collections::HashMap;
+
+/// The reference's embeddings for one K.
+#[derive(Clone, Debug)]
+pub struct ReferenceEmbeddings {
+    /// Each reference condition's row of `P`.
+    pub perturbations: HashMap<ConditionKey, Vec<f64>>,
+    /// `G` over the genes the reference shares with the data (`None` when it shares none).
+    pub genes: Option<Embedding>,
+}
+
+/// Column-centres `m` in place (each column's mean over its rows subtracted).
+fn centre_columns(m: &mut Mat<f64>) {
+    for j in 0..m.ncols() {
+        let mean = (0..m.nrows()).map(|i| m[(i, j)]).sum::<f64>() / m.nrows().max(1) as f64;
+        for i in 0..m.nrows() {
+            m[(i, j)] -= mean;
+        }
+    }
+}
+
+/// `P` and `G` of `reference` with `k` components; `data_genes` are the training data's genes.
+pub fn reference_embeddings(reference: &ExpressionMatrix, data_genes: &[String], k: usize) -> ReferenceEmbeddings {
+    let (n_genes, conditions) = (reference.n_genes(), reference.conditions());
+    // Conditions × genes, each gene centred over the conditions.
+    let mut by_condition = Mat::from_fn(conditions.len(), n_genes, |i, g| reference.column(i)[g]);
+    centre_columns(&mut by_condition);
+    let p = truncated_svd(by_condition.as_ref(), k).scores();
+    let perturbations = conditions
+        .iter()
+        .enumerate()
+        .map(|(i, condition)| (condition.key(), (0..p.ncols()).map(|c| p[(i, c)]).collect()))
+        .collect();
+
+    // Genes shared with the data (in the data's order) × reference conditions, each condition centred.
+    let wanted: std::collections::HashSet<&str> = data_genes.iter().map(String::as_str).collect();
+    let shared: Vec<(usize, &String)> =
+        reference.genes().iter().enumerate().filter(|(_, name)| wanted.contains(name.as_str())).collect();
+    let genes = (!shared.is_empty()).then(|| {
+        let mut by_gene = Mat::from_fn(shared.len(), conditions.len(), |i, j| reference.column(j)[shared[i].0]);
+        centre_columns(&mut by_gene);
+        let g = truncated_svd(by_gene.as_ref(), k).scores();
+        let values: Vec<f64> =
+            (0..g.nrows()).flat_map(|i| (0..g.ncols()).map(move |c| (i, c))).map(|(i, c)| g[(i, c)]).collect();
+        Embedding::new(shared.iter().map(|(_, name)| (*name).clone()).collect(), g.ncols(), values)
+    });
+    ReferenceEmbeddings { perturbations, genes }
+}
