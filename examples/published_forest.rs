@@ -7,43 +7,19 @@
 //! `cargo run --release --example published_forest -- PATH/single_pert_metrics_by_method_seed.csv`
 //! (the output is committed; the page and the report only read it).
 
-use perturb_check::results_table::ResultRow;
+use perturb_check::results_table::{read_results_csv, ResultRow};
 use perturb_check::splits::SplitLabel;
 use perturb_check::summary::{summarize, BootstrapSettings, Comparison};
 
 fn main() {
     let path = std::env::args().nth(1).expect("the path of single_pert_metrics_by_method_seed.csv");
-    let mut reader = csv::Reader::from_path(&path).expect("readable");
-    let header: Vec<String> = reader.headers().expect("a header").iter().map(String::from).collect();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
-    let (dataset, seed, method, perturbation, split, l2) = (
-        column("dataset_name"),
-        column("seed"),
-        column("method"),
-        column("perturbation"),
-        column("split"),
-        column("l2"),
-    );
-    let mut rows: Vec<ResultRow> = Vec::new();
-    for record in reader.records() {
-        let record = record.expect("a record");
-        let label = match &record[split] {
-            "test" => SplitLabel::Test,
-            "val" => SplitLabel::Val,
-            _ => continue,
-        };
-        rows.push(ResultRow {
-            dataset: record[dataset].to_string(),
-            seed: record[seed].parse().ok(),
-            method: record[method].to_string(),
-            perturbation: record[perturbation].to_string(),
-            split: label,
-            l2: record[l2].parse().expect("an L2"),
-            pearson_delta: None,
-            pearson: None,
-            n_genes: 1000,
-        });
-    }
+    let text = std::fs::read_to_string(&path).expect("readable");
+    // test ∪ val, as the paper evaluates.
+    let rows: Vec<ResultRow> = read_results_csv(&text)
+        .unwrap_or_else(|error| panic!("{path}: {error}"))
+        .into_iter()
+        .filter(|row| row.split != SplitLabel::Train)
+        .collect();
     let mut datasets: Vec<String> = rows.iter().map(|row| row.dataset.clone()).collect();
     datasets.dedup();
     let mut out = String::from("dataset,method,n,mean_ratio,ci_low,ci_high\n");

@@ -75,9 +75,72 @@ pub fn write_results_csv(rows: &[ResultRow]) -> String {
     )
 }
 
+/// Reads rows back from `results.csv`, or from the paper's published per-perturbation tables, which name the
+/// dataset column `dataset_name` and have no `n_genes` (read as the paper's 1000). An undefined value is an
+/// empty field. Errors name the line and the column.
+pub fn read_results_csv(text: &str) -> Result<Vec<ResultRow>, String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().map_err(|e| e.to_string())?.iter().map(String::from).collect();
+    let column = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
+    let required = |name: &str| column(&[name]).ok_or_else(|| format!("no column {name}"));
+    let dataset = column(&["dataset", "dataset_name"]).ok_or("no column dataset")?;
+    let (seed, method, perturbation, split, l2) =
+        (required("seed")?, required("method")?, required("perturbation")?, required("split")?, required("l2")?);
+    let (pearson_delta, pearson, n_genes) = (column(&["pearson_delta"]), column(&["pearson"]), column(&["n_genes"]));
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = record.map_err(|e| format!("line {line}: {e}"))?;
+        let field = |at: usize| record.get(at).unwrap_or("");
+        let optional = |at: Option<usize>, name: &str| -> Result<Option<f64>, String> {
+            match at.map(field).filter(|text| !text.is_empty()) {
+                None => Ok(None),
+                Some(text) => {
+                    text.parse().map(Some).map_err(|_| format!("line {line}: {name} {text:?} is not a number"))
+                }
+            }
+        };
+        rows.push(ResultRow {
+            dataset: field(dataset).to_string(),
+            seed: match field(seed) {
+                "" => None,
+                text => Some(text.parse().map_err(|_| format!("line {line}: seed {text:?} is not a whole number"))?),
+            },
+            method: field(method).to_string(),
+            perturbation: field(perturbation).to_string(),
+            split: SplitLabel::parse(field(split)).ok_or_else(|| format!("line {line}: split {:?}", field(split)))?,
+            l2: optional(Some(l2), "l2")?.ok_or_else(|| format!("line {line}: no l2"))?,
+            pearson_delta: optional(pearson_delta, "pearson_delta")?,
+            pearson: optional(pearson, "pearson")?,
+            n_genes: match n_genes.map(field) {
+                None | Some("") => 1000,
+                Some(text) => text.parse().map_err(|_| format!("line {line}: n_genes {text:?}"))?,
+            },
+        });
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_read_back_as_written() {
+        let row = ResultRow {
+            dataset: "my, data".into(),
+            seed: Some(2),
+            method: "m".into(),
+            perturbation: "A+B".into(),
+            split: SplitLabel::Val,
+            l2: 0.1 + 0.2,
+            pearson_delta: None,
+            pearson: Some(-1e-300),
+            n_genes: 7,
+        };
+        assert_eq!(read_results_csv(&write_results_csv(std::slice::from_ref(&row))), Ok(vec![row]));
+        assert!(read_results_csv("dataset,seed\n").unwrap_err().contains("no column method"));
+    }
 
     #[test]
     fn names_with_commas_are_quoted_and_numbers_round_trip() {

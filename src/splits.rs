@@ -39,6 +39,13 @@ impl SplitLabel {
             SplitLabel::All => "all",
         }
     }
+
+    /// The label written `name` (as [`SplitLabel::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<SplitLabel> {
+        [SplitLabel::Train, SplitLabel::Test, SplitLabel::Val, SplitLabel::All]
+            .into_iter()
+            .find(|label| label.as_str() == name)
+    }
 }
 
 /// One split of the data's conditions.

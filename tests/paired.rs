@@ -6,25 +6,12 @@ mod common;
 
 use common::read_records;
 use perturb_check::paired::{compare, paired_csv, wilcoxon_signed_rank_p};
-use perturb_check::results_table::ResultRow;
-use perturb_check::splits::SplitLabel;
+use perturb_check::results_table::{read_results_csv, ResultRow};
 use perturb_check::summary::BootstrapSettings;
 
 fn demo_rows() -> Vec<ResultRow> {
-    read_records("tests/fixtures/reference/demo_simulated_results.csv")
-        .into_iter()
-        .map(|r| ResultRow {
-            dataset: r["dataset"].clone(),
-            seed: r["seed"].parse().ok(),
-            method: r["method"].clone(),
-            perturbation: r["perturbation"].clone(),
-            split: if r["split"] == "test" { SplitLabel::Test } else { SplitLabel::Val },
-            l2: r["l2"].parse().unwrap(),
-            pearson_delta: r["pearson_delta"].parse().ok(),
-            pearson: r["pearson"].parse().ok(),
-            n_genes: 1000,
-        })
-        .collect()
+    let text = String::from_utf8(common::read("tests/fixtures/reference/demo_simulated_results.csv")).unwrap();
+    read_results_csv(&text).unwrap()
 }
 
 fn close(a: f64, b: f64, relative: f64, what: &str) {

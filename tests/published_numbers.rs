@@ -8,7 +8,7 @@ use perturb_check::benchmark::{run_benchmark, BenchmarkInputs, BenchmarkKind, Be
 use perturb_check::conditions::ConditionRules;
 use perturb_check::expression::Orientation;
 use perturb_check::predictions::{method_name_from_file, read_prediction_table, MethodName, Prediction};
-use perturb_check::results_table::ResultRow;
+use perturb_check::results_table::{read_results_csv, ResultRow};
 use perturb_check::splits::SplitLabel;
 use perturb_check::summary::{summarize, BootstrapSettings, Comparison};
 
@@ -75,20 +75,10 @@ fn l2_and_pearson_delta_match_published_cebpe_cebpb() {
 /// (METHODS §6: n = 310 per method; mean L2 additive 2.766, no change 5.616, GEARS 4.096, ...).
 #[test]
 fn summaries_of_the_published_norman_table_give_the_published_means() {
-    let rows: Vec<ResultRow> = read_records("tests/fixtures/paper_tables/norman_doubles_metrics_by_method_seed.csv")
-        .into_iter()
-        .map(|record| ResultRow {
-            dataset: record["dataset_name"].clone(),
-            seed: Some(record["seed"].parse().unwrap()),
-            method: record["method"].clone(),
-            perturbation: record["perturbation"].clone(),
-            split: if record["split"] == "test" { SplitLabel::Test } else { SplitLabel::Val },
-            l2: record["l2"].parse().unwrap(),
-            pearson_delta: optional_number(&record["pearson_delta"]),
-            pearson: optional_number(&record["pearson"]),
-            n_genes: 1000,
-        })
-        .collect();
+    let text =
+        String::from_utf8(read("tests/fixtures/paper_tables/norman_doubles_metrics_by_method_seed.csv")).unwrap();
+    let rows: Vec<ResultRow> = read_results_csv(&text).unwrap();
+    assert!(rows.iter().all(|row| row.split != SplitLabel::Train), "test and val rows only");
     let summaries = summarize(&rows, Comparison::Common, Some("additive_model"), false, BootstrapSettings::default());
     let expected = [
         ("additive_model", 2.766, Some(0.892)),
