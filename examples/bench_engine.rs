@@ -206,12 +206,7 @@ fn main() {
     let centred = {
         let n = linear_data.n_genes();
         let mut m = perturb_check::linalg::matrix_from_values(linear_data.values(), n, linear_data.n_conditions());
-        for j in 0..m.ncols() {
-            let mean = (0..n).map(|i| m[(i, j)]).sum::<f64>() / n as f64;
-            for i in 0..n {
-                m[(i, j)] -= mean;
-            }
-        }
+        perturb_check::linalg::centre_columns(&mut m);
         m
     };
     let start = Instant::now();

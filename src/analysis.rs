@@ -139,6 +139,16 @@ pub struct RunReport {
     pub de_methods: Vec<String>,
 }
 
+impl RunReport {
+    /// The leaderboard's summaries over the points `comparison` chooses.
+    pub fn summaries(&self, comparison: Comparison) -> &[MethodSummary] {
+        match comparison {
+            Comparison::Common => &self.summary_common,
+            Comparison::Own => &self.summary_own,
+        }
+    }
+}
+
 /// A finished run as the worker keeps it: the prepared inputs (data, predictions read and named, split,
 /// embeddings), the settings, the baselines as fitted and the interaction scores. Every follow-up (one
 /// condition's detail, the baselines' export, new interaction thresholds) is answered from it: no file is read,

@@ -44,6 +44,17 @@ impl TruncatedSvd {
     }
 }
 
+/// Centres each column of `m` on its mean over the rows (in row order: the sum that pins the PCA to R).
+pub fn centre_columns(m: &mut Mat<f64>) {
+    let n = m.nrows();
+    for j in 0..m.ncols() {
+        let mean = (0..n).map(|i| m[(i, j)]).sum::<f64>() / n.max(1) as f64;
+        for i in 0..n {
+            m[(i, j)] -= mean;
+        }
+    }
+}
+
 /// `a · b`, without parallelism (the page's worker has one thread).
 pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
     let mut out = Mat::zeros(a.nrows(), b.ncols());

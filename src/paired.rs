@@ -23,6 +23,34 @@ pub struct PairedComparison {
     pub wilcoxon_p: Option<f64>,
 }
 
+impl PairedComparison {
+    /// The mean difference and its interval, three decimals and a true minus sign: `−0.039 [−0.081, 0.005]`.
+    pub fn difference_text(&self) -> String {
+        let signed = |value: f64| {
+            if value.is_finite() {
+                format!("{value:.3}").replace('-', "−")
+            } else {
+                "–".into()
+            }
+        };
+        format!("{} [{}, {}]", signed(self.mean_difference), signed(self.ci_low), signed(self.ci_high))
+    }
+
+    /// The Wilcoxon p-value as the tables show it: four decimals, or two significant digits below 1e-4.
+    pub fn p_text(&self) -> String {
+        match self.wilcoxon_p {
+            Some(p) if p < 1e-4 => format!("{p:.1e}"),
+            Some(p) => format!("{p:.4}"),
+            None => "–".into(),
+        }
+    }
+
+    /// The win rate as a whole percentage.
+    pub fn win_rate_text(&self) -> String {
+        format!("{:.0}%", 100.0 * self.win_rate)
+    }
+}
+
 /// The L2 differences `method − reference` at the points both predict, in the order of `rows`.
 fn differences(rows: &[ResultRow], method: &str, reference: &str) -> Vec<f64> {
     let reference_l2: HashMap<(Option<u32>, &str), f64> = rows

@@ -11,6 +11,7 @@ use crate::benchmark::{ConditionDetail, ErrorCurve};
 use crate::conventions::celleval_de::Volcano;
 use crate::interactions::{ScoreHistogram, TprFdpCurve};
 use crate::quantile::summary_quantile as quantile;
+use crate::results_table::ResultRow;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -128,25 +129,27 @@ impl MethodStyles {
         styles
     }
 
-    fn add(&mut self, method: &str) -> MethodStyle {
+    fn add(&mut self, method: &str) {
+        if !self.styles.iter().any(|(name, _)| name == method) {
+            let style = self.of(method);
+            self.styles.push((method.to_string(), style));
+        }
+    }
+
+    /// The method's style; a method the run did not name (it should not happen) gets the style the next
+    /// method would.
+    pub fn of(&self, method: &str) -> MethodStyle {
         if let Some((_, style)) = self.styles.iter().find(|(name, _)| name == method) {
             return *style;
         }
-        let style = baseline_style(method).unwrap_or_else(|| {
+        baseline_style(method).unwrap_or_else(|| {
             let index = self.styles.iter().filter(|(name, _)| baseline_style(name).is_none()).count();
             MethodStyle {
                 colour: PALETTE[index % PALETTE.len()],
                 marker: MARKERS[(index / PALETTE.len()) % MARKERS.len()],
                 dashed: index >= PALETTE.len(),
             }
-        });
-        self.styles.push((method.to_string(), style));
-        style
-    }
-
-    /// The method's style; a method the run did not name (it should not happen) gets the next free one.
-    pub fn of(&self, method: &str) -> MethodStyle {
-        self.clone().add(method)
+        })
     }
 }
 
@@ -166,6 +169,64 @@ pub struct Distribution {
     /// `labels[m][i]` names `values[m][i]`; empty when the points are not named.
     pub labels: Vec<Vec<String>>,
     pub axis: String,
+}
+
+/// The paper's two metrics as their distribution plots show them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    L2,
+    PearsonDelta,
+}
+
+impl Metric {
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::L2 => "L2 distance to the observation (lower is better)",
+            Metric::PearsonDelta => "Pearson delta (higher is better)",
+        }
+    }
+
+    /// The exported files' name without extension.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Metric::L2 => "l2_by_method",
+            Metric::PearsonDelta => "pearson_delta_by_method",
+        }
+    }
+
+    /// What the plot's caption says.
+    pub fn caption(self) -> &'static str {
+        match self {
+            Metric::L2 => {
+                "L2 per (seed, perturbation), one column per method; the box spans the quartiles, the bar is the median."
+            }
+            Metric::PearsonDelta => "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
+        }
+    }
+
+    fn value(self, row: &ResultRow) -> Option<f64> {
+        match self {
+            Metric::L2 => Some(row.l2),
+            Metric::PearsonDelta => row.pearson_delta,
+        }
+    }
+}
+
+/// `metric` per method (finite values, in the order of `methods`), each point named.
+pub fn distribution(rows: &[ResultRow], methods: &[String], metric: Metric) -> Distribution {
+    let (mut values, mut labels) = (Vec::new(), Vec::new());
+    for method in methods {
+        let points: Vec<(f64, String)> = rows
+            .iter()
+            .filter(|row| &row.method == method)
+            .filter_map(|row| Some((metric.value(row)?, point_label(&row.perturbation, row.seed))))
+            .filter(|(value, _)| value.is_finite())
+            .collect();
+        let (v, l): (Vec<f64>, Vec<String>) = points.into_iter().unzip();
+        values.push(v);
+        labels.push(l);
+    }
+    Distribution { methods: methods.to_vec(), values, labels, axis: metric.label().to_string() }
 }
 
 /// What a plot draws.

@@ -6,9 +6,9 @@
 use crate::analysis::{AnalysisSettings, RunReport};
 use crate::conventions::ConventionReport;
 use crate::leaderboard::{format_number, Table};
-use crate::plots::{self, Chart, MethodStyles};
+use crate::plots::{self, Chart, MethodStyles, Metric};
 use crate::summary::Comparison;
-use crate::verdict::Verdict;
+use crate::verdict::verdict;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -44,7 +44,6 @@ pub struct BuildInfo<'a> {
 
 pub struct ReportInputs<'a> {
     pub report: &'a RunReport,
-    pub verdict: &'a Verdict,
     pub leaderboard: &'a Table,
     /// How the leaderboard's points were chosen.
     pub comparison: Comparison,
@@ -105,7 +104,7 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
 
     // The verdict.
     push(&mut out, "<section id=\"verdict\" class=\"verdict\"><h2>Verdict</h2><ul>\n");
-    for statement in &inputs.verdict.statements {
+    for statement in verdict(r, inputs.comparison).statements {
         push(
             &mut out,
             &format!(
@@ -173,16 +172,14 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
             push(
                 &mut out,
                 &format!(
-                    "<tr><td>{}</td><td>{}</td><td class=\"number\">{}</td><td class=\"number\">{:.0}%</td>\
-                     <td class=\"number\">{:.3} [{:.3}, {:.3}]</td><td class=\"number\">{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td class=\"number\">{}</td><td class=\"number\">{}</td>\
+                     <td class=\"number\">{}</td><td class=\"number\">{}</td></tr>",
                     escape(&c.method),
                     escape(&c.reference),
                     c.n,
-                    100.0 * c.win_rate,
-                    c.mean_difference,
-                    c.ci_low,
-                    c.ci_high,
-                    c.wilcoxon_p.map(|p| format!("{p:.3e}")).unwrap_or_else(|| "–".into())
+                    c.win_rate_text(),
+                    c.difference_text(),
+                    c.p_text()
                 ),
             );
         }
@@ -234,39 +231,11 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
                 .replacen("<svg ", "<svg class=\"plot\" role=\"img\" ", 1);
             out.push_str(&format!("<figure><figcaption>{}</figcaption>\n{svg}\n</figure>\n", escape(title)));
         };
-    use crate::plots::Distribution;
-    let distribution = |values: fn(&crate::results_table::ResultRow) -> Option<f64>, axis: &str| {
-        let (mut all, mut labels) = (Vec::new(), Vec::new());
-        for method in &r.methods {
-            let points: Vec<(f64, String)> = r
-                .rows
-                .iter()
-                .filter(|row| &row.method == method)
-                .filter_map(|row| Some((values(row)?, plots::point_label(&row.perturbation, row.seed))))
-                .filter(|(value, _)| value.is_finite())
-                .collect();
-            let (v, l): (Vec<f64>, Vec<String>) = points.into_iter().unzip();
-            all.push(v);
-            labels.push(l);
-        }
-        Chart::Distribution(Distribution { methods: r.methods.clone(), values: all, labels, axis: axis.into() })
-    };
-    figure(
-        &mut out,
-        "L2 per (seed, perturbation), one column per method; the box spans the quartiles, the bar is the median.",
-        &distribution(|row| Some(row.l2), "L2 distance to the observation (lower is better)"),
-    );
-    figure(
-        &mut out,
-        "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
-        &distribution(|row| row.pearson_delta, "Pearson delta (higher is better)"),
-    );
+    for metric in [Metric::L2, Metric::PearsonDelta] {
+        figure(&mut out, metric.caption(), &Chart::Distribution(plots::distribution(&r.rows, &r.methods, metric)));
+    }
     if let Some(reference) = r.reference.as_deref() {
-        let summaries = match inputs.comparison {
-            Comparison::Common => &r.summary_common,
-            Comparison::Own => &r.summary_own,
-        };
-        let forest = plots::Forest::from_summaries(summaries, reference);
+        let forest = plots::Forest::from_summaries(r.summaries(inputs.comparison), reference);
         if !forest.rows.is_empty() {
             figure(
                 &mut out,

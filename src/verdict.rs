@@ -4,7 +4,8 @@
 use crate::analysis::RunReport;
 use crate::baselines::Baseline;
 use crate::benchmark::BenchmarkKind;
-use crate::summary::MethodSummary;
+use crate::leaderboard::format_number;
+use crate::summary::{Comparison, MethodSummary};
 use serde::{Deserialize, Serialize};
 
 /// The section of the results a statement rests on (its anchor on the page and in the report).
@@ -38,11 +39,7 @@ pub struct Verdict {
 
 /// The leaderboard's rounding.
 fn three(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:.3}")
-    } else {
-        "–".into()
-    }
+    format_number(Some(value))
 }
 
 fn perturbations(kind: BenchmarkKind) -> &'static str {
@@ -76,8 +73,9 @@ fn comparison_sentence(summary: &MethodSummary, kind: BenchmarkKind) -> Option<S
     ))
 }
 
-/// The verdict on `report` over `summaries` (the leaderboard's rows as shown).
-pub fn verdict(report: &RunReport, summaries: &[MethodSummary]) -> Verdict {
+/// The verdict on `report` over the leaderboard's rows as shown (the points `comparison` chooses).
+pub fn verdict(report: &RunReport, comparison: Comparison) -> Verdict {
+    let summaries = report.summaries(comparison);
     let mut statements = Vec::new();
     let best = summaries.iter().filter(|s| s.mean_l2.is_finite()).min_by(|a, b| a.mean_l2.total_cmp(&b.mean_l2));
     if let Some(best) = best {
@@ -178,13 +176,16 @@ mod tests {
         }
     }
 
-    fn report() -> RunReport {
-        serde_json::from_value(serde_json::json!({
+    /// A minimal report whose leaderboard (common points) is `summaries`.
+    fn report_of(summaries: Vec<MethodSummary>) -> RunReport {
+        let mut report: RunReport = serde_json::from_value(serde_json::json!({
             "dataset": "d", "kind": "Double", "methods": [], "reference": "additive", "n_genes_used": 1, "n_genes": 1,
             "splits": [], "rows": [], "summary_common": [], "summary_own": [], "summary_by_seed": [], "predictions": [],
             "error_curves": [], "not_predicted": [], "notices": [], "interactions": null
         }))
-        .expect("a minimal report")
+        .expect("a minimal report");
+        report.summary_common = summaries;
+        report
     }
 
     #[test]
@@ -194,7 +195,7 @@ mod tests {
             summary("additive", 2.0, Some((1.0, 1.0, 1.0, 0.0))),
             summary("scgpt", 3.3, Some((1.6712, 1.6101, 1.7349, 0.98))),
         ];
-        let verdict = verdict(&report(), &summaries);
+        let verdict = verdict(&report_of(summaries), Comparison::Common);
         assert_eq!(verdict.best.as_deref(), Some("additive"));
         assert_eq!(
             verdict.statements[0].text,
@@ -211,7 +212,7 @@ mod tests {
     #[test]
     fn an_interval_across_one_is_about_as_well() {
         let summaries = vec![summary("additive", 2.0, None), summary("model", 1.9, Some((0.97, 0.9, 1.05, 0.4)))];
-        let verdict = verdict(&report(), &summaries);
+        let verdict = verdict(&report_of(summaries), Comparison::Common);
         assert_eq!(verdict.best.as_deref(), Some("model"));
         assert!(verdict.statements[0].text.starts_with("model has the lowest mean L2 on double perturbations (1.900;"));
         assert!(verdict.statements[1].text.contains("about as well as the additive baseline"));

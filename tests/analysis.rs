@@ -150,12 +150,11 @@ fn the_report_is_self_contained_and_shows_the_leaderboard_and_verdict() {
     let (report, kept) = run_analysis(&pairs(&files), &settings, &mut |_| {}).unwrap();
     let conventions = kept.conventions(false).unwrap();
     let table = leaderboard::table(&report.summary_common, report.reference.as_deref(), None, None);
-    let verdict = verdict(&report, &report.summary_common);
+    let verdict = verdict(&report, perturb_check::summary::Comparison::Common);
     let styles = MethodStyles::for_methods(&report.methods);
     let provenance = vec![FileProvenance { name: "sim_double_pseudobulk.csv".into(), size: 1, sha256: "00".into() }];
     let page = html(&ReportInputs {
         report: &report,
-        verdict: &verdict,
         leaderboard: &table,
         comparison: perturb_check::summary::Comparison::Common,
         conventions: Some(&conventions),
@@ -181,6 +180,7 @@ fn the_report_is_self_contained_and_shows_the_leaderboard_and_verdict() {
     let lowest = report.summary_common.iter().min_by(|a, b| a.mean_l2.total_cmp(&b.mean_l2)).unwrap();
     assert_eq!(best, lowest.method);
     assert!(verdict.statements[0].text.contains(&format!("{:.3}", lowest.mean_l2)));
+    assert!(verdict.statements.iter().all(|s| page.contains(&s.text)), "the verdict in the report");
     assert!(page.contains("commit unknown"));
     assert!(!page.contains("style=\""), "no inline style attribute");
     assert_eq!(settings_of(&page), Some(Ok(settings)));

@@ -21,7 +21,8 @@ mod state;
 mod worker_client;
 
 use leptos::prelude::*;
-use plots::{ConventionDistributionPlot, DetailPlot, DistributionPlot, ErrorCurvePlot, ForestPlot, Metric};
+use perturb_check::plots::Metric;
+use plots::{ConventionDistributionPlot, DetailPlot, DistributionPlot, ErrorCurvePlot, ForestPlot};
 use state::{AppState, Demo};
 
 #[component]

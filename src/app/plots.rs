@@ -9,56 +9,9 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use perturb_check::conventions::celleval_de::Volcano;
 use perturb_check::conventions::{MetricValues, METRICS};
-use perturb_check::plots::{self, point_label, Chart, Distribution, HoverPoint, HEIGHT, WIDTH};
+use perturb_check::plots::{self, distribution, Chart, Distribution, HoverPoint, Metric, HEIGHT, WIDTH};
 use perturb_check::protocol::{Query, Reply};
-use perturb_check::results_table::ResultRow;
 use plotters::prelude::*;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    L2,
-    PearsonDelta,
-}
-
-impl Metric {
-    pub fn label(self) -> &'static str {
-        match self {
-            Metric::L2 => "L2 distance to the observation (lower is better)",
-            Metric::PearsonDelta => "Pearson delta (higher is better)",
-        }
-    }
-
-    fn file_stem(self) -> &'static str {
-        match self {
-            Metric::L2 => "l2_by_method",
-            Metric::PearsonDelta => "pearson_delta_by_method",
-        }
-    }
-
-    fn value(self, row: &ResultRow) -> Option<f64> {
-        match self {
-            Metric::L2 => Some(row.l2),
-            Metric::PearsonDelta => row.pearson_delta,
-        }
-    }
-}
-
-/// `metric` per method (finite values, in the order of `methods`), each point named.
-pub fn distribution(rows: &[ResultRow], methods: &[String], metric: Metric) -> Distribution {
-    let (mut values, mut labels) = (Vec::new(), Vec::new());
-    for method in methods {
-        let points: Vec<(f64, String)> = rows
-            .iter()
-            .filter(|row| &row.method == method)
-            .filter_map(|row| Some((metric.value(row)?, point_label(&row.perturbation, row.seed))))
-            .filter(|(value, _)| value.is_finite())
-            .collect();
-        let (v, l): (Vec<f64>, Vec<String>) = points.into_iter().unzip();
-        values.push(v);
-        labels.push(l);
-    }
-    Distribution { methods: methods.to_vec(), values, labels, axis: metric.label().to_string() }
-}
 
 /// The DE of one perturbation as a volcano plot, a method's significant genes marked; hovering names the gene.
 #[component]
@@ -180,10 +133,7 @@ pub fn ForestPlot() -> impl IntoView {
     let chart = Memo::new(move |_| {
         state.report.with(|report| {
             let report = report.as_ref()?;
-            let summaries = match state.comparison.get() {
-                perturb_check::summary::Comparison::Common => &report.summary_common,
-                perturb_check::summary::Comparison::Own => &report.summary_own,
-            };
+            let summaries = report.summaries(state.comparison.get());
             let forest = plots::Forest::from_summaries(summaries, report.reference.as_deref()?);
             (!forest.rows.is_empty()).then_some(Chart::Forest(forest))
         })
@@ -252,13 +202,7 @@ pub fn DistributionPlot(metric: Metric) -> impl IntoView {
             report.as_ref().map(|report| Chart::Distribution(distribution(&report.rows, &report.methods, metric)))
         })
     });
-    let caption = match metric {
-        Metric::L2 => {
-            "L2 per (seed, perturbation), one column per method; the box spans the quartiles, the bar is the median."
-        }
-        Metric::PearsonDelta => "Pearson delta per (seed, perturbation); undefined for no change, which is left out.",
-    };
-    view! { <PlotPanel chart file_stem=metric.file_stem() label=metric.label() caption hover_hint=POINT_HINT.to_string() /> }
+    view! { <PlotPanel chart file_stem=metric.file_stem() label=metric.label() caption=metric.caption() hover_hint=POINT_HINT.to_string() /> }
 }
 
 /// The chosen convention's main metric (`state.score_by`) per method, its values from the run the worker kept.

@@ -9,8 +9,6 @@ use super::state::{use_state, AppState};
 use leptos::prelude::*;
 use perturb_check::report::{html, settings_of, BuildInfo, FileHash, FileProvenance, ReportInputs};
 use perturb_check::results_table::write_results_csv;
-use perturb_check::summary::Comparison;
-use perturb_check::verdict::verdict;
 use wasm_bindgen_futures::JsFuture;
 
 /// How much of a file is read at a time for its hash.
@@ -49,12 +47,7 @@ async fn export(state: AppState, include_results: bool, status: RwSignal<Option<
     }
     let report = state.report.get_untracked().ok_or("no run to report")?;
     let comparison = state.comparison.get_untracked();
-    let summaries = match comparison {
-        Comparison::Common => &report.summary_common,
-        Comparison::Own => &report.summary_own,
-    };
     let table = untrack(|| leaderboard_table(state)).ok_or("no leaderboard to report")?;
-    let verdict = verdict(&report, summaries);
     let results_csv = include_results.then(|| write_results_csv(&report.rows));
     let date = String::from(js_sys::Date::new_0().to_iso_string());
     let conventions = state.conventions.get_untracked();
@@ -62,7 +55,6 @@ async fn export(state: AppState, include_results: bool, status: RwSignal<Option<
     let styles = state.styles.get_untracked();
     let text = html(&ReportInputs {
         report: &report,
-        verdict: &verdict,
         leaderboard: &table,
         comparison,
         conventions: conventions.as_ref(),

@@ -89,12 +89,8 @@ pub fn MainMetricChooser(testid: &'static str, label: &'static str, paper: &'sta
 /// The leaderboard's rows as shown: the chosen points, the convention column chosen, the published values.
 pub fn leaderboard_table(state: AppState) -> Option<Table> {
     let reference = state.report.with(|report| report.as_ref().and_then(|r| r.reference.clone()));
-    let summaries = state.report.with(|report| {
-        report.as_ref().map(|report| match state.comparison.get() {
-            Comparison::Common => report.summary_common.clone(),
-            Comparison::Own => report.summary_own.clone(),
-        })
-    })?;
+    let summaries =
+        state.report.with(|report| report.as_ref().map(|r| r.summaries(state.comparison.get()).to_vec()))?;
     let conventions = state.conventions.get();
     let mean_of = |method: &str| -> Option<f64> {
         let index = state.score_by.get()?;
@@ -217,16 +213,14 @@ fn PairedComparisons() -> impl IntoView {
             None => problem.set(Some(format!("{method} and {reference} predict no perturbation in common."))),
         }
     };
-    let p_text = |p: Option<f64>| match p {
-        Some(p) if p < 1e-4 => format!("{p:.1e}"),
-        Some(p) => format!("{p:.4}"),
-        None => "–".into(),
-    };
     let options =
         move || methods().into_iter().map(|m| view! { <option value=m.clone()>{m.clone()}</option> }).collect_view();
     view! {
         <h3 class="paired-title">"Paired comparisons"</h3>
-        <p class="hint">"Each pair over the (seed, perturbation) points both methods predict, pooled over seeds: how often             the method's L2 is lower, the mean L2 difference (negative: the method is better) with a paired bootstrap             95% interval, and the Wilcoxon signed-rank p-value (R's wilcox.test, paired, normal approximation with             continuity and tie correction)."</p>
+        <p class="hint">"Each pair over the (seed, perturbation) points both methods predict, pooled over seeds: how often "
+            "the method's L2 is lower, the mean L2 difference (negative: the method is better) with a paired bootstrap "
+            "95% interval, and the Wilcoxon signed-rank p-value (R's wilcox.test, paired, normal approximation with "
+            "continuity and tie correction)."</p>
         <div class="table-scroll">
             <table data-testid="paired">
                 <thead><tr>
@@ -239,9 +233,9 @@ fn PairedComparisons() -> impl IntoView {
                             <th scope="row">{c.method.clone()}</th>
                             <td>{c.reference.clone()}</td>
                             <td class="number">{c.n}</td>
-                            <td class="number">{format!("{:.0}%", 100.0 * c.win_rate)}</td>
-                            <td class="number">{format!("{} [{}, {}]", signed(c.mean_difference), signed(c.ci_low), signed(c.ci_high))}</td>
-                            <td class="number">{p_text(c.wilcoxon_p)}</td>
+                            <td class="number">{c.win_rate_text()}</td>
+                            <td class="number">{c.difference_text()}</td>
+                            <td class="number">{c.p_text()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -266,15 +260,6 @@ fn PairedComparisons() -> impl IntoView {
         <Show when=move || problem.get().is_some()>
             <p role="alert" class="error">{move || problem.get().unwrap_or_default()}</p>
         </Show>
-    }
-}
-
-/// A value with three decimals and a true minus sign.
-fn signed(value: f64) -> String {
-    if value.is_finite() {
-        format!("{value:.3}").replace('-', "−")
-    } else {
-        "–".into()
     }
 }
 

@@ -4,7 +4,6 @@
 
 use super::state::{use_state, AppState};
 use leptos::prelude::*;
-use perturb_check::summary::Comparison;
 use perturb_check::verdict::verdict;
 
 /// The sections in page order: anchor and table-of-contents label.
@@ -64,16 +63,8 @@ pub fn Toc() -> impl IntoView {
 #[component]
 pub fn Verdict(children: Children) -> impl IntoView {
     let state = use_state();
-    let verdict = Memo::new(move |_| {
-        state.report.with(|report| {
-            let report = report.as_ref()?;
-            let summaries = match state.comparison.get() {
-                Comparison::Common => &report.summary_common,
-                Comparison::Own => &report.summary_own,
-            };
-            Some(verdict(report, summaries))
-        })
-    });
+    let verdict =
+        Memo::new(move |_| state.report.with(|report| Some(verdict(report.as_ref()?, state.comparison.get()))));
     view! {
         <section id="verdict" class="verdict" aria-labelledby="verdict-title" data-testid="verdict"
             data-best=move || verdict.with(|v| v.as_ref().and_then(|v| v.best.clone()).unwrap_or_default())>

@@ -25,7 +25,7 @@ use super::BaselinePredictions;
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionKey, ConditionRules};
 use crate::error::LinearModelError;
 use crate::expression::ExpressionMatrix;
-use crate::linalg::{product, solve, truncated_svd};
+use crate::linalg::{centre_columns, product, solve, truncated_svd};
 use crate::numpy_random::LegacyRandomState;
 use crate::readers::embedding::Embedding;
 use faer::{Mat, MatRef};
@@ -171,12 +171,7 @@ pub fn fit_linear(
         EmbeddingSource::TrainingPca => {
             let n_genes = data.n_genes();
             let mut centred = Mat::from_fn(n_genes, train_columns.len(), |i, j| train_columns[j].1[i]);
-            for j in 0..centred.ncols() {
-                let mean = (0..n_genes).map(|i| centred[(i, j)]).sum::<f64>() / n_genes as f64;
-                for i in 0..n_genes {
-                    centred[(i, j)] -= mean;
-                }
-            }
+            centre_columns(&mut centred);
             ((0..n_genes).collect(), truncated_svd(centred.as_ref(), settings.components).scores())
         }
         EmbeddingSource::Uploaded => {

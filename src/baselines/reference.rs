@@ -12,7 +12,7 @@
 
 use crate::conditions::ConditionKey;
 use crate::expression::ExpressionMatrix;
-use crate::linalg::truncated_svd;
+use crate::linalg::{centre_columns, truncated_svd};
 use crate::readers::embedding::Embedding;
 use faer::Mat;
 use std::collections::HashMap;
@@ -24,16 +24,6 @@ pub struct ReferenceEmbeddings {
     pub perturbations: HashMap<ConditionKey, Vec<f64>>,
     /// `G` over the genes the reference shares with the data (`None` when it shares none).
     pub genes: Option<Embedding>,
-}
-
-/// Column-centres `m` in place (each column's mean over its rows subtracted).
-fn centre_columns(m: &mut Mat<f64>) {
-    for j in 0..m.ncols() {
-        let mean = (0..m.nrows()).map(|i| m[(i, j)]).sum::<f64>() / m.nrows().max(1) as f64;
-        for i in 0..m.nrows() {
-            m[(i, j)] -= mean;
-        }
-    }
 }
 
 /// `P` and `G` of `reference` with `k` components; `data_genes` are the training data's genes.
@@ -58,7 +48,7 @@ pub fn reference_embeddings(reference: &ExpressionMatrix, data_genes: &[String],
         centre_columns(&mut by_gene);
         let g = truncated_svd(by_gene.as_ref(), k).scores();
         let values: Vec<f64> =
-            (0..g.nrows()).flat_map(|i| (0..g.ncols()).map(move |c| (i, c))).map(|(i, c)| g[(i, c)]).collect();
+            (0..g.nrows()).flat_map(|i| (0..g.ncols()).map(move |c| (i, c))).map(|at| g[at]).collect();
         Embedding::new(shared.iter().map(|(_, name)| (*name).clone()).collect(), g.ncols(), values)
     });
     ReferenceEmbeddings { perturbations, genes }
