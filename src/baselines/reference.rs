@@ -12,7 +12,7 @@
 
 use crate::conditions::ConditionKey;
 use crate::expression::ExpressionMatrix;
-use crate::linalg::{centre_columns, truncated_svd};
+use crate::linalg::{centre_columns, centre_rows, truncated_svd};
 use crate::readers::embedding::Embedding;
 use faer::Mat;
 use std::collections::HashMap;
@@ -29,10 +29,11 @@ pub struct ReferenceEmbeddings {
 /// `P` and `G` of `reference` with `k` components; `data_genes` are the training data's genes.
 pub fn reference_embeddings(reference: &ExpressionMatrix, data_genes: &[String], k: usize) -> ReferenceEmbeddings {
     let (n_genes, conditions) = (reference.n_genes(), reference.conditions());
-    // Conditions × genes, each gene centred over the conditions.
-    let mut by_condition = Mat::from_fn(conditions.len(), n_genes, |i, g| reference.column(i)[g]);
-    centre_columns(&mut by_condition);
-    let p = truncated_svd(by_condition.as_ref(), k).scores();
+    // Conditions × genes, each gene centred over the conditions: kept as its transpose (genes × conditions,
+    // a copy of the columns, rows centred), whose column scores are the conditions' scores.
+    let mut by_gene_all = Mat::from_fn(n_genes, conditions.len(), |g, i| reference.column(i)[g]);
+    centre_rows(&mut by_gene_all);
+    let p = truncated_svd(by_gene_all.as_ref(), k).column_scores();
     let perturbations = conditions
         .iter()
         .enumerate()
