@@ -137,14 +137,13 @@ fn project_out(z: &mut Mat<f64>, q: MatRef<'_, f64>) {
     faer::linalg::matmul::matmul(z.as_mut(), Accum::Add, q, coefficients.as_ref(), -1.0, Par::Seq);
 }
 
-/// Whether every wanted Ritz triplet has `‖A v − σ u‖ ≤ tolerance · σ₁`, multiplying by `A`.
-fn residuals_converged(a: MatRef<'_, f64>, u: &Mat<f64>, singular_values: &[f64], v: MatRef<'_, f64>) -> bool {
-    let av = product(a, v);
+/// Whether every wanted Ritz triplet has `‖A v − σ u‖ ≤ tolerance · σ₁`, given the columns `A v`.
+fn residuals_converged(av: &Mat<f64>, u: &Mat<f64>, singular_values: &[f64]) -> bool {
     let largest = singular_values.first().copied().unwrap_or(0.0);
     largest == 0.0
-        || (0..v.ncols()).all(|j| {
+        || (0..av.ncols()).all(|j| {
             let residual: f64 =
-                (0..a.nrows()).map(|i| (av[(i, j)] - singular_values[j] * u[(i, j)]).powi(2)).sum::<f64>().sqrt();
+                (0..av.nrows()).map(|i| (av[(i, j)] - singular_values[j] * u[(i, j)]).powi(2)).sum::<f64>().sqrt();
             residual <= RESIDUAL_TOLERANCE * largest
         })
 }
@@ -190,21 +189,15 @@ fn block_krylov_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<Trunca
             if wanted == k {
                 let v = small.U().get(.., 0..k);
                 let largest = singular_values.first().copied().unwrap_or(0.0);
-                let converged = if singular_values.iter().all(|&sigma| sigma > RESIDUAL_TOLERANCE * largest) {
-                    let a_v_sigma = product(a_basis_t_a.get(.., 0..used), ritz); // (A v) σ
-                    (0..k).all(|j| {
-                        let sigma = singular_values[j];
-                        let residual: f64 = (0..n_rows)
-                            .map(|i| (a_v_sigma[(i, j)] / sigma - sigma * u[(i, j)]).powi(2))
-                            .sum::<f64>()
-                            .sqrt();
-                        residual <= RESIDUAL_TOLERANCE * largest
-                    })
+                let av = if singular_values.iter().all(|&sigma| sigma > RESIDUAL_TOLERANCE * largest) {
+                    // A v = (A Aᵀ Q) V Σ⁻¹, from the kept columns.
+                    let a_v_sigma = product(a_basis_t_a.get(.., 0..used), ritz);
+                    Mat::from_fn(n_rows, k, |i, j| a_v_sigma[(i, j)] / singular_values[j])
                 } else {
                     // Zero (or vanishing) singular values: v is not W V Σ⁻¹ there, so multiply by A.
-                    residuals_converged(a, &u, &singular_values, v)
+                    product(a, v)
                 };
-                if converged {
+                if residuals_converged(&av, &u, &singular_values) {
                     let v = v.to_owned();
                     return Some(TruncatedSvd { u, singular_values, v, method: SvdMethod::BlockKrylov { steps } });
                 }

@@ -12,7 +12,7 @@
 
 use crate::conditions::ConditionKey;
 use crate::expression::ExpressionMatrix;
-use crate::linalg::{centre_columns, centre_rows, truncated_svd};
+use crate::linalg::{centre_columns, centre_rows, matrix_from_values, truncated_svd};
 use crate::readers::embedding::Embedding;
 use faer::Mat;
 use std::collections::HashMap;
@@ -31,7 +31,7 @@ pub fn reference_embeddings(reference: &ExpressionMatrix, data_genes: &[String],
     let (n_genes, conditions) = (reference.n_genes(), reference.conditions());
     // Conditions × genes, each gene centred over the conditions: kept as its transpose (genes × conditions,
     // a copy of the columns, rows centred), whose column scores are the conditions' scores.
-    let mut by_gene_all = Mat::from_fn(n_genes, conditions.len(), |g, i| reference.column(i)[g]);
+    let mut by_gene_all = matrix_from_values(reference.values(), n_genes, conditions.len());
     centre_rows(&mut by_gene_all);
     let p = truncated_svd(by_gene_all.as_ref(), k).column_scores();
     let perturbations = conditions
