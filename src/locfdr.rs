@@ -124,7 +124,7 @@ pub fn locfdr(z: &[f64]) -> Result<LocfdrFit, LocfdrError> {
 
     let n = z.len();
     let wide_window = n > WIDE_WINDOW_ABOVE;
-    let b = if wide_window { 1.0 } else { 4.3 * (-0.26 * (n as f64).log10()).exp() };
+    let b = if wide_window { 1.0 } else { 4.3 * libm::exp(-0.26 * libm::log10(n as f64)) };
     let median = r_type7_unsorted(&mut values, 0.5);
     let scale = (r_type7_unsorted(&mut values, 0.75) - r_type7_unsorted(&mut values, 0.25)) / (2.0 * QNORM_075);
     let first = truncated_normal_mle(z, median, b * scale, 0.0, 1.0, 1)?;
@@ -215,10 +215,10 @@ fn poisson_spline_fit(x: &[f64], counts: &[u32]) -> Result<Vec<f64>, LocfdrError
     let basis = natural_spline_basis(x);
     let y: Vec<f64> = counts.iter().map(|&count| f64::from(count)).collect();
     let deviance = |mu: &[f64]| -> f64 {
-        y.iter().zip(mu).map(|(&y, &mu)| 2.0 * if y > 0.0 { y * (y / mu).ln() - (y - mu) } else { mu }).sum()
+        y.iter().zip(mu).map(|(&y, &mu)| 2.0 * if y > 0.0 { y * libm::log(y / mu) - (y - mu) } else { mu }).sum()
     };
     let mut mu: Vec<f64> = y.iter().map(|y| y + 0.1).collect();
-    let mut eta: Vec<f64> = mu.iter().map(|mu| mu.ln()).collect();
+    let mut eta: Vec<f64> = mu.iter().map(|&mu| libm::log(mu)).collect();
     let mut previous_deviance = deviance(&mu);
     for iteration in 1..=GLM_MAX_ITERATIONS {
         let weights: Vec<f64> = mu.iter().map(|mu| mu.sqrt()).collect();
@@ -226,7 +226,7 @@ fn poisson_spline_fit(x: &[f64], counts: &[u32]) -> Result<Vec<f64>, LocfdrError
         let weighted_response = Mat::from_fn(x.len(), 1, |i, _| (eta[i] + (y[i] - mu[i]) / mu[i]) * weights[i]);
         let coefficients = least_squares(weighted_basis.as_ref(), weighted_response.as_ref());
         eta = (0..x.len()).map(|i| (0..basis.ncols()).map(|j| basis[(i, j)] * coefficients[(j, 0)]).sum()).collect();
-        mu = eta.iter().map(|eta| eta.exp().max(f64::EPSILON)).collect();
+        mu = eta.iter().map(|&eta| libm::exp(eta).max(f64::EPSILON)).collect();
         let current_deviance = deviance(&mu);
         if !current_deviance.is_finite() {
             return Err(LocfdrError::GlmNotConverged { iterations: iteration });
@@ -412,7 +412,7 @@ const QNORM_075: f64 = 0.674_489_750_196_081_7;
 
 /// The standard normal density.
 pub fn normal_density(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    libm::exp(-0.5 * x * x) / (2.0 * std::f64::consts::PI).sqrt()
 }
 
 /// The standard normal distribution function, from the complementary error function.
@@ -452,9 +452,9 @@ pub fn normal_quantile(p: f64) -> f64 {
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     let x = if p < 0.02425 {
-        tail((-2.0 * p.ln()).sqrt())
+        tail((-2.0 * libm::log(p)).sqrt())
     } else if p > 1.0 - 0.02425 {
-        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+        -tail((-2.0 * libm::log(1.0 - p)).sqrt())
     } else {
         let q = p - 0.5;
         let r = q * q;
@@ -462,7 +462,7 @@ pub fn normal_quantile(p: f64) -> f64 {
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     };
     let error = normal_cdf(x) - p;
-    let u = error * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
+    let u = error * (2.0 * std::f64::consts::PI).sqrt() * libm::exp(x * x / 2.0);
     x - u / (1.0 + x * u / 2.0)
 }
 

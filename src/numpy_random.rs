@@ -114,7 +114,7 @@ impl LegacyRandomState {
             let x2 = 2.0 * self.random_f64() - 1.0;
             let radius_squared = x1 * x1 + x2 * x2;
             if radius_squared < 1.0 && radius_squared != 0.0 {
-                let factor = (-2.0 * radius_squared.ln() / radius_squared).sqrt();
+                let factor = (-2.0 * libm::log(radius_squared) / radius_squared).sqrt();
                 self.cached_gauss = Some(factor * x1);
                 return factor * x2;
             }

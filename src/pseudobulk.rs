@@ -27,6 +27,17 @@ pub enum Scale {
 }
 
 impl Scale {
+    /// What the scale does, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scale::AsIs => "averaged as stored (log-normalised)",
+            Scale::NormalizeCounts => "counts made ln(1 + 1e4 · counts / total) per cell, then averaged",
+            Scale::NormalizeCountsMedian => {
+                "counts made ln(1 + m · counts / total) per cell (m the median total), then averaged"
+            }
+        }
+    }
+
     /// Whether the stored values are counts normalised per cell.
     pub fn is_counts(self) -> bool {
         self != Scale::AsIs
@@ -52,6 +63,14 @@ impl PseudobulkOptions {
     /// Whether both choices make the same pseudobulk (the minimum of cells only flags conditions).
     pub fn same_pseudobulk(&self, other: &PseudobulkOptions) -> bool {
         PseudobulkOptions { min_cells: 0, ..self.clone() } == PseudobulkOptions { min_cells: 0, ..other.clone() }
+    }
+
+    /// Chooses matrix `path` of `contents` with its own detected scale (counts are normalised, anything else is
+    /// averaged as stored): how a new matrix comes, in the page and on the command line.
+    pub fn choose_matrix(&mut self, contents: &H5adContents, path: &str) {
+        let counts = contents.matrices.iter().any(|m| m.path == path && m.looks_like_counts);
+        self.matrix = path.to_string();
+        self.scale = if counts { Scale::NormalizeCounts } else { Scale::AsIs };
     }
 
     /// The defaults for a file: `X`, its detected scale, the detected condition and gene columns and, when a
@@ -488,7 +507,7 @@ impl CellScale {
 /// total)`, or as stored.
 fn transform(value: f64, total: f64, target: Option<f64>) -> f64 {
     match target {
-        Some(target) if total > 0.0 => (target * value / total).ln_1p(),
+        Some(target) if total > 0.0 => libm::log1p(target * value / total),
         Some(_) => 0.0,
         None => value,
     }

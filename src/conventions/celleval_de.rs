@@ -194,7 +194,7 @@ pub fn point_metrics(real: &ConditionDe, pred: &ConditionDe) -> [Option<f64>; 18
         let Some(q) = q else { continue };
         labels.push(*q < FDR_THRESHOLD);
         let predicted = pred.fdr[gene].unwrap_or(1.0).clamp(1e-10, 1.0);
-        scores.push(-predicted.log10());
+        scores.push(-libm::log10f(predicted));
     }
     let positives = labels.iter().filter(|&&label| label).count();
     let (pr, roc) =
