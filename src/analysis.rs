@@ -23,12 +23,12 @@ use crate::de::pass::DeTable;
 use crate::de::DeGenes;
 use crate::error::{ErrorKind, InputError, Location, Notice, RunError};
 use crate::expression::{data_from_table, preview, require_control, ExpressionMatrix, Orientation};
-use crate::inspect::FileRole;
+use crate::inspect::{resolve_roles, FileRole, RoleChoice};
 use crate::interactions::{interaction_report, InteractionInputs, InteractionReport, ManualThresholds};
 use crate::load::{CellData, DeState, LoadedFile};
 use crate::paired::{self, PairedComparison};
 use crate::predictions::{
-    method_names, prediction_from_table, read_paper_prediction, GeneAlignment, NameRequest, Prediction,
+    method_names, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName, NameRequest, Prediction,
 };
 use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::embedding::Embedding;
@@ -55,6 +55,65 @@ pub struct InputFile {
     /// For cells (h5ad): the choices its pseudobulk is made with; `None` takes those detected.
     #[serde(default)]
     pub pseudobulk: Option<PseudobulkOptions>,
+}
+
+/// A file as the user added it (to the page, or on the command line), before roles are resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddedFile {
+    pub id: u32,
+    /// With the folder path when a folder was added.
+    pub name: String,
+    /// The role guessed from its content (`None`: not read, or it could not be).
+    pub guessed: Option<FileRole>,
+    pub chosen_role: Option<FileRole>,
+    pub chosen_method: Option<String>,
+    pub chosen_seed: Option<u32>,
+    /// For h5ad: the pseudobulk choices (`None`: the detected ones).
+    pub pseudobulk: Option<PseudobulkOptions>,
+    /// Whether it was read (a file that could not be read takes no part in a run).
+    pub read: bool,
+}
+
+/// The roles of `files` in their order ([`resolve_roles`]) and the method names of those that are predictions
+/// ([`method_names`]), by position: what the page shows and a run uses.
+pub fn roles_and_names(files: &[AddedFile]) -> (Vec<Option<FileRole>>, Vec<(usize, MethodName)>) {
+    let choices: Vec<RoleChoice> =
+        files.iter().map(|file| RoleChoice { guessed: file.guessed, chosen: file.chosen_role }).collect();
+    let roles = resolve_roles(&choices);
+    let predictions: Vec<usize> = (0..files.len()).filter(|&i| roles[i] == Some(FileRole::Predictions)).collect();
+    let requests: Vec<NameRequest<'_>> = predictions
+        .iter()
+        .map(|&i| NameRequest {
+            file: &files[i].name,
+            method: files[i].chosen_method.as_deref(),
+            seed: files[i].chosen_seed,
+        })
+        .collect();
+    let names = predictions.into_iter().zip(method_names(&requests)).collect();
+    (roles, names)
+}
+
+/// The files that take part in a run, as [`run_analysis`] wants them: those read, with a role, named. The page
+/// and the command line both make their runs' files here.
+pub fn input_files(files: &[AddedFile]) -> Vec<InputFile> {
+    let (roles, names) = roles_and_names(files);
+    files
+        .iter()
+        .zip(roles)
+        .enumerate()
+        .filter(|(_, (file, _))| file.read)
+        .filter_map(|(i, (file, role))| {
+            let name = names.iter().find(|(position, _)| *position == i).map(|(_, name)| name);
+            Some(InputFile {
+                id: file.id,
+                name: file.name.clone(),
+                role: role?,
+                method: name.map(|name| name.method.clone()),
+                seed: name.and_then(|name| name.seed),
+                pseudobulk: file.pseudobulk.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Settings of a run.

@@ -4,6 +4,7 @@
 use crate::conditions::ConditionRules;
 use crate::de::pass::{differential_expression, DeTable, DE_BUDGET_BYTES};
 use crate::error::InputError;
+use crate::inspect::FileRole;
 use crate::pseudobulk::{pseudobulk, Pseudobulk, PseudobulkOptions};
 use crate::readers::h5ad::{H5ad, H5adContents};
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
@@ -109,6 +110,25 @@ impl CellData {
             _ => None,
         }
     }
+}
+
+/// The files of a run that get a DE pass before it (by position): when the data are cells, the data and each
+/// prediction given as cells whose pass has not run. The worker and the command line both ask here.
+pub fn needing_de_pass(files: &[(FileRole, &LoadedFile)]) -> Vec<usize> {
+    let data_is_cells =
+        files.iter().any(|(role, loaded)| *role == FileRole::Data && matches!(loaded, LoadedFile::Cells(_)));
+    if !data_is_cells {
+        return Vec::new();
+    }
+    files
+        .iter()
+        .enumerate()
+        .filter(|(_, (role, loaded))| {
+            matches!(role, FileRole::Data | FileRole::Predictions)
+                && matches!(loaded, LoadedFile::Cells(cells) if matches!(cells.de, DeState::NotYet))
+        })
+        .map(|(position, _)| position)
+        .collect()
 }
 
 /// Reads a file's bytes: an HDF5 file as h5ad cells (pseudobulked with the detected choices, labels read with

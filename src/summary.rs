@@ -70,6 +70,40 @@ pub struct MethodSummary {
     pub ratio: Option<RatioToReference>,
 }
 
+/// The header of `summary.csv` (the leaderboard).
+pub const SUMMARY_HEADER: [&str; 8] =
+    ["method", "n", "mean_l2", "median_l2", "mean_pearson_delta", "l2_ratio", "ci_low", "ci_high"];
+
+/// `summary.csv`: one row per method as the leaderboard shows it (`l2_ratio` the mean ratio of its L2 to the
+/// reference baseline's, `ci_low`, `ci_high` its bootstrap interval; empty where undefined), numbers written as
+/// Rust writes f64 (shortest round trip). The page's export and the command line's share this writer.
+///
+/// ```
+/// use perturb_check::summary::{summary_csv, MethodSummary};
+/// let row = MethodSummary { method: "mean".into(), seed: None, n: 2, mean_l2: 1.5, median_l2: 1.5,
+///     mean_pearson_delta: Some(0.25), median_pearson_delta: None, mean_pearson: None, ratio: None };
+/// assert_eq!(summary_csv(&[row]).lines().nth(1), Some("mean,2,1.5,1.5,0.25,,,"));
+/// ```
+pub fn summary_csv(summaries: &[MethodSummary]) -> String {
+    let number = |value: Option<f64>| value.filter(|v| v.is_finite()).map(|v| v.to_string()).unwrap_or_default();
+    crate::results_table::write_csv(
+        &SUMMARY_HEADER,
+        summaries.iter().map(|summary| {
+            let ratio = summary.ratio.as_ref();
+            vec![
+                summary.method.clone(),
+                summary.n.to_string(),
+                number(Some(summary.mean_l2)),
+                number(Some(summary.median_l2)),
+                number(summary.mean_pearson_delta),
+                number(ratio.map(|r| r.mean)),
+                number(ratio.map(|r| r.lower)),
+                number(ratio.map(|r| r.upper)),
+            ]
+        }),
+    )
+}
+
 /// The 2.5% and 97.5% quantiles of `draws` bootstrap means of `values`, drawn with numpy's legacy generator
 /// from `seed` so the interval is reproducible.
 pub fn bootstrap_mean_interval(values: &[f64], draws: usize, seed: u32) -> (f64, f64) {

@@ -115,18 +115,13 @@ pub fn CellsPanel(id: u32) -> impl IntoView {
                 (m.path.clone(), format!("{} ({}, {kind})", m.path, encoding_name(m.encoding)))
             })
             .collect();
-        let counts_of: Vec<(String, bool)> =
-            file.matrices.iter().map(|m| (m.path.clone(), m.looks_like_counts)).collect();
-        let detected_counts = counts_of.iter().any(|(path, counts)| *path == cells.options.matrix && *counts);
+        let detected_counts = file.matrices.iter().any(|m| m.path == cells.options.matrix && m.looks_like_counts);
         let pick_matrix = {
             let change = change.clone();
+            let contents = file.clone();
             move |path: String| {
-                // A new matrix comes with its own detected scale.
-                let counts = counts_of.iter().any(|(p, counts)| *p == path && *counts);
-                change(Box::new(move |o| {
-                    o.matrix = path.clone();
-                    o.scale = if counts { Scale::NormalizeCounts } else { Scale::AsIs };
-                }))
+                let contents = contents.clone();
+                change(Box::new(move |o| o.choose_matrix(&contents, &path)))
             }
         };
         let scales = vec![

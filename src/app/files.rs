@@ -3,9 +3,9 @@
 //! the engine ([`resolve_roles`], [`method_names`]) over what was read and what the user chose, so the page
 //! shows what a run uses. This module imports nothing else of the page.
 
-use perturb_check::analysis::InputFile;
-use perturb_check::inspect::{resolve_roles, FileRole, FileSummary, MissingControl, RoleChoice};
-use perturb_check::predictions::{method_names, MethodName, NameRequest};
+use perturb_check::analysis::{input_files, roles_and_names, AddedFile, InputFile};
+use perturb_check::inspect::{FileRole, FileSummary, MissingControl};
+use perturb_check::predictions::MethodName;
 use perturb_check::pseudobulk::PseudobulkOptions;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -86,10 +86,6 @@ impl FileEntry {
             _ => None,
         }
     }
-
-    fn role_choice(&self) -> RoleChoice {
-        RoleChoice { guessed: self.summary().map(|summary| summary.role), chosen: self.chosen_role }
-    }
 }
 
 /// The files in the order they were added.
@@ -149,10 +145,26 @@ impl Files {
         self.entries.retain(|entry| entry.id != id);
     }
 
+    /// The files as added, for the engine's role and name rules.
+    fn added(&self) -> Vec<AddedFile> {
+        self.entries
+            .iter()
+            .map(|entry| AddedFile {
+                id: entry.id,
+                name: entry.name.clone(),
+                guessed: entry.summary().map(|summary| summary.role),
+                chosen_role: entry.chosen_role,
+                chosen_method: entry.chosen_method.clone(),
+                chosen_seed: entry.chosen_seed,
+                pseudobulk: entry.pseudobulk.clone(),
+                read: entry.error().is_none(),
+            })
+            .collect()
+    }
+
     /// The roles of all files, in order: the user's choices, else the guesses, one data file at most.
     pub fn roles(&self) -> Vec<(u32, Option<FileRole>)> {
-        let choices: Vec<RoleChoice> = self.entries.iter().map(FileEntry::role_choice).collect();
-        self.ids().into_iter().zip(resolve_roles(&choices)).collect()
+        self.ids().into_iter().zip(roles_and_names(&self.added()).0).collect()
     }
 
     pub fn role(&self, id: u32) -> Option<FileRole> {
@@ -161,26 +173,8 @@ impl Files {
 
     /// The method names of the prediction files, as a run gives them.
     pub fn method_names(&self) -> Vec<(u32, MethodName)> {
-        self.method_names_given(&self.roles())
-    }
-
-    /// [`Files::method_names`] for roles already resolved.
-    fn method_names_given(&self, roles: &[(u32, Option<FileRole>)]) -> Vec<(u32, MethodName)> {
-        let predictions: Vec<&FileEntry> = roles
-            .iter()
-            .copied()
-            .filter(|(_, role)| *role == Some(FileRole::Predictions))
-            .filter_map(|(id, _)| self.get(id))
-            .collect();
-        let requests: Vec<NameRequest<'_>> = predictions
-            .iter()
-            .map(|entry| NameRequest {
-                file: &entry.name,
-                method: entry.chosen_method.as_deref(),
-                seed: entry.chosen_seed,
-            })
-            .collect();
-        predictions.iter().map(|entry| entry.id).zip(method_names(&requests)).collect()
+        let ids = self.ids();
+        roles_and_names(&self.added()).1.into_iter().map(|(position, name)| (ids[position], name)).collect()
     }
 
     pub fn method_name(&self, id: u32) -> Option<MethodName> {
@@ -288,22 +282,6 @@ impl Files {
 
     /// The files that take part in a run, as the worker wants them (read, with a role).
     pub fn inputs(&self) -> Vec<InputFile> {
-        let roles = self.roles();
-        let names = self.method_names_given(&roles);
-        roles
-            .into_iter()
-            .filter_map(|(id, role)| {
-                let entry = self.get(id).filter(|entry| entry.error().is_none())?;
-                let name = names.iter().find(|(other, _)| *other == id).map(|(_, name)| name.clone());
-                Some(InputFile {
-                    id,
-                    name: entry.name.clone(),
-                    role: role?,
-                    method: name.as_ref().map(|name| name.method.clone()),
-                    seed: name.and_then(|name| name.seed),
-                    pseudobulk: entry.pseudobulk.clone(),
-                })
-            })
-            .collect()
+        input_files(&self.added())
     }
 }

@@ -12,7 +12,7 @@ use perturb_check::leaderboard::{self, ConventionColumn, Table};
 use perturb_check::paired::{self, PairedComparison};
 use perturb_check::protocol::Query;
 use perturb_check::results_table::{write_results_csv, ResultRow};
-use perturb_check::summary::Comparison;
+use perturb_check::summary::{summary_csv, Comparison};
 
 pub use perturb_check::leaderboard::{best_value, format_number};
 
@@ -142,6 +142,14 @@ pub fn Leaderboard() -> impl IntoView {
                     "Only perturbations every method predicts (as the paper)"
                 </label>
                 <MainMetricChooser testid="leaderboard-convention" label="Also show " paper="the paper's metrics only" />
+                <button class="secondary small" data-testid="export-summary" on:click=move |_| {
+                    let summaries = state.report.with_untracked(|report| {
+                        report.as_ref().map(|r| r.summaries(state.comparison.get_untracked()).to_vec())
+                    });
+                    if let Some(summaries) = summaries {
+                        download_text("summary.csv", &summary_csv(&summaries), "text/csv");
+                    }
+                }>"summary.csv"</button>
             </div>
             <p class="hint">{move || state.report.with(|report| report.as_ref().map(|r| format!(
                 "{}: {}; metrics over the {} most expressed of {} genes. Lower L2 is better, higher Pearson delta is better; \

@@ -8,7 +8,7 @@ use perturb_check::conditions::ConditionRules;
 use perturb_check::error::RunError;
 use perturb_check::inspect::inspect;
 use perturb_check::inspect::FileRole;
-use perturb_check::load::{load_cells, load_file, DeState, LoadedFile, HDF5_SIGNATURE};
+use perturb_check::load::{load_cells, load_file, needing_de_pass, DeState, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions};
 use perturb_check::readers::check_text_size;
@@ -187,31 +187,18 @@ fn loaded(
     Ok(())
 }
 
-/// Whether the cache holds cells of `id` whose DE pass has not run.
-fn needs_de(id: u32) -> bool {
-    CACHE.with(|cache| {
-        matches!(cache.borrow().get(&id), Some(Cached { loaded: LoadedFile::Cells(cells), .. })
-            if matches!(cells.de, DeState::NotYet))
-    })
-}
-
-/// Runs the DE pass (a new reading of the file, in batches) of the data and of each prediction given as cells,
-/// when the data are cells and the pass has not run on them, reporting it as a step of the run. A failure is
-/// kept with the file and told by the run, which goes on without the DE metrics.
+/// Runs the DE pass (a new reading of the file, in batches) of the files of the run that need one
+/// ([`needing_de_pass`]), reporting it as a step of the run. A failure is kept with the file and told by the
+/// run, which goes on without the DE metrics.
 fn de_passes(run_id: u32, inputs: &[InputFile], files: &[File]) {
-    let data_is_cells = inputs.iter().any(|input| {
-        input.role == FileRole::Data
-            && CACHE.with(|cache| {
-                matches!(cache.borrow().get(&input.id), Some(Cached { loaded: LoadedFile::Cells(_), .. }))
-            })
+    let needing = CACHE.with(|cache| {
+        let cache = cache.borrow();
+        let pairs: Option<Vec<(FileRole, &LoadedFile)>> =
+            inputs.iter().map(|input| cache.get(&input.id).map(|c| (input.role, &c.loaded))).collect();
+        pairs.map(|pairs| needing_de_pass(&pairs)).unwrap_or_default()
     });
-    if !data_is_cells {
-        return;
-    }
-    for (input, file) in inputs.iter().zip(files) {
-        if !matches!(input.role, FileRole::Data | FileRole::Predictions) || !needs_de(input.id) {
-            continue;
-        }
+    for position in needing {
+        let (input, file) = (&inputs[position], &files[position]);
         OPEN_FILES.with(|open| open.borrow_mut().insert(input.id, (file.clone(), Vec::new())));
         let h5ad = H5ad::from_source(&input.name, BlobSource { id: input.id, len: file.size() as u64 });
         let step = format!("differential expression of {}", input.name);

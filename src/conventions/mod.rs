@@ -1137,10 +1137,15 @@ pub const CONVENTIONS_HEADER: [&str; 8] =
 
 /// `conventions.csv`: one row per point, convention and metric; an empty value when undefined.
 pub fn write_conventions_csv(report: &ConventionReport) -> String {
+    write_conventions_csv_of(report, &|_| true)
+}
+
+/// [`write_conventions_csv`] with the rows of the conventions `keep` accepts (by id) only.
+pub fn write_conventions_csv_of(report: &ConventionReport, keep: &dyn Fn(&str) -> bool) -> String {
     write_csv(
         &CONVENTIONS_HEADER,
         report.points.iter().flat_map(|point| {
-            METRICS.iter().zip(&point.values).map(move |(spec, value)| {
+            METRICS.iter().zip(&point.values).filter(|(spec, _)| keep(spec.convention)).map(move |(spec, value)| {
                 vec![
                     report.dataset.clone(),
                     point.seed.map(|seed| seed.to_string()).unwrap_or_default(),

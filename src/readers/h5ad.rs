@@ -8,7 +8,8 @@
 //!
 //! [`CellMatrix::visit`] streams a matrix a window of cells at a time (a window of genes for CSC), about 8 MB
 //! of values, so whatever the file's size memory holds one window. The file is reached through an
-//! [`hdf5_pure::Source`]: bytes in memory for tests, `Blob.slice` reads in the worker.
+//! [`hdf5_pure::Source`]: bytes in memory for tests, `Blob.slice` reads in the worker, positional reads of a
+//! file on disk on the command line ([`FileSource`]).
 //!
 //! ```no_run
 //! use perturb_check::conditions::ConditionRules;
@@ -103,6 +104,62 @@ pub struct H5adContents {
     pub cell_type_column: Option<String>,
 }
 
+/// A file on disk read with positional reads, only the parts asked for (the command line's h5ad reader; the
+/// operating system's page cache does the buffering the worker does by hand).
+#[cfg(not(target_arch = "wasm32"))]
+pub struct FileSource {
+    file: std::fs::File,
+    len: u64,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FileSource {
+    pub fn open(path: &std::path::Path) -> std::io::Result<FileSource> {
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(FileSource { file, len })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Source for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), hdf5_pure::FormatError> {
+        let end = offset.saturating_add(buf.len() as u64);
+        if end > self.len {
+            return Err(hdf5_pure::FormatError::Source(format!(
+                "read past the end of the file ({end} > {})",
+                self.len
+            )));
+        }
+        #[cfg(unix)]
+        let result = std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset);
+        #[cfg(windows)]
+        let result = {
+            let mut done = 0;
+            let mut result = Ok(());
+            while done < buf.len() {
+                match std::os::windows::fs::FileExt::seek_read(&self.file, &mut buf[done..], offset + done as u64) {
+                    Ok(0) => {
+                        result = Err(std::io::ErrorKind::UnexpectedEof.into());
+                        break;
+                    }
+                    Ok(n) => done += n,
+                    Err(error) => {
+                        result = Err(error);
+                        break;
+                    }
+                }
+            }
+            result
+        };
+        result.map_err(|error| hdf5_pure::FormatError::Source(error.to_string()))
+    }
+}
+
 impl H5ad {
     /// Opens a file held in memory.
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<H5ad, InputError> {
@@ -116,6 +173,15 @@ impl H5ad {
         let length = source.len();
         let file = File::from_source(source).map_err(|error| open_error(name, error))?;
         H5ad::checked(name, file, length)
+    }
+
+    /// Opens a file on disk, read on demand; `name` is how errors name it.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn open(name: &str, path: &std::path::Path) -> Result<H5ad, InputError> {
+        let source = FileSource::open(path).map_err(|error| {
+            InputError::new(name, Location::File, ErrorKind::H5ad, format!("the file could not be read ({error})"))
+        })?;
+        H5ad::from_source(name, source)
     }
 
     /// The file, unless it is shorter than its superblock says (a download cut short).
