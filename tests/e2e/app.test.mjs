@@ -4,6 +4,7 @@ import { cp, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { serve } from "./serve.mjs";
 import {
   ROOT, SCREENSHOTS, assert, close, download, externalRequests, leaderboard, openPage, parseCsv, run, screenshot, test, waitForState,
@@ -1029,6 +1030,69 @@ test("the Papalexi demo with a reference runs linear_reference and says its refe
   assert(shown.linear_reference && shown.linear_reference_genes, Object.keys(shown).join());
   await checkVerdict(page);
   await screenshot(page, "demo-papalexi-reference");
+});
+
+/** The command line built by `cargo test` (scripts/test.sh runs it before this suite), or PERTURB_CHECK_BIN. */
+const CLI = process.env.PERTURB_CHECK_BIN ?? join(ROOT, "target", "debug", "perturb-check");
+
+/**
+ * Runs `files` through the page (uploaded, roles as detected, `prepare` for any choice) and through the command
+ * line (`options`), and checks every export the run has is the same bytes; report.html up to its date line.
+ */
+async function sameAsCommandLine(browser, origin, files, { prepare = async () => {}, options = [], exports }) {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  await page.setInputFiles('[data-testid="file-input"]', files);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="file-card"] [data-testid="role"]').length === n, files.length);
+  await prepare(page);
+  await page.click('[data-testid="run"]');
+  assert(await waitForState(page) === "done", await page.textContent('[data-testid="status"]'));
+  await page.waitForSelector('[data-testid="conventions-table"]', { timeout: 60000 });
+  const dir = await mkdtemp(join(tmpdir(), "cli-"));
+  execFileSync(CLI, ["--quiet", "run", ...files, ...options, "--out", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  const undated = (text) => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "DATE");
+  for (const [testid, name] of exports) {
+    const exported = await download(page, testid);
+    assert(exported.name === name, `${testid}: ${exported.name}`);
+    const written = await readFile(join(dir, name), "utf8");
+    const [ours, theirs] = name === "report.html" ? [undated(exported.text), undated(written)] : [exported.text, written];
+    if (ours === theirs) continue;
+    // Not yet byte for byte everywhere (a last bit of a Pearson correlation moved, BENCHMARKS/issue notes):
+    // the same text but for numbers, and every number within 1e-13 of the other.
+    const tokens = (text) => text.split(/([,\n:{}\[\]"\s<>=]+)/);
+    const [a, b] = [tokens(ours), tokens(theirs)];
+    assert(a.length === b.length, `${name}: ${a.length} tokens on the page, ${b.length} from the command line`);
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === b[i]) continue;
+      const [x, y] = [Number(a[i]), Number(b[i])];
+      assert(a[i] !== "" && b[i] !== "" && Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-13 * Math.max(1, Math.abs(x)),
+        `${name}: the page's and the command line's differ at token ${i}: ${a[i]} vs ${b[i]} (…${a.slice(Math.max(0, i - 12), i).join("")})`);
+    }
+  }
+  await rm(dir, { recursive: true });
+}
+
+const RUN_EXPORTS = [["export-results", "results.csv"], ["export-summary", "summary.csv"], ["export-paired", "paired.csv"],
+  ["export-conventions", "conventions.csv"], ["export-report", "report.html"]];
+const INTERACTION_EXPORTS = [["export-interactions", "interactions.json"], ["export-interaction-classes", "interaction_classes.csv"],
+  ["export-interaction-tpr-fdp", "interaction_tpr_fdp.csv"], ["export-interaction-auc", "interaction_auc.csv"],
+  ["export-interaction-top-pairs", "interaction_top_pairs.csv"]];
+
+test("the command line writes the page's exports, numbers to 1e-13: doubles with interactions and a paper-format model", async ({ browser, origin }) => {
+  const files = ["sim_double_pseudobulk.csv", "shrunk_additive_model_all_predictions.json", "shrunk_additive_model_gene_names.json"]
+    .map((name) => join(ROOT, "public", "demo", "simulated", name));
+  await sameAsCommandLine(browser, origin, files, { exports: [...RUN_EXPORTS, ...INTERACTION_EXPORTS] });
+});
+
+test("the command line writes the page's exports, numbers to 1e-13: cells, and nine uploaded models", async ({ browser, origin }) => {
+  await sameAsCommandLine(browser, origin, [fixture("h5ad/norman_subset.h5ad")], {
+    prepare: async (page) => { await page.click("details.settings > summary"); await page.selectOption('[data-testid="setting-split"]', "all"); },
+    // report.html of cells still differs from the page's (left for issue 16).
+    options: ["--split", "all"], exports: RUN_EXPORTS.filter(([, name]) => !["paired.csv", "report.html"].includes(name)),
+  });
+  const norman = [fixture("norman2019_cebpe_cebpb/pseudobulk.csv"),
+    ...NORMAN_METHODS.map((m) => fixture(`norman2019_cebpe_cebpb/predictions/${m}.csv`))];
+  await sameAsCommandLine(browser, origin, norman, { exports: RUN_EXPORTS.filter(([, name]) => name !== "paired.csv") });
 });
 
 await run();
