@@ -30,6 +30,11 @@ impl GivenFile {
     }
 }
 
+/// Why `name` could not be read, as an input failure.
+pub fn unreadable(name: &str, error: std::io::Error) -> Failure {
+    Failure::Input(format!("{name}: the file could not be read ({error})"))
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
@@ -68,14 +73,13 @@ pub fn given_files(paths: &[PathBuf]) -> Result<Vec<GivenFile>, Failure> {
 
 fn is_hdf5(file: &GivenFile) -> Result<bool, Failure> {
     let mut start = [0u8; 8];
-    let mut handle = std::fs::File::open(&file.path)
-        .map_err(|error| Failure::Input(format!("{}: the file could not be read ({error})", file.name)))?;
+    let mut handle = std::fs::File::open(&file.path).map_err(|error| unreadable(&file.name, error))?;
     let mut read = 0;
     while read < start.len() {
         match handle.read(&mut start[read..]) {
             Ok(0) => break,
             Ok(n) => read += n,
-            Err(error) => return Err(Failure::Input(format!("{}: the file could not be read ({error})", file.name))),
+            Err(error) => return Err(unreadable(&file.name, error)),
         }
     }
     Ok(&start[..read] == HDF5_SIGNATURE)
@@ -103,11 +107,8 @@ pub fn read(
         return load_cells(&h5ad, pseudobulk, rules, &mut |done, total| log.progress(&step, done, total))
             .map_err(input);
     }
-    let size = std::fs::metadata(&file.path)
-        .map_err(|error| Failure::Input(format!("{}: the file could not be read ({error})", file.name)))?
-        .len();
+    let size = std::fs::metadata(&file.path).map_err(|error| unreadable(&file.name, error))?.len();
     check_text_size(&file.name, size).map_err(input)?;
-    let bytes = std::fs::read(&file.path)
-        .map_err(|error| Failure::Input(format!("{}: the file could not be read ({error})", file.name)))?;
+    let bytes = std::fs::read(&file.path).map_err(|error| unreadable(&file.name, error))?;
     load_file(&file.name, &bytes, rules).map_err(input)
 }

@@ -1,7 +1,7 @@
 //! `perturb-check run`: the page's run from files on disk, and its exports written into a folder.
 
 use crate::args::RunArgs;
-use crate::files::{given_files, open_h5ad, read, GivenFile};
+use crate::files::{given_files, open_h5ad, read, unreadable, GivenFile};
 use crate::log::Log;
 use crate::Failure;
 use perturb_check::analysis::{
@@ -12,7 +12,7 @@ use perturb_check::conventions::{write_conventions_csv_of, CONVENTIONS};
 use perturb_check::inspect::{inspect, FileRole};
 use perturb_check::interactions::{interactions_csv, interactions_json};
 use perturb_check::leaderboard;
-use perturb_check::load::{needing_de_pass, DeState, LoadedFile};
+use perturb_check::load::{needing_de_pass, LoadedFile};
 use perturb_check::paired::paired_csv;
 use perturb_check::plots::MethodStyles;
 use perturb_check::report::{html, BuildInfo, FileHash, FileProvenance, ReportInputs};
@@ -44,8 +44,7 @@ fn settings(arguments: &RunArgs, split_file: bool) -> Result<AnalysisSettings, F
     let mut settings = match &arguments.settings {
         Some(path) => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = std::fs::read_to_string(path)
-                .map_err(|error| Failure::Input(format!("{name}: the file could not be read ({error})")))?;
+            let text = std::fs::read_to_string(path).map_err(|error| unreadable(&name, error))?;
             serde_json::from_str::<AnalysisSettings>(&text)
                 .map_err(|error| Failure::Input(format!("{name}: not a Perturb Check settings file ({error})")))?
         }
@@ -111,8 +110,7 @@ fn now_iso() -> String {
 }
 
 fn sha256(file: &GivenFile) -> Result<FileProvenance, Failure> {
-    let failure =
-        |error: std::io::Error| Failure::Input(format!("{}: the file could not be read ({error})", file.name));
+    let failure = |error: std::io::Error| unreadable(&file.name, error);
     let mut handle = std::fs::File::open(&file.path).map_err(failure)?;
     let size = handle.metadata().map_err(failure)?.len();
     let mut hash = FileHash::default();
@@ -208,13 +206,8 @@ pub fn run(arguments: &RunArgs, log: &Log) -> Result<(), Failure> {
         let h5ad = open_h5ad(&files[i])?;
         if let (Some(h5ad), LoadedFile::Cells(cells)) = (h5ad, &mut loaded[i]) {
             let step = format!("differential expression of {}", files[i].name);
+            // A failure stays with the file; the run's notices tell it (as in the page).
             cells.run_de(&h5ad, &mut |done, total| log.progress(&step, done, total));
-            if let DeState::Failed(reason) = &cells.de {
-                log.notice(&perturb_check::error::Notice::warning(
-                    Some(&files[i].name),
-                    format!("no differential expression: {reason}"),
-                ));
-            }
         }
     }
 
