@@ -200,7 +200,8 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
         }
         push(&mut out, "</tr></thead><tbody>\n");
         for (index, info) in conventions.metrics.iter().enumerate() {
-            if conventions.means.iter().all(|means| means.values[index].is_none()) {
+            // NaN is no value too: the page's copy of the report came through JSON, where NaN is null.
+            if conventions.means.iter().all(|means| means.values[index].is_none_or(f64::is_nan)) {
                 continue;
             }
             push(

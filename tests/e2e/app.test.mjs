@@ -1057,17 +1057,8 @@ async function sameAsCommandLine(browser, origin, files, { prepare = async () =>
     const written = await readFile(join(dir, name), "utf8");
     const [ours, theirs] = name === "report.html" ? [undated(exported.text), undated(written)] : [exported.text, written];
     if (ours === theirs) continue;
-    // Not yet byte for byte everywhere (a last bit of a Pearson correlation moved, BENCHMARKS/issue notes):
-    // the same text but for numbers, and every number within 1e-13 of the other.
-    const tokens = (text) => text.split(/([,\n:{}\[\]"\s<>=]+)/);
-    const [a, b] = [tokens(ours), tokens(theirs)];
-    assert(a.length === b.length, `${name}: ${a.length} tokens on the page, ${b.length} from the command line`);
-    for (let i = 0; i < a.length; i++) {
-      if (a[i] === b[i]) continue;
-      const [x, y] = [Number(a[i]), Number(b[i])];
-      assert(a[i] !== "" && b[i] !== "" && Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-13 * Math.max(1, Math.abs(x)),
-        `${name}: the page's and the command line's differ at token ${i}: ${a[i]} vs ${b[i]} (…${a.slice(Math.max(0, i - 12), i).join("")})`);
-    }
+    const at = [...ours].findIndex((c, i) => c !== theirs[i]);
+    throw new Error(`${name}: the page's and the command line's differ at character ${at}: …${ours.slice(Math.max(0, at - 80), at + 40)}… vs …${theirs.slice(Math.max(0, at - 80), at + 40)}…`);
   }
   await rm(dir, { recursive: true });
 }
@@ -1078,21 +1069,20 @@ const INTERACTION_EXPORTS = [["export-interactions", "interactions.json"], ["exp
   ["export-interaction-tpr-fdp", "interaction_tpr_fdp.csv"], ["export-interaction-auc", "interaction_auc.csv"],
   ["export-interaction-top-pairs", "interaction_top_pairs.csv"]];
 
-test("the command line writes the page's exports, numbers to 1e-13: doubles with interactions and a paper-format model", async ({ browser, origin }) => {
+test("the command line writes the page's exports byte for byte: doubles with interactions and a paper-format model", async ({ browser, origin }) => {
   const files = ["sim_double_pseudobulk.csv", "shrunk_additive_model_all_predictions.json", "shrunk_additive_model_gene_names.json"]
     .map((name) => join(ROOT, "public", "demo", "simulated", name));
   await sameAsCommandLine(browser, origin, files, { exports: [...RUN_EXPORTS, ...INTERACTION_EXPORTS] });
 });
 
-test("the command line writes the page's exports, numbers to 1e-13: cells, and nine uploaded models", async ({ browser, origin }) => {
+test("the command line writes the page's exports byte for byte: cells, and nine uploaded models", async ({ browser, origin }) => {
   await sameAsCommandLine(browser, origin, [fixture("h5ad/norman_subset.h5ad")], {
     prepare: async (page) => { await page.click("details.settings > summary"); await page.selectOption('[data-testid="setting-split"]', "all"); },
-    // report.html of cells still differs from the page's (left for issue 16).
-    options: ["--split", "all"], exports: RUN_EXPORTS.filter(([, name]) => !["paired.csv", "report.html"].includes(name)),
+    options: ["--split", "all"], exports: RUN_EXPORTS,
   });
   const norman = [fixture("norman2019_cebpe_cebpb/pseudobulk.csv"),
     ...NORMAN_METHODS.map((m) => fixture(`norman2019_cebpe_cebpb/predictions/${m}.csv`))];
-  await sameAsCommandLine(browser, origin, norman, { exports: RUN_EXPORTS.filter(([, name]) => name !== "paired.csv") });
+  await sameAsCommandLine(browser, origin, norman, { exports: RUN_EXPORTS });
 });
 
 await run();

@@ -237,9 +237,8 @@ fn write_outputs(
     let out = arguments.out.as_path();
     write(out, "results.csv", &write_results_csv(&report.rows), log)?;
     write(out, "summary.csv", &summary_csv(&report.summary_common), log)?;
-    if !report.paired.is_empty() {
-        write(out, "paired.csv", &paired_csv(&report.paired), log)?;
-    }
+    // Always, as the page always offers it: a header alone says no method had a reference baseline to face.
+    write(out, "paired.csv", &paired_csv(&report.paired), log)?;
     if let Some(interactions) = &report.interactions {
         write(out, "interactions.json", &interactions_json(interactions), log)?;
         for (name, text) in interactions_csv(interactions) {
