@@ -7,7 +7,8 @@
 //! - the linear model on 8,000 genes × 2,000 training conditions;
 //! - the reference PCA of linear_reference on another 8,000 × 2,000 screen.
 //!
-//! Native: `cargo run --release --example bench_engine`. WebAssembly: `scripts/bench-wasm.sh` builds this
+//! Native: `cargo run --release --example bench_engine` (`-- --write DIR` writes the double benchmark's
+//! files instead, to time `perturb-check run` on them). WebAssembly: `scripts/bench-wasm.sh` builds this
 //! for wasm32-wasip1 with simd128 and runs it in Node. Each timing is the best of `REPEATS` runs.
 
 use perturb_check::baselines::linear_model::{linear_model, LinearModelSettings, UploadedEmbeddings};
@@ -101,17 +102,39 @@ fn to_csv(matrix: &ExpressionMatrix) -> String {
     out
 }
 
-fn noisy_prediction(data: &ExpressionMatrix, method: &str, scale: f64, seed: u32) -> Prediction {
+/// The data plus Gaussian noise of standard deviation `scale`: a model's prediction.
+fn noisy(data: &ExpressionMatrix, scale: f64, seed: u32) -> ExpressionMatrix {
     let mut random = LegacyRandomState::new(seed);
     let values = data.values().iter().map(|&v| v + scale * random.standard_normal()).collect();
-    let matrix = ExpressionMatrix::new(data.genes().to_vec(), data.conditions().to_vec(), values);
-    Prediction::new(method.into(), None, format!("{method}.csv"), matrix, data)
+    ExpressionMatrix::new(data.genes().to_vec(), data.conditions().to_vec(), values)
 }
 
+fn noisy_prediction(data: &ExpressionMatrix, method: &str, scale: f64, seed: u32) -> Prediction {
+    Prediction::new(method.into(), None, format!("{method}.csv"), noisy(data, scale, seed), data)
+}
+
+/// The two models' noise: (name, scale, seed).
+const MODELS: [(&str, f64, u32); 2] = [("model_a", 0.1, 2), ("model_b", 0.2, 3)];
+
 fn main() {
-    println!("target: {}", std::env::consts::ARCH);
     let data = generate(19_264, 100, 124, 1);
     let csv = to_csv(&data);
+    // `--write DIR`: the double benchmark's files (bench.csv, model_a.csv, model_b.csv) for timing the
+    // command line on them (BENCHMARKS.md), and nothing else.
+    let arguments: Vec<String> = std::env::args().collect();
+    if let [_, flag, folder] = &arguments[..] {
+        if flag == "--write" {
+            let folder = std::path::Path::new(folder);
+            std::fs::create_dir_all(folder).expect("the folder can be made");
+            std::fs::write(folder.join("bench.csv"), &csv).expect("bench.csv can be written");
+            for (name, scale, seed) in MODELS {
+                let text = to_csv(&noisy(&data, scale, seed));
+                std::fs::write(folder.join(format!("{name}.csv")), text).expect("a model can be written");
+            }
+            return;
+        }
+    }
+    println!("target: {}", std::env::consts::ARCH);
     let megabytes = csv.len() as f64 / 1e6;
     let (seconds, parsed) = best_of(|| {
         read_expression_data("bench.csv", csv.as_bytes(), &ConditionRules::default(), Orientation::Detect).unwrap()
@@ -119,7 +142,7 @@ fn main() {
     assert_eq!(parsed.matrix.n_conditions(), 225);
     println!("csv parse: {megabytes:.1} MB in {seconds:.3} s = {:.0} MB/s", megabytes / seconds);
 
-    let predictions = [noisy_prediction(&data, "model_a", 0.1, 2), noisy_prediction(&data, "model_b", 0.2, 3)];
+    let predictions = MODELS.map(|(name, scale, seed)| noisy_prediction(&data, name, scale, seed));
     let inputs = BenchmarkInputs {
         dataset: "bench",
         data: &data,
