@@ -200,8 +200,9 @@ pub fn html(inputs: &ReportInputs<'_>) -> String {
         }
         push(&mut out, "</tr></thead><tbody>\n");
         for (index, info) in conventions.metrics.iter().enumerate() {
-            // NaN is no value too: the page's copy of the report came through JSON, where NaN is null.
-            if conventions.means.iter().all(|means| means.values[index].is_none_or(f64::is_nan)) {
+            // A non-finite mean is no value too: `format_number` shows none, and the page's copy of the report
+            // came through JSON, where NaN and ±∞ are null.
+            if conventions.means.iter().all(|means| means.values[index].is_none_or(|value| !value.is_finite())) {
                 continue;
             }
             push(

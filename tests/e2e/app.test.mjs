@@ -1057,7 +1057,8 @@ async function sameAsCommandLine(browser, origin, files, { prepare = async () =>
     const written = await readFile(join(dir, name), "utf8");
     const [ours, theirs] = name === "report.html" ? [undated(exported.text), undated(written)] : [exported.text, written];
     if (ours === theirs) continue;
-    const at = [...ours].findIndex((c, i) => c !== theirs[i]);
+    let at = 0;
+    while (at < ours.length && ours[at] === theirs[at]) at++;
     throw new Error(`${name}: the page's and the command line's differ at character ${at}: …${ours.slice(Math.max(0, at - 80), at + 40)}… vs …${theirs.slice(Math.max(0, at - 80), at + 40)}…`);
   }
   await rm(dir, { recursive: true });
