@@ -2,12 +2,28 @@
 //! has no threads without cross-origin isolation). The results are the same either way: each item is
 //! computed alone and the results keep the items' order.
 
-/// How many threads to use: the cores this process may use natively, one in WebAssembly.
+#[cfg(not(target_arch = "wasm32"))]
+static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Uses at most `n` threads from now on (natively; 0 restores the default, every core).
+pub fn limit_threads(n: usize) {
+    #[cfg(not(target_arch = "wasm32"))]
+    LIMIT.store(n, std::sync::atomic::Ordering::Relaxed);
+    #[cfg(target_arch = "wasm32")]
+    let _ = n;
+}
+
+/// How many threads to use: the cores this process may use natively (or fewer, [`limit_threads`]), one in
+/// WebAssembly.
 pub fn threads() -> usize {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        match LIMIT.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => cores,
+            limit => limit,
+        }
     }
     #[cfg(target_arch = "wasm32")]
     {
@@ -63,6 +79,95 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     }
 }
 
+/// `consume(i, produce(i))` for each `i` in `0..n`, `consume` called on this thread in that order whatever the
+/// number of threads: natively `produce` runs on `threads()` threads at once, at most `ahead` items ahead of
+/// `consume` (which bounds the memory the produced items hold); in WebAssembly each item is produced and
+/// consumed in turn. When `consume` returns an error, no further item is produced and the error is returned.
+pub fn in_order<R: Send, E>(
+    n: usize,
+    ahead: usize,
+    produce: impl Fn(usize) -> R + Sync,
+    mut consume: impl FnMut(usize, R) -> Result<(), E>,
+) -> Result<(), E> {
+    let producers = threads().min(n);
+    if producers < 2 {
+        return (0..n).try_for_each(|i| consume(i, produce(i)));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::collections::BTreeMap;
+        use std::sync::{mpsc, Condvar, Mutex};
+        let ahead = ahead.max(producers);
+        // The next item to claim, the next to consume and whether to stop, with a signal for each change.
+        struct Progress {
+            next: usize,
+            consumed: usize,
+            stop: bool,
+        }
+        let progress = Mutex::new(Progress { next: 0, consumed: 0, stop: false });
+        let changed = Condvar::new();
+        let lock = || progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::thread::scope(|scope| {
+            let (send, receive) = mpsc::channel::<(usize, R)>();
+            for _ in 0..producers {
+                let (send, produce, progress, changed) = (send.clone(), &produce, &progress, &changed);
+                scope.spawn(move || loop {
+                    let i = {
+                        let mut state = progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        while !state.stop && state.next < n && state.next >= state.consumed + ahead {
+                            state = changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+                        }
+                        if state.stop || state.next >= n {
+                            return;
+                        }
+                        state.next += 1;
+                        state.next - 1
+                    };
+                    if send.send((i, produce(i))).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(send);
+            let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
+            let mut result = Ok(());
+            for i in 0..n {
+                let item = loop {
+                    if let Some(item) = waiting.remove(&i) {
+                        break Some(item);
+                    }
+                    match receive.recv() {
+                        Ok((at, item)) => {
+                            waiting.insert(at, item);
+                        }
+                        // Every producer ended without item i: one of them panicked (the scope re-raises it).
+                        Err(_) => break None,
+                    }
+                };
+                let Some(item) = item else { break };
+                result = consume(i, item);
+                let mut state = lock();
+                state.consumed = i + 1;
+                state.stop |= result.is_err();
+                drop(state);
+                changed.notify_all();
+                if result.is_err() {
+                    break;
+                }
+            }
+            lock().stop = true;
+            changed.notify_all();
+            drop(receive);
+            result
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = ahead;
+        (0..n).try_for_each(|i| consume(i, produce(i)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +179,34 @@ mod tests {
         assert_eq!(map(&items[..1], |&x| x + 1), vec![1]);
         assert!(map(&[] as &[u64], |&x| x).is_empty());
         assert_eq!(join(|| 1, || "two"), (1, "two"));
+    }
+
+    #[test]
+    fn items_are_consumed_in_order_and_an_error_stops_production() {
+        let mut seen = Vec::new();
+        let done: Result<(), ()> = in_order(
+            500,
+            3,
+            |i| i * 2,
+            |i, item| {
+                seen.push((i, item));
+                Ok(())
+            },
+        );
+        assert_eq!(done, Ok(()));
+        assert_eq!(seen, (0..500).map(|i| (i, i * 2)).collect::<Vec<_>>());
+        let produced = std::sync::atomic::AtomicUsize::new(0);
+        let stopped = in_order(
+            10_000,
+            2,
+            |i| {
+                produced.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                i
+            },
+            |i, _| if i == 5 { Err(i) } else { Ok(()) },
+        );
+        assert_eq!(stopped, Err(5));
+        // Production stops within `ahead` (at least one per thread) of the failing item.
+        assert!(produced.into_inner() <= 6 + threads().max(2) + 1);
     }
 }

@@ -390,7 +390,9 @@ impl Default for StoredValues {
 impl StoredValues {
     #[inline]
     fn observe(&mut self, value: f64) {
-        self.fractional |= value.fract() > 1e-3;
+        // `value.fract() > 1e-3` without a call to `trunc` per value: only positive values below 2^53 can have
+        // a fractional part, and for those truncation is the conversion to an integer and back.
+        self.fractional |= value > 0.0 && value < 9_007_199_254_740_992.0 && value - (value as i64) as f64 > 1e-3;
         self.min = self.min.min(value);
         self.max = self.max.max(value);
     }
@@ -545,6 +547,41 @@ mod tests {
         let mut stored = StoredValues::default();
         values.iter().for_each(|&value| stored.observe(value));
         stored
+    }
+
+    #[test]
+    fn a_fractional_part_is_found_as_fract_finds_it() {
+        let edges = [
+            0.0,
+            -0.0,
+            1.0,
+            1.0005,
+            1.002,
+            -1.5,
+            0.0011,
+            0.0009,
+            2.5e15 + 0.5,
+            9_007_199_254_740_991.0,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            4.999_999,
+            1e-3,
+            1.0 + 1e-3,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let random = (0..10_000).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            f64::from_bits(state)
+        });
+        for value in edges.into_iter().chain(random) {
+            assert_eq!(stored(&[value]).fractional, value.fract() > 1e-3, "{value:e}");
+        }
     }
 
     #[test]

@@ -28,6 +28,8 @@ use serde::{Deserialize, Serialize};
 
 /// Stored values read per window: about 8 MB of f64.
 const WINDOW_VALUES: usize = 1 << 20;
+/// How many windows may be read ahead of the one being visited (natively, on other threads).
+const READ_AHEAD: usize = 4;
 /// Distinct values of an `obs` column listed in the summary (a column with more is no cell type).
 const MAX_LISTED_VALUES: usize = 200;
 /// The most values of a dataset read whole (an `obs` / `var` column, `indptr`): 2^28, 2 GiB of 8-byte values,
@@ -51,6 +53,8 @@ pub struct H5ad {
     file: File,
     /// The file's length in bytes.
     length: u64,
+    /// Stored values of a matrix read at a time ([`WINDOW_VALUES`] unless set).
+    window_values: usize,
 }
 
 /// How a cells × genes matrix is stored.
@@ -198,7 +202,13 @@ impl H5ad {
                 ),
             ));
         }
-        Ok(H5ad { name: name.to_string(), file, length })
+        Ok(H5ad { name: name.to_string(), file, length, window_values: WINDOW_VALUES })
+    }
+
+    /// Reads matrices `values` stored values at a time (at least one row): less memory per window read, more
+    /// reads. What is computed from the matrix does not depend on it (nor on the threads reading ahead).
+    pub fn set_window_values(&mut self, values: usize) {
+        self.window_values = values.max(1);
     }
 
     /// The file's name, as the user gave it.
@@ -550,20 +560,29 @@ impl CellMatrix<'_> {
     ) -> Result<(), InputError> {
         let (h5ad, layout) = (self.h5ad, &self.layout);
         let n_genes = layout.n_genes;
+        // Windows are read ahead on other threads natively (each read alone, decompression included) and
+        // handed to `visit` in file order, so what is computed from them does not depend on the threads.
         if layout.encoding == MatrixEncoding::Dense {
-            let rows_per_window = (WINDOW_VALUES / n_genes.max(1)).max(1);
+            let rows_per_window = (h5ad.window_values / n_genes.max(1)).max(1);
             let stored = h5ad.stored(layout.path.clone())?;
-            let mut start = 0;
-            while start < layout.n_cells {
-                on_progress(start, layout.n_cells);
-                let count = rows_per_window.min(layout.n_cells - start);
-                let values = stored.values(start, count)?;
-                for (offset, row) in values.chunks(n_genes.max(1)).enumerate() {
-                    visit(Stripe::Cell { cell: start + offset, values: row });
-                }
-                start += count;
-            }
-            return Ok(());
+            let windows = layout.n_cells.div_ceil(rows_per_window);
+            let window = |k: usize| (k * rows_per_window, rows_per_window.min(layout.n_cells - k * rows_per_window));
+            return crate::parallel::in_order(
+                windows,
+                READ_AHEAD,
+                |k| {
+                    let (start, count) = window(k);
+                    stored.values(start, count)
+                },
+                |k, values| {
+                    let (start, _) = window(k);
+                    on_progress(start, layout.n_cells);
+                    for (offset, row) in values?.chunks(n_genes.max(1)).enumerate() {
+                        visit(Stripe::Cell { cell: start + offset, values: row });
+                    }
+                    Ok(())
+                },
+            );
         }
         // Sparse: rows are cells (CSR) or genes (CSC), indices the other axis.
         let (rows, width, what) = match layout.encoding {
@@ -575,11 +594,12 @@ impl CellMatrix<'_> {
         let indices_set = h5ad.stored(format!("{}/indices", layout.path))?;
         data_set.holds(&indptr)?;
         indices_set.holds(&indptr)?;
-        let mut row = 0;
-        while row < rows {
-            on_progress(row, rows);
-            let end = window_end(&indptr, row);
-            let (first, last) = (indptr[row], indptr[end]);
+        let mut starts = vec![0];
+        while let Some(&row) = starts.last().filter(|&&row| row < rows) {
+            starts.push(window_end(&indptr, row, h5ad.window_values));
+        }
+        let read = |k: usize| -> Result<(Vec<f64>, Vec<usize>), InputError> {
+            let (first, last) = (indptr[starts[k]], indptr[starts[k + 1]]);
             let data = data_set.values(first, last - first)?;
             let indices = indices_set
                 .indices(first, last - first)?
@@ -587,6 +607,13 @@ impl CellMatrix<'_> {
                 .map(|index| usize::try_from(index).ok().filter(|&index| index < width).ok_or(index))
                 .collect::<Result<Vec<usize>, i64>>()
                 .map_err(|index| h5ad.error(&indices_set.key, format!("{what} index {index} is out of range")))?;
+            Ok((data, indices))
+        };
+        crate::parallel::in_order(starts.len() - 1, READ_AHEAD, read, |k, window| {
+            let (row, end) = (starts[k], starts[k + 1]);
+            on_progress(row, rows);
+            let (data, indices) = window?;
+            let first = indptr[row];
             for stored_row in row..end {
                 let range = indptr[stored_row] - first..indptr[stored_row + 1] - first;
                 let (indices, values) = (&indices[range.clone()], &data[range]);
@@ -595,18 +622,17 @@ impl CellMatrix<'_> {
                     _ => Stripe::SparseGene { gene: stored_row, cells: indices, values },
                 });
             }
-            row = end;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
 /// The end of the window of compressed rows (cells for CSR, genes for CSC) starting at `start`: as many as
-/// fit in [`WINDOW_VALUES`] stored values, at least one.
-fn window_end(indptr: &[usize], start: usize) -> usize {
+/// fit in `window_values` stored values, at least one.
+fn window_end(indptr: &[usize], start: usize, window_values: usize) -> usize {
     let rows = indptr.len() - 1;
     let mut end = start + 1;
-    while end < rows && indptr[end + 1] - indptr[start] <= WINDOW_VALUES {
+    while end < rows && indptr[end + 1] - indptr[start] <= window_values {
         end += 1;
     }
     end

@@ -18,6 +18,10 @@ pub struct Cli {
     /// Write the log as JSON lines on standard error (`inspect --json` writes its answer to standard output).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Use at most N threads (default: every core this process may use). The results are the same bit for bit
+    /// whatever N: threads share out whole units of work and their results are combined in a fixed order.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]

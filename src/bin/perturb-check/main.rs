@@ -53,6 +53,9 @@ fn main() -> std::process::ExitCode {
         std::process::exit(1);
     }));
     let cli = args::Cli::parse();
+    if let Some(threads) = cli.threads {
+        perturb_check::parallel::limit_threads(usize::from(threads));
+    }
     let log = log::Log::new(cli.quiet, cli.json);
     let outcome = match &cli.command {
         args::Command::Run(arguments) => run::run(arguments, &log),
