@@ -589,12 +589,27 @@ pub fn run_analysis(
     notices.extend(result.notices.iter().cloned());
 
     let reference = result.reference.as_deref();
-    let summary_common = summarize(&result.rows, Comparison::Common, reference, false, settings.bootstrap);
-    let summary_own = summarize(&result.rows, Comparison::Own, reference, false, settings.bootstrap);
-    let summary_by_seed = summarize(&result.rows, Comparison::Common, reference, true, settings.bootstrap);
-    let paired = reference
-        .map(|reference| paired::against_reference(&result.rows, &result.methods, reference, settings.bootstrap))
-        .unwrap_or_default();
+    // Four independent summaries (their bootstrap draws are most of the time), two at a time natively.
+    let ((summary_common, summary_own), (summary_by_seed, paired)) = crate::parallel::join(
+        || {
+            crate::parallel::join(
+                || summarize(&result.rows, Comparison::Common, reference, false, settings.bootstrap),
+                || summarize(&result.rows, Comparison::Own, reference, false, settings.bootstrap),
+            )
+        },
+        || {
+            crate::parallel::join(
+                || summarize(&result.rows, Comparison::Common, reference, true, settings.bootstrap),
+                || {
+                    reference
+                        .map(|reference| {
+                            paired::against_reference(&result.rows, &result.methods, reference, settings.bootstrap)
+                        })
+                        .unwrap_or_default()
+                },
+            )
+        },
+    );
     let splits = result
         .splits
         .iter()

@@ -14,10 +14,34 @@ const MATRIX_A: u32 = 0x9908_b0df;
 const UPPER_MASK: u32 = 0x8000_0000;
 const LOWER_MASK: u32 = 0x7fff_ffff;
 
+/// `0..=max` for [`LegacyRandomState::draw`], with numpy's rejection mask: `max` with every lower bit set.
+#[derive(Clone, Copy, Debug)]
+pub struct Interval {
+    max: u64,
+    mask: u64,
+}
+
+impl Interval {
+    pub fn new(max: u64) -> Interval {
+        let mut mask = max;
+        for shift in [1, 2, 4, 8, 16, 32] {
+            mask |= mask >> shift;
+        }
+        Interval { max, mask }
+    }
+
+    /// `0..n` (numpy's `randint(0, n)`), for n ≥ 1.
+    pub fn below(n: usize) -> Interval {
+        Interval::new((n - 1) as u64)
+    }
+}
+
 /// The state of `np.random.seed(seed)`.
 #[derive(Clone)]
 pub struct LegacyRandomState {
     state: [u32; STATE_LENGTH],
+    /// The state's tempered outputs, made for the whole state at each regeneration (a loop that vectorises).
+    tempered: [u32; STATE_LENGTH],
     position: usize,
     /// The second value of the last polar Box–Muller pair, as numpy keeps it.
     cached_gauss: Option<f64>,
@@ -32,7 +56,7 @@ impl LegacyRandomState {
             let previous = state[index - 1];
             state[index] = 1_812_433_253u32.wrapping_mul(previous ^ (previous >> 30)).wrapping_add(index as u32);
         }
-        LegacyRandomState { state, position: STATE_LENGTH, cached_gauss: None }
+        LegacyRandomState { state, tempered: [0; STATE_LENGTH], position: STATE_LENGTH, cached_gauss: None }
     }
 
     fn regenerate(&mut self) {
@@ -40,9 +64,22 @@ impl LegacyRandomState {
             let mixed = (upper & UPPER_MASK) | (lower & LOWER_MASK);
             (mixed >> 1) ^ if mixed & 1 == 1 { MATRIX_A } else { 0 }
         };
-        for index in 0..STATE_LENGTH {
-            let next = self.state[(index + 1) % STATE_LENGTH];
-            self.state[index] = self.state[(index + SHIFT) % STATE_LENGTH] ^ twist(self.state[index], next);
+        // The reference loop (`state[(i + SHIFT) % N] ^ twist(state[i], state[(i + 1) % N])` for each i) in its
+        // three ranges, without a remainder per element.
+        let state = &mut self.state;
+        for index in 0..STATE_LENGTH - SHIFT {
+            state[index] = state[index + SHIFT] ^ twist(state[index], state[index + 1]);
+        }
+        for index in STATE_LENGTH - SHIFT..STATE_LENGTH - 1 {
+            state[index] = state[index + SHIFT - STATE_LENGTH] ^ twist(state[index], state[index + 1]);
+        }
+        state[STATE_LENGTH - 1] = state[SHIFT - 1] ^ twist(state[STATE_LENGTH - 1], state[0]);
+        for (tempered, &value) in self.tempered.iter_mut().zip(state.iter()) {
+            let mut value = value;
+            value ^= value >> 11;
+            value ^= (value << 7) & 0x9d2c_5680;
+            value ^= (value << 15) & 0xefc6_0000;
+            *tempered = value ^ (value >> 18);
         }
         self.position = 0;
     }
@@ -52,12 +89,9 @@ impl LegacyRandomState {
         if self.position >= STATE_LENGTH {
             self.regenerate();
         }
-        let mut value = self.state[self.position];
+        let value = self.tempered[self.position];
         self.position += 1;
-        value ^= value >> 11;
-        value ^= (value << 7) & 0x9d2c_5680;
-        value ^= (value << 15) & 0xefc6_0000;
-        value ^ (value >> 18)
+        value
     }
 
     fn next_u64(&mut self) -> u64 {
@@ -66,12 +100,15 @@ impl LegacyRandomState {
 
     /// A uniform integer in `0..=max` by masked rejection (numpy's `random_interval`).
     pub fn random_interval(&mut self, max: u64) -> u64 {
+        self.draw(&Interval::new(max))
+    }
+
+    /// [`Self::random_interval`] of the interval's `max`, its mask worked out once for many draws.
+    #[inline]
+    pub fn draw(&mut self, interval: &Interval) -> u64 {
+        let Interval { max, mask } = *interval;
         if max == 0 {
             return 0;
-        }
-        let mut mask = max;
-        for shift in [1, 2, 4, 8, 16, 32] {
-            mask |= mask >> shift;
         }
         loop {
             let value =
@@ -79,6 +116,35 @@ impl LegacyRandomState {
             if value <= max {
                 return value;
             }
+        }
+    }
+
+    /// `out.len()` draws of [`Self::draw`] in turn, consuming exactly the outputs they would: below 2^32 the
+    /// masked outputs are kept or rejected without a branch, which the bootstrap's millions of draws repay.
+    pub fn draws(&mut self, interval: &Interval, out: &mut [u64]) {
+        let Interval { max, mask } = *interval;
+        if max == 0 || max > u64::from(u32::MAX) {
+            out.iter_mut().for_each(|value| *value = self.draw(interval));
+            return;
+        }
+        let (max, mask) = (max as u32, mask as u32);
+        let (n, mut kept) = (out.len(), 0);
+        while kept < n {
+            if self.position >= STATE_LENGTH {
+                self.regenerate();
+            }
+            let mut used = 0;
+            for &output in &self.tempered[self.position..] {
+                let candidate = output & mask;
+                // Written in any case, kept only when in range: a rejected one is overwritten by the next.
+                out[kept] = u64::from(candidate);
+                used += 1;
+                kept += usize::from(candidate <= max);
+                if kept == n {
+                    break;
+                }
+            }
+            self.position += used;
         }
     }
 
@@ -124,5 +190,29 @@ impl LegacyRandomState {
     /// `randint(0, n)` for n ≥ 1 (numpy's legacy `randint` draws through the same masked rejection).
     pub fn below(&mut self, n: usize) -> usize {
         self.random_interval((n - 1) as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_draws_at_once_are_the_draws_one_at_a_time() {
+        for (seed, max) in
+            [(1, 0u64), (7, 1), (3, 309), (5, 511), (9, 512), (11, 70_000), (2, u64::from(u32::MAX)), (4, 1 << 40)]
+        {
+            let (mut one, mut many) = (LegacyRandomState::new(seed), LegacyRandomState::new(seed));
+            let interval = Interval::new(max);
+            // Lengths that end inside a state, on its end and across several regenerations.
+            for length in [1, 5, 623, 624, 1000, 3001] {
+                let mut out = vec![0u64; length];
+                many.draws(&interval, &mut out);
+                let expected: Vec<u64> = (0..length).map(|_| one.random_interval(max)).collect();
+                assert_eq!(out, expected, "max {max}, {length} draws");
+            }
+            // Both consumed the same outputs: what follows is the same.
+            assert_eq!(one.next_u32(), many.next_u32(), "max {max}");
+        }
     }
 }

@@ -96,11 +96,9 @@ pub fn against_reference(
     reference: &str,
     bootstrap: BootstrapSettings,
 ) -> Vec<PairedComparison> {
-    methods
-        .iter()
-        .filter(|method| *method != reference)
-        .filter_map(|method| compare(rows, method, reference, bootstrap))
-        .collect()
+    let others: Vec<&String> = methods.iter().filter(|method| *method != reference).collect();
+    // Each comparison alone (its bootstrap draws are most of the time), on the cores there are.
+    crate::parallel::map(&others, |method| compare(rows, method, reference, bootstrap)).into_iter().flatten().collect()
 }
 
 /// The two-sided p-value of R's `wilcox.test(x, paired = TRUE, exact = FALSE, correct = TRUE)` on the

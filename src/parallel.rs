@@ -79,6 +79,30 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     }
 }
 
+/// `f` of each item, in the items' order, natively each item on a thread of its own: for a few large items
+/// (the files of a run), which the cores then share evenly however many there are.
+pub fn map_apart<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if threads() < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let f = &f;
+            let others: Vec<_> = items[1..].iter().map(|item| scope.spawn(move || f(item))).collect();
+            let mut results = vec![f(&items[0])];
+            results.extend(
+                others.into_iter().map(|other| other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+            );
+            results
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        items.iter().map(f).collect()
+    }
+}
+
 /// `consume(i, produce(i))` for each `i` in `0..n`, `consume` called on this thread in that order whatever the
 /// number of threads: natively `produce` runs on `threads()` threads at once, at most `ahead` items ahead of
 /// `consume` (which bounds the memory the produced items hold); in WebAssembly each item is produced and
@@ -179,6 +203,7 @@ mod tests {
         assert_eq!(map(&items[..1], |&x| x + 1), vec![1]);
         assert!(map(&[] as &[u64], |&x| x).is_empty());
         assert_eq!(join(|| 1, || "two"), (1, "two"));
+        assert_eq!(map_apart(&items[..7], |&x| x * 3), (0..7).map(|x| x * 3).collect::<Vec<_>>());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! assert_eq!((lower, upper), (1.0, 1.0));
 //! ```
 
-use crate::numpy_random::LegacyRandomState;
+use crate::numpy_random::{Interval, LegacyRandomState};
 use crate::quantile::summary_quantile;
 use crate::results_table::ResultRow;
 use serde::{Deserialize, Serialize};
@@ -112,8 +112,14 @@ pub fn bootstrap_mean_interval(values: &[f64], draws: usize, seed: u32) -> (f64,
     }
     let mut random = LegacyRandomState::new(seed);
     let n = values.len();
-    let mut means: Vec<f64> =
-        (0..draws).map(|_| (0..n).map(|_| values[random.below(n)]).sum::<f64>() / n as f64).collect();
+    let interval = Interval::below(n);
+    let mut picks = vec![0u64; n];
+    let mut means: Vec<f64> = (0..draws)
+        .map(|_| {
+            random.draws(&interval, &mut picks);
+            picks.iter().map(|&pick| values[pick as usize]).sum::<f64>() / n as f64
+        })
+        .collect();
     let lower = summary_quantile(&mut means, 0.025);
     let upper = summary_quantile(&mut means, 0.975);
     (lower, upper)
@@ -162,9 +168,11 @@ pub fn summarize(
         let method_index = methods.iter().position(|method| *method == row.method).unwrap_or(0);
         groups.entry((method_index, if per_seed { row.seed } else { None })).or_default().push(row);
     }
-    groups
-        .into_iter()
-        .map(|((method_index, seed), group)| {
+    // Each group's summary alone (its bootstrap draws are most of the time), on the cores there are.
+    let groups: Vec<_> = groups.into_iter().collect();
+    crate::parallel::map(&groups, |((method_index, seed), group)| {
+        let (method_index, seed) = (*method_index, *seed);
+        {
             let mut l2: Vec<f64> = group.iter().map(|row| row.l2).collect();
             let mut deltas: Vec<f64> = group.iter().filter_map(|row| row.pearson_delta).collect();
             let pearsons: Vec<f64> = group.iter().filter_map(|row| row.pearson).collect();
@@ -197,8 +205,8 @@ pub fn summarize(
                 mean_pearson: mean(&pearsons),
                 ratio,
             }
-        })
-        .collect()
+        }
+    })
 }
 
 #[cfg(test)]

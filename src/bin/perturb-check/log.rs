@@ -4,8 +4,8 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use perturb_check::error::{Notice, Severity};
 use serde_json::json;
-use std::cell::RefCell;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -25,7 +25,8 @@ struct Step {
 
 pub struct Log {
     mode: Mode,
-    step: RefCell<Option<Step>>,
+    /// Shared by the threads that read files at once.
+    step: Mutex<Option<Step>>,
 }
 
 impl Log {
@@ -39,7 +40,7 @@ impl Log {
         } else {
             Mode::Lines
         };
-        Log { mode, step: RefCell::new(None) }
+        Log { mode, step: Mutex::new(None) }
     }
 
     /// `done` of `total` of step `name`.
@@ -47,7 +48,7 @@ impl Log {
         if self.mode == Mode::Quiet {
             return;
         }
-        let mut step = self.step.borrow_mut();
+        let mut step = self.step.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if step.as_ref().is_none_or(|step| step.name != name) {
             if let Some(Step { bar: Some(bar), .. }) = step.take() {
                 bar.finish_and_clear();
@@ -81,7 +82,9 @@ impl Log {
     }
 
     fn end_step(&self) {
-        if let Some(Step { bar: Some(bar), .. }) = self.step.borrow_mut().take() {
+        if let Some(Step { bar: Some(bar), .. }) =
+            self.step.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
+        {
             bar.finish_and_clear();
         }
     }

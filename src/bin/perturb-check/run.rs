@@ -186,9 +186,12 @@ pub fn run(arguments: &RunArgs, log: &Log) -> Result<(), Failure> {
     }
 
     // Every file is read and described as the page does; its guessed role comes from what it holds.
+    // The files are read at once on the cores there are; roles are still guessed in the order given, and the
+    // first file (in that order) that cannot be read is the one reported.
+    let read_files = perturb_check::parallel::map_apart(&files, |file| read(file, None, &settings.rules, log));
     let mut loaded: Vec<LoadedFile> = Vec::with_capacity(files.len());
-    for (file, entry) in files.iter().zip(added.iter_mut()) {
-        let file_loaded = read(file, None, &settings.rules, log)?;
+    for ((file, entry), file_loaded) in files.iter().zip(added.iter_mut()).zip(read_files) {
+        let file_loaded = file_loaded?;
         entry.guessed = Some(inspect(&file.name, &file_loaded, &settings.rules).role);
         if let LoadedFile::Cells(cells) = &file_loaded {
             entry.pseudobulk = Some(cells.options.clone());
@@ -265,7 +268,7 @@ fn write_outputs(
         None
     };
 
-    let provenance = files.iter().map(sha256).collect::<Result<Vec<_>, _>>()?;
+    let provenance = perturb_check::parallel::map_apart(files, sha256).into_iter().collect::<Result<Vec<_>, _>>()?;
     let table = leaderboard::table(&report.summary_common, report.reference.as_deref(), None, None);
     let date = arguments.date.clone().unwrap_or_else(now_iso);
     let text = html(&ReportInputs {
