@@ -460,7 +460,20 @@ impl H5ad {
     /// share, so it is decompressed once).
     fn stored(&self, key: String) -> Result<Stored<'_>, InputError> {
         let (dataset, shape) = self.checked_dataset(&key, false)?;
-        Ok(Stored { h5ad: self, key, dataset, shape })
+        let plain_integers = match dataset.datatype() {
+            Ok(hdf5_pure::Datatype::FixedPoint {
+                size: size @ (4 | 8),
+                byte_order: hdf5_pure::DatatypeByteOrder::LittleEndian,
+                layout,
+            }) if layout.bit_offset == 0
+                && u32::from(layout.bit_precision) == size * 8
+                && (layout.signed || size == 4) =>
+            {
+                Some((size as usize, layout.signed))
+            }
+            _ => None,
+        };
+        Ok(Stored { h5ad: self, key, dataset, shape, plain_integers })
     }
 
     /// Opens dataset `key` after checking its shape: a corrupt shape (one whose size overflows) is an error,
@@ -601,12 +614,7 @@ impl CellMatrix<'_> {
         let read = |k: usize| -> Result<(Vec<f64>, Vec<usize>), InputError> {
             let (first, last) = (indptr[starts[k]], indptr[starts[k + 1]]);
             let data = data_set.values(first, last - first)?;
-            let indices = indices_set
-                .indices(first, last - first)?
-                .into_iter()
-                .map(|index| usize::try_from(index).ok().filter(|&index| index < width).ok_or(index))
-                .collect::<Result<Vec<usize>, i64>>()
-                .map_err(|index| h5ad.error(&indices_set.key, format!("{what} index {index} is out of range")))?;
+            let indices = indices_set.positions(first, last - first, width, what)?;
             Ok((data, indices))
         };
         crate::parallel::in_order(starts.len() - 1, READ_AHEAD, read, |k, window| {
@@ -645,6 +653,9 @@ struct Stored<'a> {
     dataset: hdf5_pure::Dataset,
     /// Its dimensions, read once when it was opened.
     shape: Vec<u64>,
+    /// Element size and signedness when it holds plain little-endian 32- or 64-bit integers (what anndata
+    /// writes for indices), decoded here in one pass from the stored bytes.
+    plain_integers: Option<(usize, bool)>,
 }
 
 impl Stored<'_> {
@@ -654,6 +665,39 @@ impl Stored<'_> {
             .read_f64_rows(start as u64, count as u64)
             .map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
         self.whole_window(values, count)
+    }
+
+    /// The window's indices as positions below `width` (`what` names them in the error for one that is not).
+    fn positions(&self, start: usize, count: usize, width: usize, what: &str) -> Result<Vec<usize>, InputError> {
+        let out_of_range = |index: i64| self.h5ad.error(&self.key, format!("{what} index {index} is out of range"));
+        let position = |index: i64| usize::try_from(index).ok().filter(|&index| index < width).ok_or(index);
+        let Some((size, signed)) = self.plain_integers else {
+            return self
+                .indices(start, count)?
+                .into_iter()
+                .map(position)
+                .collect::<Result<_, _>>()
+                .map_err(out_of_range);
+        };
+        let raw = self
+            .dataset
+            .read_raw_rows(start as u64, count as u64)
+            .map_err(|error| self.h5ad.hdf5_error(&self.key, error))?;
+        let decode = |bytes: &[u8]| -> i64 {
+            match (size, signed) {
+                (4, true) => i64::from(i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
+                (4, false) => i64::from(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
+                _ => {
+                    i64::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]])
+                }
+            }
+        };
+        let positions = raw
+            .chunks_exact(size)
+            .map(|bytes| position(decode(bytes)))
+            .collect::<Result<_, _>>()
+            .map_err(out_of_range)?;
+        self.whole_window(positions, count)
     }
 
     fn indices(&self, start: usize, count: usize) -> Result<Vec<i64>, InputError> {
