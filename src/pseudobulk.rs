@@ -218,6 +218,27 @@ pub fn pseudobulk(
     rules: &ConditionRules,
     on_progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Pseudobulk, InputError> {
+    make_pseudobulk(h5ad, options, rules, true, on_progress)
+}
+
+/// [`pseudobulk`] without the cell statistics (left empty, 0 × 0), which only the DE pass needs: the same
+/// means and cell counts with two fifths of the memory traffic, for writing `pseudobulk.csv` alone.
+pub fn pseudobulk_means(
+    h5ad: &H5ad,
+    options: &PseudobulkOptions,
+    rules: &ConditionRules,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<Pseudobulk, InputError> {
+    make_pseudobulk(h5ad, options, rules, false, on_progress)
+}
+
+fn make_pseudobulk(
+    h5ad: &H5ad,
+    options: &PseudobulkOptions,
+    rules: &ConditionRules,
+    statistics: bool,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<Pseudobulk, InputError> {
     let matrix = h5ad.cell_matrix(&options.matrix)?;
     let (n_cells_in_file, n_genes) = (matrix.n_cells(), matrix.n_genes());
     let genes = h5ad.gene_names(&options.gene_column)?;
@@ -234,7 +255,9 @@ pub fn pseudobulk(
     // Per condition and gene the sum over its cells, conditions × genes like the matrix that results; each
     // sum adds its cells in file order (kept: the pseudobulks are compared with numpy's to the last digits).
     let size = groups.conditions.len() * n_genes;
-    let (mut sums, mut squares, mut nonzero) = (vec![0f64; size], vec![0f64; size], vec![0u32; size]);
+    let statistics_size = if statistics { size } else { 0 };
+    let (mut sums, mut squares, mut nonzero) =
+        (vec![0f64; size], vec![0f64; statistics_size], vec![0u32; statistics_size]);
     // Counts stored by gene, or normalised to the median total, take a pass for the cells' totals first:
     // progress runs over both.
     let passes = if ScaledCells::needs_totals_pass(&matrix, options.scale) { 2 } else { 1 };
@@ -242,18 +265,24 @@ pub fn pseudobulk(
         on_progress(done, passes * total)
     })?;
     let mut raw = StoredValues::default();
-    scaled.visit(
-        &mut |done, total| on_progress((passes - 1) * total + done, passes * total),
-        |group, gene, value, stored| {
+    let mut progress = |done: usize, total: usize| on_progress((passes - 1) * total + done, passes * total);
+    if statistics {
+        scaled.visit(&mut progress, |group, gene, value, stored| {
             let at = group * n_genes + gene;
             add_cell(&mut sums[at], &mut squares[at], &mut nonzero[at], value);
             raw.observe(stored);
-        },
-    )?;
+        })?;
+    } else {
+        scaled.visit(&mut progress, |group, gene, value, stored| {
+            sums[group * n_genes + gene] += value;
+            raw.observe(stored);
+        })?;
+    }
     let shape = (groups.conditions.len(), n_genes);
-    let as_array = |values: Vec<f64>| Array2::from_shape_vec(shape, values).expect("conditions × genes");
-    let (mut sums, mut squares) = (as_array(sums), as_array(squares));
-    let nonzero = Array2::from_shape_vec(shape, nonzero).expect("conditions × genes");
+    let statistics_shape = if statistics { shape } else { (0, 0) };
+    let mut sums = Array2::from_shape_vec(shape, sums).expect("conditions × genes");
+    let mut squares = Array2::from_shape_vec(statistics_shape, squares).expect("conditions × genes, or none");
+    let nonzero = Array2::from_shape_vec(statistics_shape, nonzero).expect("conditions × genes, or none");
     on_progress(n_cells_in_file, n_cells_in_file);
 
     let mut n_cells = vec![0usize; groups.conditions.len()];

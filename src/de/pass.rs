@@ -121,6 +121,9 @@ pub fn differential_expression(
     if groups.conditions != conditions || n_genes != pseudobulk.matrix.n_genes() {
         return Err(h5ad.error("X", "the file changed since it was read: remove it and add it again"));
     }
+    if pseudobulk.cell_statistics.nonzero.dim() != (conditions.len(), n_genes) {
+        return Err(h5ad.error("X", "its pseudobulk was made without the cells' statistics: read the file again"));
+    }
     let control_position = conditions
         .iter()
         .position(|condition| *condition == Condition::Control)

@@ -692,11 +692,12 @@ impl Stored<'_> {
                 }
             }
         };
-        let positions = raw
-            .chunks_exact(size)
-            .map(|bytes| position(decode(bytes)))
-            .collect::<Result<_, _>>()
-            .map_err(out_of_range)?;
+        // Decoded in a loop without a branch; a negative index becomes a position past any width, so one check
+        // after finds both kinds of index out of range (and `as i64` gives the stored value back for the message).
+        let positions: Vec<usize> = raw.chunks_exact(size).map(|bytes| decode(bytes) as usize).collect();
+        if let Some(&bad) = positions.iter().find(|&&position| position >= width) {
+            return Err(out_of_range(bad as i64));
+        }
         self.whole_window(positions, count)
     }
 

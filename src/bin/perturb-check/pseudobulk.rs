@@ -5,8 +5,7 @@ use crate::files::{given_files, open_h5ad};
 use crate::log::Log;
 use crate::Failure;
 use perturb_check::conditions::ConditionRules;
-use perturb_check::load::{load_cells, LoadedFile};
-use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions, Scale};
+use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, pseudobulk_means, PseudobulkOptions, Scale};
 
 pub fn pseudobulk(arguments: &PseudobulkArgs, log: &Log) -> Result<(), Failure> {
     let files = given_files(std::slice::from_ref(&arguments.cells))?;
@@ -44,22 +43,18 @@ pub fn pseudobulk(arguments: &PseudobulkArgs, log: &Log) -> Result<(), Failure> 
         options.condition_column = column.clone();
     }
     let step = format!("reading {}", file.name);
-    let loaded = load_cells(&h5ad, Some(&options), &ConditionRules::default(), &mut |done, total| {
+    // The means alone: the cell statistics beside them are for the DE pass of a run, not written here.
+    let pseudobulk = pseudobulk_means(&h5ad, &options, &ConditionRules::default(), &mut |done, total| {
         log.progress(&step, done, total)
     })
     .map_err(input)?;
-    let LoadedFile::Cells(cells) = loaded else {
-        return Err(Failure::Compute(format!("{}: the cells were not pseudobulked", file.name)));
-    };
-    for notice in &cells.pseudobulk.notices {
+    for notice in &pseudobulk.notices {
         log.notice(notice);
     }
     let n_cells_path = arguments.n_cells.clone().unwrap_or_else(|| {
         arguments.out.parent().map(|parent| parent.join("n_cells.csv")).unwrap_or_else(|| "n_cells.csv".into())
     });
-    for (path, text) in
-        [(&arguments.out, pseudobulk_csv(&cells.pseudobulk)), (&n_cells_path, n_cells_csv(&cells.pseudobulk))]
-    {
+    for (path, text) in [(&arguments.out, pseudobulk_csv(&pseudobulk)), (&n_cells_path, n_cells_csv(&pseudobulk))] {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| {
                 Failure::Compute(format!("{}: the folder could not be created ({error})", parent.display()))
