@@ -1,11 +1,12 @@
 //! What the command line tells while it works, on standard error: progress bars on a terminal (indicatif),
 //! plain lines otherwise, JSON lines with `--json`, nothing but errors with `--quiet`.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use perturb_check::error::{Notice, Severity};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::sync::Mutex;
+use std::thread::ThreadId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -25,8 +26,11 @@ struct Step {
 
 pub struct Log {
     mode: Mode,
-    /// Shared by the threads that read files at once.
-    step: Mutex<Option<Step>>,
+    /// Each thread's current step: files read at once each have their own bar (or lines), and a thread's new
+    /// step replaces its last.
+    steps: Mutex<Vec<(ThreadId, Step)>>,
+    /// The bars shown at once (bars mode).
+    bars: MultiProgress,
 }
 
 impl Log {
@@ -40,31 +44,37 @@ impl Log {
         } else {
             Mode::Lines
         };
-        Log { mode, step: Mutex::new(None) }
+        Log { mode, steps: Mutex::new(Vec::new()), bars: MultiProgress::new() }
     }
 
-    /// `done` of `total` of step `name`.
+    /// `done` of `total` of step `name`, on this thread.
     pub fn progress(&self, name: &str, done: usize, total: usize) {
         if self.mode == Mode::Quiet {
             return;
         }
-        let mut step = self.step.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if step.as_ref().is_none_or(|step| step.name != name) {
-            if let Some(Step { bar: Some(bar), .. }) = step.take() {
-                bar.finish_and_clear();
+        let thread = std::thread::current().id();
+        let mut steps = self.steps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let at = match steps.iter().position(|(owner, _)| *owner == thread) {
+            Some(at) if steps[at].1.name == name => at,
+            found => {
+                if let Some(Step { bar: Some(bar), .. }) = found.map(|at| steps.remove(at).1) {
+                    bar.finish_and_clear();
+                    self.bars.remove(&bar);
+                }
+                let bar = (self.mode == Mode::Bars).then(|| {
+                    let bar = self.bars.add(ProgressBar::new(total as u64));
+                    let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> ");
+                    bar.set_style(style);
+                    bar.set_message(name.to_string());
+                    bar
+                });
+                steps.push((thread, Step { name: name.to_string(), tenth: usize::MAX, bar }));
+                steps.len() - 1
             }
-            let bar = (self.mode == Mode::Bars).then(|| {
-                let bar = ProgressBar::new(total as u64);
-                let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> ");
-                bar.set_style(style);
-                bar.set_message(name.to_string());
-                bar
-            });
-            *step = Some(Step { name: name.to_string(), tenth: usize::MAX, bar });
-        }
-        let Some(current) = step.as_mut() else { return };
+        };
+        let current = &mut steps[at].1;
         if let Some(bar) = &current.bar {
             bar.set_length(total as u64);
             bar.set_position(done as u64);
@@ -81,11 +91,13 @@ impl Log {
         }
     }
 
+    /// Ends every step (before a line that is not progress).
     fn end_step(&self) {
-        if let Some(Step { bar: Some(bar), .. }) =
-            self.step.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
-        {
-            bar.finish_and_clear();
+        for (_, step) in self.steps.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).drain(..) {
+            if let Some(bar) = step.bar {
+                bar.finish_and_clear();
+                self.bars.remove(&bar);
+            }
         }
     }
 
