@@ -135,20 +135,34 @@ pub fn in_order<R: Send, E>(
             let (send, receive) = mpsc::channel::<(usize, R)>();
             for _ in 0..producers {
                 let (send, produce, progress, changed) = (send.clone(), &produce, &progress, &changed);
-                scope.spawn(move || loop {
-                    let i = {
-                        let mut state = progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                        while !state.stop && state.next < n && state.next >= state.consumed + ahead {
-                            state = changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+                scope.spawn(move || {
+                    // A producer that panics stops the others (which might wait for the consumer forever) and
+                    // drops its sender, so the consumer ends and the scope re-raises the panic.
+                    struct StopOnPanic<'s>(&'s Mutex<Progress>, &'s Condvar);
+                    impl Drop for StopOnPanic<'_> {
+                        fn drop(&mut self) {
+                            if std::thread::panicking() {
+                                self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).stop = true;
+                                self.1.notify_all();
+                            }
                         }
-                        if state.stop || state.next >= n {
+                    }
+                    let _guard = StopOnPanic(progress, changed);
+                    loop {
+                        let i = {
+                            let mut state = progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            while !state.stop && state.next < n && state.next >= state.consumed + ahead {
+                                state = changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+                            }
+                            if state.stop || state.next >= n {
+                                return;
+                            }
+                            state.next += 1;
+                            state.next - 1
+                        };
+                        if send.send((i, produce(i))).is_err() {
                             return;
                         }
-                        state.next += 1;
-                        state.next - 1
-                    };
-                    if send.send((i, produce(i))).is_err() {
-                        return;
                     }
                 });
             }
@@ -233,5 +247,21 @@ mod tests {
         assert_eq!(stopped, Err(5));
         // Production stops within `ahead` (at least one per thread) of the failing item.
         assert!(produced.into_inner() <= 6 + threads().max(2) + 1);
+    }
+
+    #[test]
+    fn a_panic_while_producing_reaches_the_caller_instead_of_hanging() {
+        let outcome = std::panic::catch_unwind(|| {
+            in_order(
+                100,
+                2,
+                |i| {
+                    assert!(i != 3, "item 3");
+                    i
+                },
+                |_, _| Ok::<(), ()>(()),
+            )
+        });
+        assert!(outcome.is_err());
     }
 }
