@@ -285,7 +285,7 @@ fn inputs_found_by_fuzzing_give_messages() {
             Err(error) => {
                 let error = error.to_string();
                 assert!(error.starts_with(&name), "{error}");
-                // make_bad_indices.py: an index outside the shape, as int32 (CSR) and as int64 (CSC).
+                // make_bad_indices.py: an index outside the shape, as int32 (CSR), as int64 (CSC) and past 2^32 (int64).
                 if name == "csr_gene_index_24.h5ad" {
                     assert_eq!(error, "csr_gene_index_24.h5ad, key 'X/indices': gene index 24 is out of range");
                 }
@@ -293,6 +293,12 @@ fn inputs_found_by_fuzzing_give_messages() {
                     assert_eq!(
                         error,
                         "csc_cell_index_minus_1_int64.h5ad, key 'X/indices': cell index -1 is out of range"
+                    );
+                }
+                if name == "csr_gene_index_2_32_int64.h5ad" {
+                    assert_eq!(
+                        error,
+                        "csr_gene_index_2_32_int64.h5ad, key 'X/indices': gene index 4294967297 is out of range"
                     );
                 }
                 if name == "indptr_past_data.h5ad" {

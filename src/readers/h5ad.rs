@@ -692,11 +692,22 @@ impl Stored<'_> {
                 }
             }
         };
-        // Decoded in a loop without a branch; a negative index becomes a position past any width, so one check
-        // after finds both kinds of index out of range (and `as i64` gives the stored value back for the message).
-        let positions: Vec<usize> = raw.chunks_exact(size).map(|bytes| decode(bytes) as usize).collect();
-        if let Some(&bad) = positions.iter().find(|&&position| position >= width) {
-            return Err(out_of_range(bad as i64));
+        // Decoded in a loop without a branch: as u64 a negative index is past any width, so one comparison per
+        // value finds both kinds of index out of range, before any is narrowed to `usize` (32 bits in wasm).
+        let limit = width as u64;
+        let mut all_inside = true;
+        let positions: Vec<usize> = raw
+            .chunks_exact(size)
+            .map(|bytes| {
+                let index = decode(bytes) as u64;
+                all_inside &= index < limit;
+                index as usize
+            })
+            .collect();
+        if !all_inside {
+            if let Some(bad) = raw.chunks_exact(size).map(decode).find(|&index| index as u64 >= limit) {
+                return Err(out_of_range(bad));
+            }
         }
         self.whole_window(positions, count)
     }
