@@ -226,6 +226,21 @@ fn pseudobulk_writes_the_pages_files() {
         text.lines().skip(1).filter(|line| !line.starts_with("unassigned,")).map(str::to_string).collect()
     };
     assert_eq!(counts(text(&out.join("n_cells.csv"))), counts(text(&path("tests/fixtures/h5ad/papalexi_n_cells.csv"))));
+    // One thread, or three, write the same bytes.
+    for threads in ["1", "3"] {
+        let other = out.join(format!("pb_{threads}.csv"));
+        let output = run(&[
+            "--quiet",
+            "--threads",
+            threads,
+            "pseudobulk",
+            "tests/fixtures/h5ad/papalexi2021_thp1_lowmoi.h5ad",
+            "--out",
+            other.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(text(&other) == text(&target), "--threads {threads}");
+    }
 
     // A matrix the file does not have, or a column obs lacks: exit 2, naming the file.
     let output = run(&[
