@@ -189,7 +189,7 @@ impl LegacyRandomState {
 
     /// `randint(0, n)` for n ≥ 1 (numpy's legacy `randint` draws through the same masked rejection).
     pub fn below(&mut self, n: usize) -> usize {
-        self.random_interval((n - 1) as u64) as usize
+        self.draw(&Interval::below(n)) as usize
     }
 }
 

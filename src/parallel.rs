@@ -128,9 +128,11 @@ pub fn in_order<R: Send, E>(
             consumed: usize,
             stop: bool,
         }
+        fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+            progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
         let progress = Mutex::new(Progress { next: 0, consumed: 0, stop: false });
         let changed = Condvar::new();
-        let lock = || progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         std::thread::scope(|scope| {
             let (send, receive) = mpsc::channel::<(usize, R)>();
             for _ in 0..producers {
@@ -142,7 +144,7 @@ pub fn in_order<R: Send, E>(
                     impl Drop for StopOnPanic<'_> {
                         fn drop(&mut self) {
                             if std::thread::panicking() {
-                                self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).stop = true;
+                                lock(self.0).stop = true;
                                 self.1.notify_all();
                             }
                         }
@@ -150,7 +152,7 @@ pub fn in_order<R: Send, E>(
                     let _guard = StopOnPanic(progress, changed);
                     loop {
                         let i = {
-                            let mut state = progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            let mut state = lock(progress);
                             while !state.stop && state.next < n && state.next >= state.consumed + ahead {
                                 state = changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
                             }
@@ -184,7 +186,7 @@ pub fn in_order<R: Send, E>(
                 };
                 let Some(item) = item else { break };
                 result = consume(i, item);
-                let mut state = lock();
+                let mut state = lock(&progress);
                 state.consumed = i + 1;
                 state.stop |= result.is_err();
                 drop(state);
@@ -193,7 +195,7 @@ pub fn in_order<R: Send, E>(
                     break;
                 }
             }
-            lock().stop = true;
+            lock(&progress).stop = true;
             changed.notify_all();
             drop(receive);
             result

@@ -172,39 +172,37 @@ pub fn summarize(
     let groups: Vec<_> = groups.into_iter().collect();
     crate::parallel::map(&groups, |((method_index, seed), group)| {
         let (method_index, seed) = (*method_index, *seed);
-        {
-            let mut l2: Vec<f64> = group.iter().map(|row| row.l2).collect();
-            let mut deltas: Vec<f64> = group.iter().filter_map(|row| row.pearson_delta).collect();
-            let pearsons: Vec<f64> = group.iter().filter_map(|row| row.pearson).collect();
-            let ratios: Vec<f64> = group
-                .iter()
-                .filter_map(|row| {
-                    let reference = reference_l2.get(&(row.seed, row.perturbation.clone()))?;
-                    (*reference > 0.0).then(|| row.l2 / reference)
-                })
-                .collect();
-            let ratio = reference.filter(|_| !ratios.is_empty()).map(|reference| {
-                let (lower, upper) = bootstrap_mean_interval(&ratios, bootstrap.draws, bootstrap.seed);
-                RatioToReference {
-                    reference: reference.to_string(),
-                    mean: mean(&ratios).unwrap_or(f64::NAN),
-                    lower,
-                    upper,
-                    n: ratios.len(),
-                    worse: ratios.iter().filter(|&&ratio| ratio > 1.0).count() as f64 / ratios.len() as f64,
-                }
-            });
-            MethodSummary {
-                method: methods[method_index].to_string(),
-                seed,
-                n: group.len(),
-                mean_l2: mean(&l2).unwrap_or(f64::NAN),
-                median_l2: summary_quantile(&mut l2, 0.5),
-                mean_pearson_delta: mean(&deltas),
-                median_pearson_delta: (!deltas.is_empty()).then(|| summary_quantile(&mut deltas, 0.5)),
-                mean_pearson: mean(&pearsons),
-                ratio,
+        let mut l2: Vec<f64> = group.iter().map(|row| row.l2).collect();
+        let mut deltas: Vec<f64> = group.iter().filter_map(|row| row.pearson_delta).collect();
+        let pearsons: Vec<f64> = group.iter().filter_map(|row| row.pearson).collect();
+        let ratios: Vec<f64> = group
+            .iter()
+            .filter_map(|row| {
+                let reference = reference_l2.get(&(row.seed, row.perturbation.clone()))?;
+                (*reference > 0.0).then(|| row.l2 / reference)
+            })
+            .collect();
+        let ratio = reference.filter(|_| !ratios.is_empty()).map(|reference| {
+            let (lower, upper) = bootstrap_mean_interval(&ratios, bootstrap.draws, bootstrap.seed);
+            RatioToReference {
+                reference: reference.to_string(),
+                mean: mean(&ratios).unwrap_or(f64::NAN),
+                lower,
+                upper,
+                n: ratios.len(),
+                worse: ratios.iter().filter(|&&ratio| ratio > 1.0).count() as f64 / ratios.len() as f64,
             }
+        });
+        MethodSummary {
+            method: methods[method_index].to_string(),
+            seed,
+            n: group.len(),
+            mean_l2: mean(&l2).unwrap_or(f64::NAN),
+            median_l2: summary_quantile(&mut l2, 0.5),
+            mean_pearson_delta: mean(&deltas),
+            median_pearson_delta: (!deltas.is_empty()).then(|| summary_quantile(&mut deltas, 0.5)),
+            mean_pearson: mean(&pearsons),
+            ratio,
         }
     })
 }

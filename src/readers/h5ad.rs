@@ -646,6 +646,29 @@ fn window_end(indptr: &[usize], start: usize, window_values: usize) -> usize {
     end
 }
 
+/// Stored indices as positions below `width`, or the first index that is not one. Checked in a loop without a
+/// branch: as u64 a negative index is past any width, so one comparison per value finds both kinds of index out
+/// of range, before any is narrowed to `usize` (32 bits in wasm).
+fn positions_below(indices: impl Iterator<Item = i64> + Clone, width: usize) -> Result<Vec<usize>, i64> {
+    let limit = width as u64;
+    let mut all_inside = true;
+    let positions: Vec<usize> = indices
+        .clone()
+        .map(|index| {
+            let index = index as u64;
+            all_inside &= index < limit;
+            index as usize
+        })
+        .collect();
+    if all_inside {
+        return Ok(positions);
+    }
+    match indices.into_iter().find(|&index| index as u64 >= limit) {
+        Some(bad) => Err(bad),
+        None => Ok(positions),
+    }
+}
+
 /// An open dataset of a matrix, read a window of rows at a time.
 struct Stored<'a> {
     h5ad: &'a H5ad,
@@ -670,14 +693,8 @@ impl Stored<'_> {
     /// The window's indices as positions below `width` (`what` names them in the error for one that is not).
     fn positions(&self, start: usize, count: usize, width: usize, what: &str) -> Result<Vec<usize>, InputError> {
         let out_of_range = |index: i64| self.h5ad.error(&self.key, format!("{what} index {index} is out of range"));
-        let position = |index: i64| usize::try_from(index).ok().filter(|&index| index < width).ok_or(index);
         let Some((size, signed)) = self.plain_integers else {
-            return self
-                .indices(start, count)?
-                .into_iter()
-                .map(position)
-                .collect::<Result<_, _>>()
-                .map_err(out_of_range);
+            return positions_below(self.indices(start, count)?.into_iter(), width).map_err(out_of_range);
         };
         let raw = self
             .dataset
@@ -692,23 +709,7 @@ impl Stored<'_> {
                 }
             }
         };
-        // Decoded in a loop without a branch: as u64 a negative index is past any width, so one comparison per
-        // value finds both kinds of index out of range, before any is narrowed to `usize` (32 bits in wasm).
-        let limit = width as u64;
-        let mut all_inside = true;
-        let positions: Vec<usize> = raw
-            .chunks_exact(size)
-            .map(|bytes| {
-                let index = decode(bytes) as u64;
-                all_inside &= index < limit;
-                index as usize
-            })
-            .collect();
-        if !all_inside {
-            if let Some(bad) = raw.chunks_exact(size).map(decode).find(|&index| index as u64 >= limit) {
-                return Err(out_of_range(bad));
-            }
-        }
+        let positions = positions_below(raw.chunks_exact(size).map(decode), width).map_err(out_of_range)?;
         self.whole_window(positions, count)
     }
 
