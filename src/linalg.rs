@@ -5,6 +5,8 @@
 //! method (block Lanczos) with a Rayleigh–Ritz step that stops only when every wanted singular triplet has a
 //! residual `‖A v − σ u‖ ≤ 1e-10 σ₁`; if it does not get there, the exact SVD is computed instead. Either
 //! way the result is the exact top-K subspace to rounding, which is what the prediction depends on.
+//! [`truncated_svds`] gives the SVDs of several matrices that differ from one by a low-rank change (a matrix
+//! centred by rows and by columns) from one Krylov space.
 //!
 //! ```
 //! use faer::Mat;
@@ -60,8 +62,8 @@ pub fn centre_columns(m: &mut Mat<f64>) {
 }
 
 /// Centres each row of `m` on its mean over the columns, summed in column order: the same bits as
-/// [`centre_columns`] of the transpose, without making it.
-pub fn centre_rows(m: &mut Mat<f64>) {
+/// [`centre_columns`] of the transpose, without making it. Returns the means.
+pub fn centre_rows(m: &mut Mat<f64>) -> Vec<f64> {
     let n = m.ncols();
     let mut sums = vec![0.0; m.nrows()];
     for j in 0..n {
@@ -71,6 +73,7 @@ pub fn centre_rows(m: &mut Mat<f64>) {
     for j in 0..n {
         m.col_as_slice_mut(j).iter_mut().zip(&means).for_each(|(value, mean)| *value -= mean);
     }
+    means
 }
 
 /// `a · b`, without parallelism (the page's worker has one thread).
@@ -104,28 +107,76 @@ pub fn exact_truncated_svd(a: MatRef<'_, f64>, k: usize) -> Option<TruncatedSvd>
 /// Relative residual below which a singular triplet counts as converged.
 const RESIDUAL_TOLERANCE: f64 = 1e-10;
 
-/// The top-`k` singular triplets of `a` (see the module documentation for how).
-pub fn truncated_svd(a: MatRef<'_, f64>, k: usize) -> TruncatedSvd {
-    let (n_rows, n_columns) = (a.nrows(), a.ncols());
-    let k = k.min(n_rows).min(n_columns);
-    // Block width: past K by half of K, at least 6 (for K = 10 on 8,000 × 2,001, 16 converged in as many
-    // steps as 20 with a fifth fewer products; BENCHMARKS.md).
-    let block = k + (k / 2).max(6);
-    // With few columns the exact SVD costs about as much as a few passes of the iteration.
-    if n_columns.min(n_rows) <= 2 * (2 * k).max(k + 10) {
-        if let Some(svd) = exact_truncated_svd(a, k) {
-            return svd;
+/// A low-rank change `X Yᵀ` of a matrix (`x`: rows × r, `y`: columns × r), for the SVDs of several matrices
+/// that differ from one by little — such as one matrix centred by rows and by columns.
+#[derive(Clone, Debug)]
+pub struct Correction {
+    pub x: Mat<f64>,
+    pub y: Mat<f64>,
+}
+
+impl Correction {
+    /// No change: the matrix itself.
+    pub fn none(n_rows: usize, n_columns: usize) -> Correction {
+        Correction { x: Mat::zeros(n_rows, 0), y: Mat::zeros(n_columns, 0) }
+    }
+
+    /// From a matrix centred by rows to the same matrix centred by columns:
+    /// `A − 1μᵀ = (A − ν1ᵀ) + ν1ᵀ − 1μᵀ`, with `ν` the row means and `μ` the column means of `A`.
+    pub fn row_to_column_centring(row_means: &[f64], column_means: &[f64]) -> Correction {
+        Correction {
+            x: Mat::from_fn(row_means.len(), 2, |i, c| if c == 0 { row_means[i] } else { 1.0 }),
+            y: Mat::from_fn(column_means.len(), 2, |j, c| if c == 0 { 1.0 } else { -column_means[j] }),
         }
     }
-    block_krylov_svd(a, k, block).unwrap_or_else(|| {
-        exact_truncated_svd(a, k).unwrap_or_else(|| TruncatedSvd {
+
+    fn rank(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// `a + X Yᵀ`, made.
+    fn applied(&self, a: MatRef<'_, f64>) -> Mat<f64> {
+        let mut out = a.to_owned();
+        faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, self.x.as_ref(), self.y.transpose(), 1.0, Par::Seq);
+        out
+    }
+}
+
+/// The top-`k` singular triplets of `a` (see the module documentation for how).
+pub fn truncated_svd(a: MatRef<'_, f64>, k: usize) -> TruncatedSvd {
+    truncated_svds(a, &[Correction::none(a.nrows(), a.ncols())], k).remove(0)
+}
+
+/// The top-`k` singular triplets of each `a + X Yᵀ` of `corrections`, all from one Krylov space of `a` (see
+/// [`block_krylov_svds`]): for two targets it costs about one truncated SVD, not two. Each target's result is
+/// its own exact top-K subspace to rounding, as from [`truncated_svd`] of the matrix made.
+pub fn truncated_svds(a: MatRef<'_, f64>, corrections: &[Correction], k: usize) -> Vec<TruncatedSvd> {
+    let (n_rows, n_columns) = (a.nrows(), a.ncols());
+    let k = k.min(n_rows).min(n_columns);
+    // The exact SVD of one target, made when it has a correction.
+    let exact = |correction: &Correction| {
+        let svd = if correction.rank() == 0 {
+            exact_truncated_svd(a, k)
+        } else {
+            exact_truncated_svd(correction.applied(a).as_ref(), k)
+        };
+        svd.unwrap_or_else(|| TruncatedSvd {
             // faer's SVD iteration failing on finite input is not expected; degrade to no components.
             u: Mat::zeros(n_rows, 0),
             singular_values: vec![],
             v: Mat::zeros(n_columns, 0),
             method: SvdMethod::Exact,
         })
-    })
+    };
+    // With few columns the exact SVD costs about as much as a few passes of the iteration.
+    if n_columns.min(n_rows) <= 2 * (2 * k).max(k + 10) {
+        return corrections.iter().map(exact).collect();
+    }
+    // Block width: past K by half of K, at least 6 (for K = 10 on 8,000 × 2,001, 16 converged in as many
+    // steps as 20 with a fifth fewer products; BENCHMARKS.md).
+    let block = k + (k / 2).max(6);
+    let found = block_krylov_svds(a, corrections, k, block);
+    found.into_iter().zip(corrections).map(|(svd, correction)| svd.unwrap_or_else(|| exact(correction))).collect()
 }
 
 /// `z ← z − q (qᵀ z)`: removes from the columns of `z` their components in the span of orthonormal `q`.
@@ -148,24 +199,68 @@ fn residuals_converged(av: &Mat<f64>, u: &Mat<f64>, singular_values: &[f64]) -> 
         })
 }
 
-/// Randomized block Krylov (block Lanczos with full reorthogonalisation and restarts): the basis
-/// `Q = [Q₁, Q₂, …]` of `[A Ω, (A Aᵀ) A Ω, (A Aᵀ)² A Ω, …]`, a Rayleigh–Ritz step after every block, stopping
-/// when the residuals are small. `None` when it does not converge.
+/// The columns of `first` followed by those of each of `more`.
+fn side_by_side(first: Mat<f64>, more: &[MatRef<'_, f64>]) -> Mat<f64> {
+    if more.is_empty() {
+        return first;
+    }
+    let width = first.ncols() + more.iter().map(|m| m.ncols()).sum::<usize>();
+    let mut out = Mat::zeros(first.nrows(), width);
+    let mut at = 0;
+    for part in std::iter::once(first.as_ref()).chain(more.iter().copied()) {
+        out.get_mut(.., at..at + part.ncols()).copy_from(part);
+        at += part.ncols();
+    }
+    out
+}
+
+/// `a + b` of two matrices of one shape.
+fn sum(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)] + b[(i, j)])
+}
+
+/// Randomized block Krylov (block Lanczos with full reorthogonalisation and restarts) for the top-`k` triplets
+/// of every target `T = A + X Yᵀ`: the basis `Q = [Q₁, Q₂, …]` of `[A Ω, (A Aᵀ) A Ω, (A Aᵀ)² A Ω, …]`, a
+/// Rayleigh–Ritz step per target after every block, stopping when each target's residuals are small (each
+/// keeps the result of the step it converged at). `None` for a target that does not converge.
+///
+/// One space serves every target: `T Tᵀ = A Aᵀ + A Y Xᵀ + X Yᵀ Aᵀ + X YᵀY Xᵀ` moves any vector by `A Aᵀ`
+/// plus something in the span of `X` and `A Y`, so with those columns in the first block the space holds
+/// each target's own Krylov space `[T Ω, (T Tᵀ) T Ω, …]` (`T Ω = A Ω + X YᵀΩ`).
 ///
 /// Each block costs two products with `A` and nothing more: the residuals come from products already made.
-/// With `W = Aᵀ Q = U Σ Vᵀ` (the Rayleigh–Ritz SVD), the Ritz vectors are `v = U = W V Σ⁻¹` and `u = Q V`, so
-/// `A v = (A Aᵀ Q) V Σ⁻¹`; the columns of `A Aᵀ Q` are kept as each block's next direction is made, and
-/// the residual `A v − σ u` is computed from them (a true residual to rounding, not the Krylov estimate).
-fn block_krylov_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<TruncatedSvd> {
+/// With `W = Tᵀ Q = Aᵀ Q + Y XᵀQ = U Σ Vᵀ` (the Rayleigh–Ritz SVD), the Ritz vectors are `v = U = W V Σ⁻¹`
+/// and `u = Q V`, so `T v = (T W) V Σ⁻¹` with `T W = A AᵀQ + (A Y)(XᵀQ) + X (Yᵀ W)`; the columns of
+/// `A Aᵀ Q` are kept as each block's next direction is made, and the residual `T v − σ u` is computed from
+/// them (a true residual to rounding, not the Krylov estimate).
+fn block_krylov_svds(
+    a: MatRef<'_, f64>,
+    corrections: &[Correction],
+    k: usize,
+    block: usize,
+) -> Vec<Option<TruncatedSvd>> {
     let (n_rows, n_columns) = (a.nrows(), a.ncols());
     let block = block.min(n_columns).min(n_rows);
+    let mut results: Vec<Option<TruncatedSvd>> = vec![None; corrections.len()];
+    // The directions the corrections add to A's Krylov space: X and A Y.
+    let a_y: Vec<Mat<f64>> = corrections.iter().map(|c| product(a, c.y.as_ref())).collect();
+    let added: Vec<MatRef<'_, f64>> = corrections
+        .iter()
+        .zip(&a_y)
+        .filter(|(c, _)| c.rank() > 0)
+        .flat_map(|(c, ay)| [c.x.as_ref(), ay.as_ref()])
+        .collect();
+    let added_width: usize = added.iter().map(|m| m.ncols()).sum();
     // The basis grows by one block per step up to this many columns, then restarts from the best Ritz vectors.
-    let capacity = (block * 12).max(4 * block).min(n_rows).min(n_columns).max(block);
+    let capacity = ((block + added_width) * 12).max(4 * block).min(n_rows).min(n_columns);
     let mut random = LegacyRandomState::new(20250101);
     let start = Mat::from_fn(n_columns, block, |_, _| random.standard_normal());
-    let mut current = orthonormal_basis(&product(a, start.as_ref()));
+    let mut current = orthonormal_basis(&side_by_side(product(a, start.as_ref()), &added));
     let mut steps = 0;
     for _restart in 0..8 {
+        if current.ncols() > capacity {
+            break;
+        }
         // Columns of the basis Q (rows × used), of Aᵀ Q (columns × used) and of A Aᵀ Q (rows × used).
         let mut basis = Mat::<f64>::zeros(n_rows, capacity);
         let mut basis_t_a = Mat::<f64>::zeros(n_columns, capacity);
@@ -180,44 +275,94 @@ fn block_krylov_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<Trunca
             basis_t_a.get_mut(.., used..used + width).copy_from(&latest_t_a);
             a_basis_t_a.get_mut(.., used..used + width).copy_from(&next);
             used += width;
-            // Rayleigh–Ritz: Bᵀ = Aᵀ Q; its SVD U Σ Vᵀ gives right vectors U and left vectors Q V.
-            let small = basis_t_a.get(.., 0..used).thin_svd().ok()?;
-            let wanted = k.min(used);
-            let ritz = small.V().get(.., 0..wanted);
-            let u = product(basis.get(.., 0..used), ritz);
-            let singular_values: Vec<f64> = (0..wanted).map(|index| small.S()[index]).collect();
-            if wanted == k {
-                let v = small.U().get(.., 0..k);
-                let largest = singular_values.first().copied().unwrap_or(0.0);
-                let av = if singular_values.iter().all(|&sigma| sigma > RESIDUAL_TOLERANCE * largest) {
-                    // A v = (A Aᵀ Q) V Σ⁻¹, from the kept columns.
-                    let a_v_sigma = product(a_basis_t_a.get(.., 0..used), ritz);
-                    Mat::from_fn(n_rows, k, |i, j| a_v_sigma[(i, j)] / singular_values[j])
-                } else {
-                    // Zero (or vanishing) singular values: v is not W V Σ⁻¹ there, so multiply by A.
-                    product(a, v)
-                };
-                if residuals_converged(&av, &u, &singular_values) {
-                    let v = v.to_owned();
-                    return Some(TruncatedSvd { u, singular_values, v, method: SvdMethod::BlockKrylov { steps } });
+            let q = basis.get(.., 0..used);
+            // Each unconverged target's Rayleigh–Ritz right vectors, kept for a restart.
+            let mut leading: Vec<Mat<f64>> = Vec::new();
+            for ((correction, a_y), result) in corrections.iter().zip(&a_y).zip(results.iter_mut()) {
+                if result.is_some() {
+                    continue;
                 }
+                let (x, y) = (correction.x.as_ref(), correction.y.as_ref());
+                // Wᵀ = Qᵀ T; W = Aᵀ Q + Y (Xᵀ Q).
+                let x_t_q = product(x.transpose(), q);
+                let w = if correction.rank() == 0 {
+                    None
+                } else {
+                    Some(sum(basis_t_a.get(.., 0..used), product(y, x_t_q.as_ref()).as_ref()))
+                };
+                let w_ref = w.as_ref().map_or(basis_t_a.get(.., 0..used), |w| w.as_ref());
+                let Ok(small) = w_ref.thin_svd() else { continue };
+                let wanted = k.min(used);
+                let ritz = small.V().get(.., 0..wanted);
+                let u = product(q, ritz);
+                let singular_values: Vec<f64> = (0..wanted).map(|index| small.S()[index]).collect();
+                if wanted == k {
+                    let v = small.U().get(.., 0..k);
+                    let largest = singular_values.first().copied().unwrap_or(0.0);
+                    let tv = if singular_values.iter().all(|&sigma| sigma > RESIDUAL_TOLERANCE * largest) {
+                        // T v = (A Aᵀ Q V + (A Y)(Xᵀ Q V) + X (Yᵀ W V)) Σ⁻¹, from the kept columns.
+                        let mut t_w_v = product(a_basis_t_a.get(.., 0..used), ritz);
+                        if correction.rank() > 0 {
+                            let x_t_q_v = product(x_t_q.as_ref(), ritz);
+                            let y_t_w_v = product(y.transpose(), product(w_ref, ritz).as_ref());
+                            let add = |out: &mut Mat<f64>, left: MatRef<'_, f64>, right: &Mat<f64>| {
+                                faer::linalg::matmul::matmul(
+                                    out.as_mut(),
+                                    Accum::Add,
+                                    left,
+                                    right.as_ref(),
+                                    1.0,
+                                    Par::Seq,
+                                )
+                            };
+                            add(&mut t_w_v, a_y.as_ref(), &x_t_q_v);
+                            add(&mut t_w_v, x, &y_t_w_v);
+                        }
+                        Mat::from_fn(n_rows, k, |i, j| t_w_v[(i, j)] / singular_values[j])
+                    } else {
+                        // Zero (or vanishing) singular values: v is not W V Σ⁻¹ there, so multiply by T.
+                        let mut tv = product(a, v);
+                        let y_t_v = product(y.transpose(), v);
+                        faer::linalg::matmul::matmul(tv.as_mut(), Accum::Add, x, y_t_v.as_ref(), 1.0, Par::Seq);
+                        tv
+                    };
+                    if residuals_converged(&tv, &u, &singular_values) {
+                        let v = v.to_owned();
+                        *result =
+                            Some(TruncatedSvd { u, singular_values, v, method: SvdMethod::BlockKrylov { steps } });
+                        continue;
+                    }
+                }
+                leading.push(small.V().get(.., 0..block.min(used)).to_owned());
             }
-            if used + block > capacity {
-                // Restart from the leading Ritz vectors.
-                let keep = block.min(used);
-                current = orthonormal_basis(&product(basis.get(.., 0..used), small.V().get(.., 0..keep)));
+            if results.iter().all(Option::is_some) {
+                return results;
+            }
+            if used + width > capacity {
+                // Restart from each unconverged target's leading Ritz vectors (and the corrections' directions).
+                let kept: Vec<Mat<f64>> = leading.iter().map(|right| product(q, right.as_ref())).collect();
+                let kept_refs: Vec<MatRef<'_, f64>> =
+                    kept.iter().skip(1).map(|m| m.as_ref()).chain(added.iter().copied()).collect();
+                let Some(first) = kept.first() else { return results };
+                current = orthonormal_basis(&side_by_side(first.clone(), &kept_refs));
                 break;
             }
             // Next block: A Aᵀ Q_latest, orthogonalised against the basis twice ("twice is enough").
             let mut next = next;
-            project_out(&mut next, basis.get(.., 0..used));
-            project_out(&mut next, basis.get(.., 0..used));
+            project_out(&mut next, q);
+            project_out(&mut next, q);
             let mut next = orthonormal_basis(&next);
-            project_out(&mut next, basis.get(.., 0..used));
+            project_out(&mut next, q);
             current = orthonormal_basis(&next);
         }
     }
-    None
+    results
+}
+
+/// The top-`k` triplets of `a` by [`block_krylov_svds`] alone (for tests).
+#[cfg(test)]
+fn block_krylov_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<TruncatedSvd> {
+    block_krylov_svds(a, &[Correction::none(a.nrows(), a.ncols())], k, block).remove(0)
 }
 
 /// Solves `a x = b` for a small square `a` (LU with partial pivoting).
@@ -354,6 +499,63 @@ mod tests {
         }
         assert!(fast.singular_values[3] < 1e-9 * fast.singular_values[0]);
         assert!(subspace_distance(&exact.u.get(.., 0..3).to_owned(), &fast.u.get(.., 0..3).to_owned()) < 1e-8);
+    }
+
+    /// `truncated_svds` of a matrix and of it changed by low rank equal the exact SVDs of the matrices made.
+    fn assert_same_svd(exact: &TruncatedSvd, fast: &TruncatedSvd) {
+        assert!(matches!(fast.method, SvdMethod::BlockKrylov { .. }), "{:?}", fast.method);
+        for (x, y) in exact.singular_values.iter().zip(&fast.singular_values) {
+            assert!((x - y).abs() <= 1e-9 * exact.singular_values[0], "{x} vs {y}");
+        }
+        assert_eq!(exact.singular_values.len(), fast.singular_values.len());
+        assert!(subspace_distance(&exact.u, &fast.u) < 1e-8);
+        assert!(subspace_distance(&exact.v, &fast.v) < 1e-8);
+    }
+
+    /// `a` with its rows centred, with its columns centred, and the change from the first to the second.
+    fn both_centrings(a: &Mat<f64>) -> (Mat<f64>, Mat<f64>, Correction) {
+        let (n_rows, n_columns) = (a.nrows(), a.ncols());
+        let mut rows_centred = a.clone();
+        let row_means = centre_rows(&mut rows_centred);
+        let mut columns_centred = a.clone();
+        centre_columns(&mut columns_centred);
+        let column_means: Vec<f64> =
+            (0..n_columns).map(|j| a.col_as_slice(j).iter().sum::<f64>() / n_rows as f64).collect();
+        (rows_centred, columns_centred, Correction::row_to_column_centring(&row_means, &column_means))
+    }
+
+    #[test]
+    fn one_krylov_space_gives_the_svds_of_both_centrings() {
+        let (rows_centred, columns_centred, by_column) = both_centrings(&test_matrix(500, 140, 9));
+        let svds = truncated_svds(rows_centred.as_ref(), &[Correction::none(500, 140), by_column], 10);
+        assert_same_svd(&exact_truncated_svd(rows_centred.as_ref(), 10).unwrap(), &svds[0]);
+        assert_same_svd(&exact_truncated_svd(columns_centred.as_ref(), 10).unwrap(), &svds[1]);
+    }
+
+    #[test]
+    fn one_krylov_space_for_both_centrings_through_restarts() {
+        // Noise has no gap at K: the basis fills up (20-column blocks, 240 columns) and restarts twice.
+        let mut random = LegacyRandomState::new(3);
+        let a = Mat::from_fn(900, 420, |_, _| random.standard_normal());
+        let (rows_centred, columns_centred, by_column) = both_centrings(&a);
+        let svds = truncated_svds(rows_centred.as_ref(), &[Correction::none(900, 420), by_column], 10);
+        for svd in &svds {
+            assert!(matches!(svd.method, SvdMethod::BlockKrylov { steps } if steps > 24), "{:?}", svd.method);
+        }
+        assert_same_svd(&exact_truncated_svd(rows_centred.as_ref(), 10).unwrap(), &svds[0]);
+        assert_same_svd(&exact_truncated_svd(columns_centred.as_ref(), 10).unwrap(), &svds[1]);
+    }
+
+    #[test]
+    fn one_krylov_space_gives_the_svd_of_a_random_low_rank_change() {
+        let a = test_matrix(400, 160, 12);
+        let mut random = LegacyRandomState::new(13);
+        let change = Correction {
+            x: Mat::from_fn(400, 3, |_, _| 3.0 * random.standard_normal()),
+            y: Mat::from_fn(160, 3, |_, _| random.standard_normal()),
+        };
+        let svds = truncated_svds(a.as_ref(), std::slice::from_ref(&change), 8);
+        assert_same_svd(&exact_truncated_svd(change.applied(a.as_ref()).as_ref(), 8).unwrap(), &svds[0]);
     }
 
     #[test]

@@ -24,10 +24,11 @@ fn conditions_named(data: &ExpressionMatrix, names: &[String]) -> Vec<Condition>
         .collect()
 }
 
-fn check(baseline: Baseline, expected_file: &str, flip: bool) {
-    let data = load_data(&format!("{FOLDER}/data.csv"));
-    let reference = load_data(&format!("{FOLDER}/reference.csv"));
-    let train_names: Vec<String> = std::fs::read_to_string(common::path(&format!("{FOLDER}/train.txt")))
+/// The pair of screens in `folder` (FOLDER, or its `panel/`: larger, every reference gene among the data's).
+fn check(folder: &str, baseline: Baseline, expected_file: &str, flip: bool) {
+    let data = load_data(&format!("{folder}/data.csv"));
+    let reference = load_data(&format!("{folder}/reference.csv"));
+    let train_names: Vec<String> = std::fs::read_to_string(common::path(&format!("{folder}/train.txt")))
         .unwrap()
         .lines()
         .map(String::from)
@@ -60,9 +61,9 @@ fn check(baseline: Baseline, expected_file: &str, flip: bool) {
     )
     .unwrap();
     let predicted = fit.predict(&data, &targets);
-    let expected = read_records(&format!("{FOLDER}/{expected_file}"));
+    let expected = read_records(&format!("{folder}/{expected_file}"));
     let expected_conditions: Vec<String> = {
-        let mut reader = csv::Reader::from_path(common::path(&format!("{FOLDER}/{expected_file}"))).unwrap();
+        let mut reader = csv::Reader::from_path(common::path(&format!("{folder}/{expected_file}"))).unwrap();
         reader.headers().unwrap().iter().skip(1).map(String::from).collect()
     };
     // Exactly the targets the reference embeds are predicted; G0 and G3 (not in the reference) are not.
@@ -90,17 +91,26 @@ fn check(baseline: Baseline, expected_file: &str, flip: bool) {
 
 #[test]
 fn linear_reference_equals_numpy() {
-    check(Baseline::LinearReference, "expected_linear_reference.csv", false);
+    check(FOLDER, Baseline::LinearReference, "expected_linear_reference.csv", false);
 }
 
 #[test]
 fn linear_reference_genes_equals_numpy() {
-    check(Baseline::LinearReferenceGenes, "expected_linear_reference_genes.csv", false);
+    check(FOLDER, Baseline::LinearReferenceGenes, "expected_linear_reference_genes.csv", false);
+}
+
+/// One gene panel: the reference's two PCAs come from one Krylov space (the iterative SVD, 120 × 86).
+#[test]
+fn on_one_gene_panel_both_variants_equal_numpy() {
+    let panel = format!("{FOLDER}/panel");
+    check(&panel, Baseline::LinearReference, "expected_linear_reference.csv", false);
+    check(&panel, Baseline::LinearReferenceGenes, "expected_linear_reference_genes.csv", false);
 }
 
 #[test]
 fn predictions_do_not_depend_on_the_sign_of_a_reference_component() {
-    check(Baseline::LinearReference, "expected_linear_reference.csv", true);
+    check(FOLDER, Baseline::LinearReference, "expected_linear_reference.csv", true);
+    check(&format!("{FOLDER}/panel"), Baseline::LinearReference, "expected_linear_reference.csv", true);
 }
 
 #[test]

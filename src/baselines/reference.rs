@@ -12,7 +12,7 @@
 
 use crate::conditions::ConditionKey;
 use crate::expression::ExpressionMatrix;
-use crate::linalg::{centre_columns, centre_rows, matrix_from_values, truncated_svd};
+use crate::linalg::{centre_columns, centre_rows, matrix_from_values, truncated_svd, truncated_svds, Correction};
 use crate::readers::embedding::Embedding;
 use faer::Mat;
 use std::collections::HashMap;
@@ -27,27 +27,51 @@ pub struct ReferenceEmbeddings {
 }
 
 /// `P` and `G` of `reference` with `k` components; `data_genes` are the training data's genes.
+///
+/// When every reference gene is among the data's (the same gene panel), `G`'s matrix is `P`'s centred the
+/// other way — `A − 1μᵀ = (A − ν1ᵀ) + ν1ᵀ − 1μᵀ`, a rank-2 change — and both truncated SVDs come from one
+/// Krylov space ([`truncated_svds`]) for about the price of one.
 pub fn reference_embeddings(reference: &ExpressionMatrix, data_genes: &[String], k: usize) -> ReferenceEmbeddings {
     let (n_genes, conditions) = (reference.n_genes(), reference.conditions());
+    let n_conditions = conditions.len();
     // Conditions × genes, each gene centred over the conditions: kept as its transpose (genes × conditions,
     // a copy of the columns, rows centred), whose column scores are the conditions' scores.
-    let mut by_gene_all = matrix_from_values(reference.values(), n_genes, conditions.len());
-    centre_rows(&mut by_gene_all);
-    let p = truncated_svd(by_gene_all.as_ref(), k).column_scores();
+    let mut by_gene_all = matrix_from_values(reference.values(), n_genes, n_conditions);
+    let gene_means = centre_rows(&mut by_gene_all);
+
+    // Genes shared with the data (in the reference's order) × reference conditions, each condition centred.
+    let wanted: std::collections::HashSet<&str> = data_genes.iter().map(String::as_str).collect();
+    let shared: Vec<(usize, &String)> =
+        reference.genes().iter().enumerate().filter(|(_, name)| wanted.contains(name.as_str())).collect();
+    let (p, g) = if !shared.is_empty() && shared.len() == n_genes {
+        // Each condition's mean over the genes, summed in gene order (the bits of `centre_columns`).
+        let condition_means: Vec<f64> =
+            (0..n_conditions).map(|j| reference.column(j).iter().sum::<f64>() / n_genes as f64).collect();
+        let by_condition = Correction::row_to_column_centring(&gene_means, &condition_means);
+        let mut svds =
+            truncated_svds(by_gene_all.as_ref(), &[Correction::none(n_genes, n_conditions), by_condition], k);
+        let g = svds.pop().map(|svd| svd.scores());
+        (svds.remove(0).column_scores(), g)
+    } else {
+        let p = truncated_svd(by_gene_all.as_ref(), k).column_scores();
+        drop(by_gene_all);
+        let g = (!shared.is_empty()).then(|| {
+            let mut by_gene = Mat::<f64>::zeros(shared.len(), n_conditions);
+            for j in 0..n_conditions {
+                let column = reference.column(j);
+                by_gene.col_as_slice_mut(j).iter_mut().zip(&shared).for_each(|(value, (i, _))| *value = column[*i]);
+            }
+            centre_columns(&mut by_gene);
+            truncated_svd(by_gene.as_ref(), k).scores()
+        });
+        (p, g)
+    };
     let perturbations = conditions
         .iter()
         .enumerate()
         .map(|(i, condition)| (condition.key(), (0..p.ncols()).map(|c| p[(i, c)]).collect()))
         .collect();
-
-    // Genes shared with the data (in the data's order) × reference conditions, each condition centred.
-    let wanted: std::collections::HashSet<&str> = data_genes.iter().map(String::as_str).collect();
-    let shared: Vec<(usize, &String)> =
-        reference.genes().iter().enumerate().filter(|(_, name)| wanted.contains(name.as_str())).collect();
-    let genes = (!shared.is_empty()).then(|| {
-        let mut by_gene = Mat::from_fn(shared.len(), conditions.len(), |i, j| reference.column(j)[shared[i].0]);
-        centre_columns(&mut by_gene);
-        let g = truncated_svd(by_gene.as_ref(), k).scores();
+    let genes = g.map(|g| {
         let values: Vec<f64> =
             (0..g.nrows()).flat_map(|i| (0..g.ncols()).map(move |c| (i, c))).map(|at| g[at]).collect();
         Embedding::new(shared.iter().map(|(_, name)| (*name).clone()).collect(), g.ncols(), values)
