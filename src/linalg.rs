@@ -1,5 +1,7 @@
-//! Dense linear algebra for the linear model, on faer: the truncated SVD that gives PCA scores, and small
-//! solves. Matrices are f64, like the values they are made from.
+//! Dense linear algebra for the linear model: the truncated SVD that gives PCA scores, and small solves.
+//! Matrices are f64 in faer's `Mat`, like the values they are made from; the arithmetic is the engine's own
+//! ([`kernels`]' products and [`decompositions`]), in one fixed order of operations without fused
+//! multiply-adds, so the command line and the page give the same bits.
 //!
 //! The truncated SVD is exact where that is cheap (few columns) and otherwise a randomized block Krylov
 //! method (block Lanczos) with a Rayleigh–Ritz step that stops only when every wanted singular triplet has a
@@ -16,9 +18,14 @@
 //! assert!((svd.singular_values[0] - 3.0).abs() < 1e-12 && (svd.singular_values[1] - 2.0).abs() < 1e-12);
 //! ```
 
+pub mod decompositions;
+pub mod kernels;
+
 use crate::numpy_random::LegacyRandomState;
-use faer::linalg::solvers::Solve;
-use faer::{Accum, Mat, MatRef, Par};
+pub use decompositions::{least_squares, solve};
+use decompositions::{orthonormal_basis, symmetric_eigen};
+use faer::{Mat, MatRef};
+pub use kernels::product;
 
 /// The top-K singular triplets of a matrix: `u` (rows × K), `singular_values`, `v` (columns × K).
 #[derive(Clone, Debug)]
@@ -76,32 +83,56 @@ pub fn centre_rows(m: &mut Mat<f64>) -> Vec<f64> {
     means
 }
 
-/// `a · b`, without parallelism (the page's worker has one thread).
-pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
-    let mut out = Mat::zeros(a.nrows(), b.ncols());
-    faer::linalg::matmul::matmul(&mut out, Accum::Replace, a, b, 1.0, Par::Seq);
-    out
+/// Singular values below this share of the largest are zero in the Rayleigh–Ritz step: from `WᵀW` they are
+/// known only to about `√ε σ₁`.
+const GRAM_RESOLUTION: f64 = 1e-6;
+
+/// The SVD of a matrix `W` with at least as many rows as columns, from the eigendecomposition of `WᵀW`:
+/// singular values largest first and the right vectors (all of them), for the Rayleigh–Ritz step of the
+/// iteration. Squaring costs accuracy only for singular values far below the largest (about `ε σ₁² / σ`), not
+/// for the leading ones the PCA keeps; the residual test that ends the iteration is computed without it.
+struct GramSvd {
+    singular_values: Vec<f64>,
+    right: Mat<f64>,
 }
 
-/// An orthonormal basis of the columns of `a` (thin Q of its QR decomposition).
-fn orthonormal_basis(a: &Mat<f64>) -> Mat<f64> {
-    a.qr().compute_thin_Q()
+impl GramSvd {
+    fn of(w: MatRef<'_, f64>) -> Option<GramSvd> {
+        let gram = product(w.transpose(), w);
+        let (values, right) = symmetric_eigen(gram.as_ref())?;
+        let largest = values.first().copied().unwrap_or(0.0).max(0.0);
+        // Below GRAM_RESOLUTION σ₁ the squared values are rounding, not signal: zero.
+        let singular_values = values
+            .iter()
+            .map(|&value| if value > GRAM_RESOLUTION * GRAM_RESOLUTION * largest { value.sqrt() } else { 0.0 })
+            .collect();
+        Some(GramSvd { singular_values, right })
+    }
+
+    /// The first `k` left vectors, `W v / σ` (zero where σ is zero: no direction is defined there).
+    fn left(&self, w: MatRef<'_, f64>, k: usize) -> Mat<f64> {
+        let w_v = product(w, self.right.get(.., 0..k));
+        Mat::from_fn(w.nrows(), k, |i, j| {
+            let sigma = self.singular_values[j];
+            if sigma > 0.0 {
+                w_v[(i, j)] / sigma
+            } else {
+                0.0
+            }
+        })
+    }
 }
 
-/// The exact thin SVD, truncated to `k` triplets. Returns `None` only if faer's iteration fails.
+/// The thin SVD, truncated to `k` triplets (Householder QR and one-sided Jacobi, in fixed order). `None`
+/// only if the rotations do not settle.
 pub fn exact_truncated_svd(a: MatRef<'_, f64>, k: usize) -> Option<TruncatedSvd> {
-    // faer wants at least as many rows as columns for a thin SVD to be thin; transpose otherwise.
     let transposed = a.nrows() < a.ncols();
-    let svd = if transposed { a.transpose().to_owned().thin_svd() } else { a.thin_svd() }.ok()?;
+    let tall = if transposed { a.transpose() } else { a };
+    let (singular_values, left, right) = decompositions::thin_svd(tall)?;
     let k = k.min(a.nrows()).min(a.ncols());
-    let (left, right) = if transposed { (svd.V(), svd.U()) } else { (svd.U(), svd.V()) };
-    let singular_values: Vec<f64> = (0..k).map(|index| svd.S()[index]).collect();
-    Some(TruncatedSvd {
-        u: left.get(.., 0..k).to_owned(),
-        singular_values,
-        v: right.get(.., 0..k).to_owned(),
-        method: SvdMethod::Exact,
-    })
+    let (left, right) = (left.get(.., 0..k).to_owned(), right.get(.., 0..k).to_owned());
+    let (u, v) = if transposed { (right, left) } else { (left, right) };
+    Some(TruncatedSvd { u, singular_values: singular_values[..k].to_vec(), v, method: SvdMethod::Exact })
 }
 
 /// Relative residual below which a singular triplet counts as converged.
@@ -136,9 +167,7 @@ impl Correction {
 
     /// `a + X Yᵀ`, made.
     fn applied(&self, a: MatRef<'_, f64>) -> Mat<f64> {
-        let mut out = a.to_owned();
-        faer::linalg::matmul::matmul(out.as_mut(), Accum::Add, self.x.as_ref(), self.y.transpose(), 1.0, Par::Seq);
-        out
+        sum(a, product(self.x.as_ref(), self.y.transpose()).as_ref())
     }
 }
 
@@ -161,7 +190,7 @@ pub fn truncated_svds(a: MatRef<'_, f64>, corrections: &[Correction], k: usize) 
             exact_truncated_svd(correction.applied(a).as_ref(), k)
         };
         svd.unwrap_or_else(|| TruncatedSvd {
-            // faer's SVD iteration failing on finite input is not expected; degrade to no components.
+            // The Jacobi rotations not settling on finite input is not expected; degrade to no components.
             u: Mat::zeros(n_rows, 0),
             singular_values: vec![],
             v: Mat::zeros(n_columns, 0),
@@ -185,7 +214,10 @@ fn project_out(z: &mut Mat<f64>, q: MatRef<'_, f64>) {
         return;
     }
     let coefficients = product(q.transpose(), z.as_ref());
-    faer::linalg::matmul::matmul(z.as_mut(), Accum::Add, q, coefficients.as_ref(), -1.0, Par::Seq);
+    let along = product(q, coefficients.as_ref());
+    for j in 0..z.ncols() {
+        z.col_as_slice_mut(j).iter_mut().zip(along.col_as_slice(j)).for_each(|(value, part)| *value -= part);
+    }
 }
 
 /// Whether every wanted Ritz triplet has `‖A v − σ u‖ ≤ tolerance · σ₁`, given the columns `A v`.
@@ -255,7 +287,7 @@ fn block_krylov_svds(
     let capacity = ((block + added_width) * 12).max(4 * block).min(n_rows).min(n_columns);
     let mut random = LegacyRandomState::new(20250101);
     let start = Mat::from_fn(n_columns, block, |_, _| random.standard_normal());
-    let mut current = orthonormal_basis(&side_by_side(product(a, start.as_ref()), &added));
+    let mut current = orthonormal_basis(side_by_side(product(a, start.as_ref()), &added).as_ref());
     let mut steps = 0;
     for _restart in 0..8 {
         if current.ncols() > capacity {
@@ -291,13 +323,14 @@ fn block_krylov_svds(
                     Some(sum(basis_t_a.get(.., 0..used), product(y, x_t_q.as_ref()).as_ref()))
                 };
                 let w_ref = w.as_ref().map_or(basis_t_a.get(.., 0..used), |w| w.as_ref());
-                let Ok(small) = w_ref.thin_svd() else { continue };
+                let Some(small) = GramSvd::of(w_ref) else { continue };
                 let wanted = k.min(used);
-                let ritz = small.V().get(.., 0..wanted);
+                let ritz = small.right.get(.., 0..wanted);
                 let u = product(q, ritz);
-                let singular_values: Vec<f64> = (0..wanted).map(|index| small.S()[index]).collect();
+                let singular_values: Vec<f64> = small.singular_values[..wanted].to_vec();
                 if wanted == k {
-                    let v = small.U().get(.., 0..k);
+                    let v = small.left(w_ref, k);
+                    let v = v.as_ref();
                     let largest = singular_values.first().copied().unwrap_or(0.0);
                     let tv = if singular_values.iter().all(|&sigma| sigma > RESIDUAL_TOLERANCE * largest) {
                         // T v = (A Aᵀ Q V + (A Y)(Xᵀ Q V) + X (Yᵀ W V)) Σ⁻¹, from the kept columns.
@@ -305,26 +338,14 @@ fn block_krylov_svds(
                         if correction.rank() > 0 {
                             let x_t_q_v = product(x_t_q.as_ref(), ritz);
                             let y_t_w_v = product(y.transpose(), product(w_ref, ritz).as_ref());
-                            let add = |out: &mut Mat<f64>, left: MatRef<'_, f64>, right: &Mat<f64>| {
-                                faer::linalg::matmul::matmul(
-                                    out.as_mut(),
-                                    Accum::Add,
-                                    left,
-                                    right.as_ref(),
-                                    1.0,
-                                    Par::Seq,
-                                )
-                            };
-                            add(&mut t_w_v, a_y.as_ref(), &x_t_q_v);
-                            add(&mut t_w_v, x, &y_t_w_v);
+                            t_w_v = sum(t_w_v.as_ref(), product(a_y.as_ref(), x_t_q_v.as_ref()).as_ref());
+                            t_w_v = sum(t_w_v.as_ref(), product(x, y_t_w_v.as_ref()).as_ref());
                         }
                         Mat::from_fn(n_rows, k, |i, j| t_w_v[(i, j)] / singular_values[j])
                     } else {
                         // Zero (or vanishing) singular values: v is not W V Σ⁻¹ there, so multiply by T.
-                        let mut tv = product(a, v);
                         let y_t_v = product(y.transpose(), v);
-                        faer::linalg::matmul::matmul(tv.as_mut(), Accum::Add, x, y_t_v.as_ref(), 1.0, Par::Seq);
-                        tv
+                        sum(product(a, v).as_ref(), product(x, y_t_v.as_ref()).as_ref())
                     };
                     if residuals_converged(&tv, &u, &singular_values) {
                         let v = v.to_owned();
@@ -333,7 +354,7 @@ fn block_krylov_svds(
                         continue;
                     }
                 }
-                leading.push(small.V().get(.., 0..block.min(used)).to_owned());
+                leading.push(small.right.get(.., 0..block.min(used)).to_owned());
             }
             if results.iter().all(Option::is_some) {
                 return results;
@@ -344,16 +365,16 @@ fn block_krylov_svds(
                 let kept_refs: Vec<MatRef<'_, f64>> =
                     kept.iter().skip(1).map(|m| m.as_ref()).chain(added.iter().copied()).collect();
                 let Some(first) = kept.first() else { return results };
-                current = orthonormal_basis(&side_by_side(first.clone(), &kept_refs));
+                current = orthonormal_basis(side_by_side(first.clone(), &kept_refs).as_ref());
                 break;
             }
             // Next block: A Aᵀ Q_latest, orthogonalised against the basis twice ("twice is enough").
             let mut next = next;
             project_out(&mut next, q);
             project_out(&mut next, q);
-            let mut next = orthonormal_basis(&next);
+            let mut next = orthonormal_basis(next.as_ref());
             project_out(&mut next, q);
-            current = orthonormal_basis(&next);
+            current = orthonormal_basis(next.as_ref());
         }
     }
     results
@@ -363,53 +384,6 @@ fn block_krylov_svds(
 #[cfg(test)]
 fn block_krylov_svd(a: MatRef<'_, f64>, k: usize, block: usize) -> Option<TruncatedSvd> {
     block_krylov_svds(a, &[Correction::none(a.nrows(), a.ncols())], k, block).remove(0)
-}
-
-/// Solves `a x = b` for a small square `a` (LU with partial pivoting).
-pub fn solve(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
-    a.partial_piv_lu().solve(b)
-}
-
-/// The least-squares solution of `a x ≈ b` for a small tall `a` of full column rank: Householder QR in plain
-/// loops with sequential sums, so every processor gives the same bits (faer's kernels fuse multiply-adds where
-/// the processor can, which moves the last bits between the page and the command line). For locfdr's spline
-/// fit (about 120 × 8).
-pub fn least_squares(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
-    let (m, n) = (a.nrows(), a.ncols());
-    let columns = |matrix: MatRef<'_, f64>| -> Vec<Vec<f64>> {
-        (0..matrix.ncols()).map(|j| (0..matrix.nrows()).map(|i| matrix[(i, j)]).collect()).collect()
-    };
-    let (mut r, mut y) = (columns(a), columns(b));
-    let sequential = |values: &mut dyn Iterator<Item = f64>| values.fold(0.0, |total, value| total + value);
-    for k in 0..n.min(m) {
-        let norm = sequential(&mut r[k][k..].iter().map(|x| x * x)).sqrt();
-        if norm == 0.0 {
-            continue;
-        }
-        let alpha = if r[k][k] > 0.0 { -norm } else { norm };
-        let mut v: Vec<f64> = r[k][k..].to_vec();
-        v[0] -= alpha;
-        let v_norm2 = sequential(&mut v.iter().map(|x| x * x));
-        if v_norm2 == 0.0 {
-            continue;
-        }
-        // H = I − 2 v vᵀ / vᵀv, applied to the rest of `r` and to `y`.
-        for column in r[k..].iter_mut().chain(y.iter_mut()) {
-            let part = &mut column[k..];
-            let factor = 2.0 * sequential(&mut v.iter().zip(part.iter()).map(|(v, x)| v * x)) / v_norm2;
-            for (x, v) in part.iter_mut().zip(&v) {
-                *x -= factor * v;
-            }
-        }
-    }
-    let mut x = Mat::zeros(n, y.len());
-    for (c, column) in y.iter().enumerate() {
-        for i in (0..n).rev() {
-            let known = sequential(&mut (i + 1..n).map(|j| r[j][i] * x[(j, c)]));
-            x[(i, c)] = (column[i] - known) / r[i][i];
-        }
-    }
-    x
 }
 
 /// Copies a column-major slice into a matrix.

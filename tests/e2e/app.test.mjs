@@ -1086,4 +1086,14 @@ test("the command line writes the page's exports byte for byte: cells, and nine 
   await sameAsCommandLine(browser, origin, norman, { exports: RUN_EXPORTS });
 });
 
+test("the command line writes the page's exports byte for byte: the linear model and both reference variants", async ({ browser, origin }) => {
+  // 150 genes × 91 conditions and a 120 × 87 reference on the same genes: the iterative SVDs, the joint one
+  // of the reference's two PCAs, the fit's products and solves — all in one fixed order on both builds.
+  const files = [fixture("reference_screens/panel/data.csv"), fixture("reference_screens/panel/reference.csv")];
+  await sameAsCommandLine(browser, origin, files, {
+    prepare: async (page) => { await page.selectOption('[data-file-name="reference.csv"] [data-testid="role"]', "reference"); },
+    options: ["--role", `${files[1]}=reference`], exports: RUN_EXPORTS,
+  });
+});
+
 await run();
