@@ -476,30 +476,36 @@ impl H5ad {
         Ok(Stored { h5ad: self, key, dataset, shape, plain_integers })
     }
 
-    /// Opens dataset `key` after checking its shape: a corrupt shape (one whose size overflows) is an error,
-    /// and a dataset read `whole` (a column, `indptr`) must fit in [`MAX_WHOLE_ELEMENTS`]. Returns the shape too.
+    /// Opens dataset `key` after checking its shape: a corrupt shape (one whose size overflows, or whose bytes
+    /// are more than the file could expand to) is an error, and a dataset read `whole` (a column, `indptr`)
+    /// must fit in [`MAX_WHOLE_ELEMENTS`]. Returns the shape too.
+    ///
+    /// The bytes bound every read of the dataset, a window included: a file can declare a huge extent (or
+    /// a huge element size) over chunks it never stored, which a read would fill, so the declared size is
+    /// refused before anything is allocated for it.
     fn checked_dataset(&self, key: &str, whole: bool) -> Result<(hdf5_pure::Dataset, Vec<u64>), InputError> {
         let dataset = self.file.dataset(key).map_err(|error| self.hdf5_error(key, error))?;
         let shape = dataset.shape().map_err(|error| self.hdf5_error(key, error))?;
+        let element_size = dataset.element_size().map_err(|error| self.hdf5_error(key, error))?;
         let elements = shape.iter().try_fold(1u64, |product, &dimension| product.checked_mul(dimension));
-        match elements {
-            // A dataset read whole cannot hold more values than the file's bytes could expand to: a larger
-            // shape is corrupt, and is refused before anything is allocated for it.
-            Some(elements) if whole && elements > self.length.saturating_mul(MAX_EXPANSION) => Err(self.error(
+        // (Values become at most 16 bytes each once read: that size must not overflow either.)
+        let bytes = elements
+            .filter(|elements| elements.checked_mul(16).is_some())
+            .and_then(|elements| elements.checked_mul(element_size));
+        match (elements, bytes) {
+            (Some(elements), Some(bytes)) if bytes > self.length.saturating_mul(MAX_EXPANSION) => Err(self.error(
                 key,
                 format!(
-                    "declares {elements} values, more than a file of {} bytes can hold even compressed: the file is \
-                     corrupt",
+                    "declares {elements} values of {element_size} bytes, more than a file of {} bytes can hold \
+                     even compressed: the file is corrupt",
                     self.length
                 ),
             )),
-            Some(elements) if elements.checked_mul(16).is_some() && !(whole && elements > MAX_WHOLE_ELEMENTS) => {
-                Ok((dataset, shape))
-            }
-            Some(elements) if elements.checked_mul(16).is_some() => Err(self.error(
+            (Some(elements), Some(_)) if whole && elements > MAX_WHOLE_ELEMENTS => Err(self.error(
                 key,
                 format!("has {elements} values, more than this page can read at once: is the file corrupt?"),
             )),
+            (Some(_), Some(_)) => Ok((dataset, shape)),
             _ => Err(self.error(key, format!("has an impossible shape {shape:?}: the file is corrupt"))),
         }
     }
