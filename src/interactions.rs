@@ -91,6 +91,11 @@ impl MeasuredPairs {
         (0..self.n_pairs()).map(|pair| self.double[pair] - self.additive(pair)).collect()
     }
 
+    /// The observed class of pair `pair` under the thresholds.
+    pub fn class_of(&self, pair: usize, upper: f64, lower: f64) -> ObservedClass {
+        observed_class(self.control_of(pair), self.first[pair], self.second[pair], self.double[pair], upper, lower)
+    }
+
     /// The pair of `double` (a position in [`Self::doubles`]) and the gene at `position` of the set.
     pub fn pair(&self, double: usize, position: usize) -> usize {
         double * self.genes.len() + position
@@ -562,18 +567,7 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
     let (upper, lower) = (thresholds.upper, thresholds.lower);
     report.thresholds = Some(thresholds);
 
-    let observed: Vec<ObservedClass> = (0..pairs.n_pairs())
-        .map(|pair| {
-            observed_class(
-                pairs.control_of(pair),
-                pairs.first[pair],
-                pairs.second[pair],
-                pairs.double[pair],
-                upper,
-                lower,
-            )
-        })
-        .collect();
+    let observed: Vec<ObservedClass> = (0..pairs.n_pairs()).map(|pair| pairs.class_of(pair, upper, lower)).collect();
     report.classes = Some(
         ObservedClass::ALL.iter().map(|&class| (class, observed.iter().filter(|&&o| o == class).count())).collect(),
     );

@@ -46,6 +46,8 @@ pub mod quantile;
 pub mod readers;
 pub mod report;
 pub mod results_table;
+pub mod simulator;
 pub mod splits;
 pub mod summary;
+pub mod truth;
 pub mod verdict;

@@ -546,7 +546,12 @@ fn transform(value: f64, total: f64, target: Option<f64>) -> f64 {
 
 /// `pseudobulk.csv`: first column `gene`, one row per gene, one column per condition.
 pub fn pseudobulk_csv(pseudobulk: &Pseudobulk) -> String {
-    let matrix = &pseudobulk.matrix;
+    matrix_csv(&pseudobulk.matrix)
+}
+
+/// A genes × conditions matrix as `pseudobulk.csv` writes it: first column `gene`, conditions by canonical
+/// name, numbers as the shortest text that reads back to the same f64.
+pub fn matrix_csv(matrix: &ExpressionMatrix) -> String {
     let mut header = vec!["gene".to_string()];
     header.extend(matrix.condition_names());
     let header: Vec<&str> = header.iter().map(String::as_str).collect();

@@ -6,6 +6,7 @@ pub mod h5ad;
 pub mod prediction_json;
 pub mod split_json;
 pub mod table;
+pub mod truth_json;
 
 use crate::error::{ErrorKind, InputError, Location};
 use std::borrow::Cow;
