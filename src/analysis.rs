@@ -12,7 +12,7 @@ use crate::benchmark::{
     baseline_predictions, condition_detail, method_predictions, run_benchmark, BenchmarkInputs, BenchmarkKind,
     BenchmarkSettings, ConditionDetail, ErrorCurve, FittedRun, NotPredicted, Progress,
 };
-use crate::conditions::{canonicalize, Canonical, ConditionKey, ConditionRules};
+use crate::conditions::{canonicalize, Canonical, Condition, ConditionKey, ConditionRules};
 use crate::conventions::celleval_de::{DeResults, DegRow, Volcano, DEG_TABLE_METRICS};
 use crate::conventions::ladder::write_ladder_csv;
 use crate::conventions::metric_index;
@@ -34,10 +34,12 @@ use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::embedding::Embedding;
 use crate::readers::prediction_json::write_paper_format;
 use crate::readers::split_json::read_split;
+use crate::readers::truth_json::read_truth;
 use crate::readers::{base_name, folder_of};
 use crate::results_table::ResultRow;
 use crate::splits::{uploaded_split, Split, SplitLabel};
 use crate::summary::{summarize, BootstrapSettings, Comparison, MethodSummary};
+use crate::truth::{compare, PlantedKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -372,6 +374,8 @@ struct Prepared {
     perturbation_embedding: Option<HashMap<ConditionKey, Vec<f64>>>,
     /// A reference dataset's pseudobulk (role `reference`).
     reference: Option<ExpressionMatrix>,
+    /// Each double's planted kind (role `truth`).
+    truth: Option<Vec<(Condition, PlantedKind)>>,
     /// GEARS' DE genes of each condition, when the data are cells.
     de_genes: Option<DeGenes>,
     /// The data's DE (its cells against its control cells), when the data are cells and the pass ran.
@@ -540,6 +544,37 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         });
     }
 
+    // A truth file: each double's planted kind, by canonical name (names that are no double are refused).
+    let mut truth: Option<Vec<(Condition, PlantedKind)>> = None;
+    for (file, loaded_file) in files.iter().filter(|(file, _)| file.role == FileRole::Truth) {
+        if truth.is_some() {
+            return Err(InputError::new(
+                &file.name,
+                Location::File,
+                ErrorKind::Unsupported,
+                "a second truth file: a run takes one (remove this one, or give it another role)",
+            )
+            .into());
+        }
+        let planted = read_truth(&file.name, expect_json(file, loaded_file)?)?;
+        let mut doubles = Vec::with_capacity(planted.len());
+        for (name, kind) in planted {
+            match canonicalize(&name, rules) {
+                Canonical::Condition(double @ Condition::Double(..)) => doubles.push((double, kind)),
+                _ => {
+                    return Err(InputError::new(
+                        &file.name,
+                        Location::Key(name),
+                        ErrorKind::Unsupported,
+                        "is not a double (two genes, as in A+B): a truth file names doubles",
+                    )
+                    .into())
+                }
+            }
+        }
+        truth = Some(doubles);
+    }
+
     // cell-eval's baseline joins runs under split `all` only (benchmark::run_benchmark): its DE then too.
     let mut baseline_de = None;
     if let LoadedFile::Cells(cells) = data_loaded {
@@ -557,6 +592,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
         gene_embedding,
         perturbation_embedding,
         reference,
+        truth,
         de_genes,
         data_de,
         prediction_de,
@@ -645,8 +681,9 @@ pub fn run_analysis(
             ));
         }
     }
-    let interaction_report =
-        interactions.as_ref().map(|inputs| interaction_report(inputs, settings.interaction_thresholds));
+    let interaction_report = interactions
+        .as_ref()
+        .map(|inputs| interactions_with_truth(inputs, settings.interaction_thresholds, prepared.truth.as_deref()));
     let report = RunReport {
         dataset,
         kind: result.kind,
@@ -834,8 +871,23 @@ impl KeptRun {
 
     /// The interaction report under `thresholds` (`None`: the fitted ones), when the run has interactions.
     pub fn interactions(&self, thresholds: Option<ManualThresholds>) -> Option<InteractionReport> {
-        self.interactions.as_ref().map(|inputs| interaction_report(inputs, thresholds))
+        let truth = self.prepared.truth.as_deref();
+        self.interactions.as_ref().map(|inputs| interactions_with_truth(inputs, thresholds, truth))
     }
+}
+
+/// The interaction report under `thresholds`, with the planted kinds beside the classes found when the run
+/// has a truth file.
+fn interactions_with_truth(
+    inputs: &InteractionInputs,
+    thresholds: Option<ManualThresholds>,
+    truth: Option<&[(Condition, PlantedKind)]>,
+) -> InteractionReport {
+    let mut report = interaction_report(inputs, thresholds);
+    if let (Some(truth), Some(thresholds)) = (truth, &report.thresholds) {
+        report.truth = Some(compare(&inputs.pairs, thresholds.upper, thresholds.lower, truth));
+    }
+    report
 }
 
 /// A file the page offers for download.

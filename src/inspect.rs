@@ -20,6 +20,7 @@ use crate::load::{CellData, LoadedFile};
 use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::h5ad::H5adContents;
 use crate::readers::table::RawTable;
+use crate::truth::PlantedKind;
 use serde::{Deserialize, Serialize};
 
 /// What a file is used as.
@@ -34,10 +35,12 @@ pub enum FileRole {
     PerturbationEmbedding,
     /// A second screen of the same kind in another context, for `linear_reference` (never guessed).
     Reference,
+    /// Each double's planted kind (`truth.json`), shown beside the interactions found.
+    Truth,
 }
 
 impl FileRole {
-    pub const ALL: [FileRole; 7] = [
+    pub const ALL: [FileRole; 8] = [
         FileRole::Data,
         FileRole::Predictions,
         FileRole::GeneNames,
@@ -45,6 +48,7 @@ impl FileRole {
         FileRole::GeneEmbedding,
         FileRole::PerturbationEmbedding,
         FileRole::Reference,
+        FileRole::Truth,
     ];
 
     /// The value used in the page's role selector (`data`, `predictions`, `gene-names`, ...).
@@ -57,6 +61,7 @@ impl FileRole {
             FileRole::GeneEmbedding => "gene-embedding",
             FileRole::PerturbationEmbedding => "perturbation-embedding",
             FileRole::Reference => "reference",
+            FileRole::Truth => "truth",
         }
     }
 
@@ -69,6 +74,7 @@ impl FileRole {
             FileRole::GeneEmbedding => "Gene embedding",
             FileRole::PerturbationEmbedding => "Perturbation embedding",
             FileRole::Reference => "Reference dataset (linear_reference)",
+            FileRole::Truth => "Truth (planted interactions)",
         }
     }
 
@@ -257,6 +263,11 @@ fn inspect_json(text: &[u8]) -> FileSummary {
                 Some(count("train") + count("test") + count("val")),
             )
         }
+        serde_json::Value::Object(map)
+            if !map.is_empty() && map.values().all(|kind| kind.as_str().and_then(PlantedKind::from_name).is_some()) =>
+        {
+            (FileRole::Truth, format!("truth: {} doubles' planted kinds", map.len()), None, Some(map.len()))
+        }
         serde_json::Value::Object(map) => {
             let length = map.values().next().and_then(|list| list.as_array()).map_or(0, Vec::len);
             (
@@ -349,6 +360,7 @@ mod tests {
         assert_eq!(summary("x", br#"{"A": [1, 2], "A_B": [3, 4], "": [0, 0]}"#).role, FileRole::Predictions);
         assert_eq!(summary("x", br#"["G1", "G2"]"#).role, FileRole::GeneNames);
         assert_eq!(summary("x", br#"{"train": ["A"], "test": []}"#).role, FileRole::Split);
+        assert_eq!(summary("x", br#"{"A+B": "synergy", "A+C": "additive"}"#).role, FileRole::Truth);
         assert_eq!(summary("x", b"gene,ctrl,A+ctrl\nG1,1,2\n").role, FileRole::Data);
         assert_eq!(summary("x", b"gene,A+B\nG1,1\n").role, FileRole::Predictions);
         assert_eq!(summary("x", b"G1\tG2\n0.1\t0.2\n").role, FileRole::GeneEmbedding);

@@ -313,6 +313,9 @@ pub struct InteractionReport {
     pub class_tables: Vec<ClassTable>,
     /// Methods (and seeds) that could not be scored, and why.
     pub notes: Vec<String>,
+    /// The planted kinds beside the classes found, when the run has a truth file (set by the analysis).
+    #[serde(default)]
+    pub truth: Option<crate::truth::TruthComparison>,
 }
 
 /// One method and seed scored under the thresholds.
@@ -556,6 +559,7 @@ pub fn interaction_report(inputs: &InteractionInputs, manual: Option<ManualThres
         auc: Vec::new(),
         class_tables: Vec::new(),
         notes: Vec::new(),
+        truth: None,
     };
     let thresholds = match choose_thresholds(inputs, manual) {
         Ok(thresholds) => thresholds,

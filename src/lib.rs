@@ -49,5 +49,6 @@ pub mod results_table;
 pub mod simulator;
 pub mod splits;
 pub mod summary;
+pub mod tour;
 pub mod truth;
 pub mod verdict;

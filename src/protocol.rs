@@ -10,6 +10,8 @@ use crate::conventions::{ConventionReport, MetricValues};
 use crate::inspect::FileSummary;
 use crate::interactions::{InteractionReport, ManualThresholds};
 use crate::pseudobulk::PseudobulkOptions;
+use crate::simulator::SimulatorSettings;
+use crate::truth::Detection;
 use serde::{Deserialize, Serialize};
 
 /// Page → worker.
@@ -115,6 +117,10 @@ pub enum Query {
     Volcano { run_id: u32, perturbation: String, method: Option<String> },
     /// A method's DEG overlap per point.
     DegTable { run_id: u32, method: String },
+    /// The simulator's files for `settings` (answered with [`Reply::Files`]; nothing is kept).
+    Simulate { settings: SimulatorSettings },
+    /// Precision and recall of the simulator's screen made again with each number of cells.
+    Detection { settings: SimulatorSettings, cells: Vec<usize>, n_genes: usize, thresholds: Option<ManualThresholds> },
 }
 
 /// The answer to a [`Query`].
@@ -129,4 +135,5 @@ pub enum Reply {
     MetricValues(Box<MetricValues>),
     Volcano(Box<Volcano>),
     DegTable(Vec<DegRow>),
+    Detection(Vec<Detection>),
 }

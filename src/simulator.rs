@@ -8,16 +8,15 @@
 //!   whose control is drawn from the profile.
 //! - **Programs**: every gene belongs to one of [`PROGRAMS`] programs, with a direction `d` (±1).
 //! - **Singles** `X` (a CRISPRa of gene `t_X`): two programs, a sign `s` each; on a program's genes the
-//!   change is `e_X = effect size · s · d · m`, `m` uniform in [0.5, 1.5) (genes whose control is below
-//!   `5 × effect size` only rise, `e_X = effect size · m`, so no truth is negative); the target itself rises
-//!   by `2 × effect size`.
+//!   change is `e_X = effect size · s · d · m`, `m` uniform in [0.5, 1.5); a fall on a gene whose control
+//!   `c` is below `5 × effect size` is scaled by `c / (5 × effect size)`, so no truth is negative; the target
+//!   itself rises by `2 × effect size`.
 //! - **Doubles** `A+B`: additive (`c + e_A + e_B`), or with probability `interaction share` a planted kind
 //!   drawn with the kinds' weights, acting on the genes both singles move:
 //!   *synergy* `+ 0.5 (e_A + e_B)` and *buffering* `− 0.5 (e_A + e_B)` on the genes both move the same way
 //!   (the double is chosen among pairs with such a gene among the 1,000 most expressed); *dominant* (`A`
 //!   masks `B`): the double moves as `A` alone on the genes both move (pairs whose common genes all move the
-//!   same way, or all opposite, with one among the 1,000 most expressed). The smallest planted deviation is
-//!   `0.5 × effect size` ([`SimulatedScreen::smallest_planted_effect`]).
+//!   same way, or all opposite, with one among the 1,000 most expressed).
 //! - **Noise**: each pseudobulk value is the truth plus a normal draw of standard deviation
 //!   `noise / √cells` (the control has ten times the cells).
 //!
@@ -151,22 +150,23 @@ struct Single {
 }
 
 impl SimulatedScreen {
-    /// The smallest planted deviation from additive on a gene a planted kind acts on.
-    pub fn smallest_planted_effect(&self) -> f64 {
-        INTERACTION_STRENGTH * self.settings.effect_size
+    /// The smallest planted deviation from additive on a gene a planted kind acts on (`None` without one).
+    pub fn smallest_planted_effect(&self) -> Option<f64> {
+        self.deviations.iter().flatten().map(|d| d.abs()).filter(|&d| d > 0.0).reduce(f64::min)
     }
 
     /// The files a user can download and drop back: `pseudobulk.csv`, each teaching model in the paper's
-    /// format (`<model>_all_predictions.json`, `<model>_gene_names.json`) and `truth.json`. Numbers are
-    /// written as the shortest text that reads back to the same f64, so the files re-run to the same bits.
-    pub fn files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut files = vec![("pseudobulk.csv".to_string(), matrix_csv(&self.observed).into_bytes())];
+    /// format (`<model>_all_predictions.json`, `<model>_gene_names.json`) and `truth.json`. Values have six
+    /// decimals, as the shipped pseudobulks do, and are written as the shortest text that reads back to the
+    /// same f64, so the files re-run to the same bits.
+    pub fn files(&self) -> Vec<(String, String)> {
+        let mut files = vec![("pseudobulk.csv".to_string(), matrix_csv(&self.observed))];
         for (model, predicted) in &self.models {
             let (predictions, names) = write_paper_format(self.observed.genes(), predicted);
-            files.push((format!("{model}_all_predictions.json"), predictions.into_bytes()));
-            files.push((format!("{model}_gene_names.json"), names.into_bytes()));
+            files.push((format!("{model}_all_predictions.json"), predictions));
+            files.push((format!("{model}_gene_names.json"), names));
         }
-        files.push(("truth.json".to_string(), truth_json(&self.truth).into_bytes()));
+        files.push(("truth.json".to_string(), truth_json(&self.truth)));
         files
     }
 }
@@ -230,9 +230,10 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
             let mut change = vec![0.0; n];
             for gene in 0..n {
                 if let Some(k) = programs.iter().position(|&p| p == program[gene]) {
-                    // Genes expressed too little to fall by two singles' changes and a synergy only rise.
-                    let way = if control[gene] >= 5.0 * size { signs[k] * direction[gene] } else { 1.0 };
-                    change[gene] = size * way * (0.5 + random.random_f64());
+                    // A fall is at most 30% of the control, so two singles and a synergy keep it positive.
+                    let way = signs[k] * direction[gene];
+                    let scale = if way < 0.0 { (control[gene] / (5.0 * size)).min(1.0) } else { 1.0 };
+                    change[gene] = size * way * scale * (0.5 + random.random_f64());
                 }
             }
             change[target] = 2.0 * size;
@@ -311,13 +312,21 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
         .enumerate()
         .map(|(k, column)| {
             let sd = if k == 0 { control_sd } else { sd };
-            column.iter().map(|&value| if sd > 0.0 { value + sd * random.standard_normal() } else { value }).collect()
+            column
+                .iter()
+                .map(|&value| six_decimals(if sd > 0.0 { value + sd * random.standard_normal() } else { value }))
+                .collect()
         })
         .collect();
     let observed = ExpressionMatrix::new(genes, conditions.clone(), observed_columns.concat());
 
     let models = teaching_models(&observed_columns, &conditions, 1 + singles.len(), &deviations, size, &mut random);
     Ok(SimulatedScreen { settings: settings.clone(), observed, expected, truth, deviations, models })
+}
+
+/// `value` to six decimals: the f64 nearest to the six-decimal number, which its text reads back to.
+fn six_decimals(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
 }
 
 fn single_gene(single: &Single) -> String {
@@ -388,7 +397,7 @@ fn teaching_models(
                     single_of(genes[0]).expect("a double's singles"),
                     single_of(genes[1]).expect("a double's singles"),
                 );
-                let values = (0..n)
+                let values: Vec<f64> = (0..n)
                     .map(|gene| {
                         let additive = a[gene] + b[gene] - control[gene];
                         match model {
@@ -399,7 +408,7 @@ fn teaching_models(
                         }
                     })
                     .collect();
-                predicted.push((double.clone(), values));
+                predicted.push((double.clone(), values.into_iter().map(six_decimals).collect()));
             }
             (model.to_string(), predicted)
         })

@@ -6,8 +6,8 @@
 //! are beyond the thresholds (ties in the order buffering, synergy, other), and additive when none is. Its
 //! **expected class** maps the planted kind: additive → additive, synergy → synergy, buffering → buffering,
 //! dominant → buffering when both singles move the same way, else other. The singles **move the same way**
-//! when more genes have both singles' changes beyond the same threshold (both above `upper`, or both below
-//! `lower`) than beyond opposite ones.
+//! when their changes from the control agree over the analysed genes: `Σ (A − c)(B − c) > 0` (genes both move
+//! the same way add to it, genes they move apart take from it, genes only one moves add only noise).
 
 use crate::conditions::Condition;
 use crate::interactions::{interaction_report, InteractionInputs, ManualThresholds, MeasuredPairs, ObservedClass};
@@ -98,19 +98,15 @@ pub fn double_class(pairs: &MeasuredPairs, double: usize, upper: f64, lower: f64
 }
 
 /// Whether both singles of scored double `double` move the same way (see the module's documentation).
-pub fn singles_same_way(pairs: &MeasuredPairs, double: usize, upper: f64, lower: f64) -> bool {
-    let (mut same, mut opposite) = (0usize, 0usize);
-    for position in 0..pairs.genes.len() {
-        let pair = pairs.pair(double, position);
-        let c = pairs.control_of(pair);
-        let beyond = |value: f64| -> i8 { (value - c > upper) as i8 - (value - c < lower) as i8 };
-        match (beyond(pairs.first[pair]), beyond(pairs.second[pair])) {
-            (0, _) | (_, 0) => {}
-            (a, b) if a == b => same += 1,
-            _ => opposite += 1,
-        }
-    }
-    same > opposite
+pub fn singles_same_way(pairs: &MeasuredPairs, double: usize) -> bool {
+    let agreement: f64 = (0..pairs.genes.len())
+        .map(|position| {
+            let pair = pairs.pair(double, position);
+            let c = pairs.control_of(pair);
+            (pairs.first[pair] - c) * (pairs.second[pair] - c)
+        })
+        .sum();
+    agreement > 0.0
 }
 
 /// Compares the scored doubles of `pairs` under thresholds `upper`, `lower` with `truth`.
@@ -124,7 +120,7 @@ pub fn compare(pairs: &MeasuredPairs, upper: f64, lower: f64, truth: &[(Conditio
             without_truth.push(double.name());
             continue;
         };
-        let expected = planted.expected_class(singles_same_way(pairs, position, upper, lower));
+        let expected = planted.expected_class(singles_same_way(pairs, position));
         let observed = double_class(pairs, position, upper, lower);
         confusion[index(expected)][index(observed)] += 1;
         doubles.push(DoubleTruth { double: double.name(), planted: *planted, expected, observed });

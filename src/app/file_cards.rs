@@ -86,6 +86,7 @@ pub fn remove_file(state: AppState, id: u32) {
 }
 
 pub fn clear_files(state: AppState) {
+    state.simulated.set(None);
     for id in state.files.with_untracked(|entries| entries.ids()) {
         remove_file(state, id);
     }
@@ -136,6 +137,7 @@ pub fn DropZone() -> impl IntoView {
     };
     view! {
         <section
+            id="drop-zone"
             class="drop-zone"
             class:dragging=move || dragging.get()
             on:dragover=move |event: web_sys::DragEvent| {

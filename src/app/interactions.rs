@@ -54,6 +54,9 @@ pub fn InteractionsPanel() -> impl IntoView {
                 <ScoreHistogramPlot />
                 <Show when=move || has(|r| r.thresholds.is_some())>
                     <ClassCounts report />
+                    <Show when=move || has(|r| r.truth.is_some())>
+                        <TruthPanel report />
+                    </Show>
                     <h3>"Finding the interactions"</h3>
                     <p class="hint">"Each method ranks the pairs of its test and validation doubles by |prediction − additive expectation|; a good method ranks the true interactions first. The additive model is left out (its score is always 0); no change is kept, as in the paper."</p>
                     <TprFdpPlot />
@@ -286,6 +289,122 @@ fn TopPairsTable(report: Memo<Option<InteractionReport>>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+        </div>
+    }
+}
+
+/// The planted kinds beside the classes found (a truth file, or the simulator's), and for the simulator's
+/// screens how detection changes with the cells per condition.
+#[component]
+fn TruthPanel(report: Memo<Option<InteractionReport>>) -> impl IntoView {
+    let state = use_state();
+    let truth = Memo::new(move |_| report.with(|report| report.as_ref().and_then(|r| r.truth.clone())));
+    let percent = |value: Option<f64>| value.map_or("–".to_string(), |value| format!("{:.0}%", 100.0 * value));
+    let rows = move || {
+        let Some(truth) = truth.get() else { return Vec::new() };
+        ObservedClass::ALL
+            .iter()
+            .zip(truth.confusion)
+            .map(|(expected, counts)| {
+                view! {
+                    <tr data-expected=expected.name()>
+                        <th scope="row">{expected.name()}</th>
+                        {counts.into_iter().map(|n| view! { <td class="number">{n}</td> }).collect_view()}
+                    </tr>
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let summary = move || {
+        truth.get().map(|truth| {
+            format!(
+                "Under the thresholds in use ({} and {}), precision of \"interaction\" {} (of the doubles found interacting, the share planted so) and recall {} (of the doubles planted with an interaction, the share found).{}",
+                signed(truth.upper),
+                signed(truth.lower),
+                percent(truth.precision),
+                percent(truth.recall),
+                if truth.unscored.is_empty() { String::new() } else { format!(" {} double(s) of the truth file have no score: {}.", truth.unscored.len(), truth.unscored.join(", ")) }
+            )
+        })
+    };
+    // For the simulator's screens: the same screen with other numbers of cells.
+    let detection = RwSignal::new(None::<Result<Vec<perturb_check::truth::Detection>, String>>);
+    Effect::new(move |_| {
+        let (Some(settings), Some(thresholds)) = (state.simulated.get(), truth.get().map(|t| (t.upper, t.lower)))
+        else {
+            detection.set(None);
+            return;
+        };
+        let manual = report.with_untracked(|r| {
+            r.as_ref()
+                .and_then(|r| r.thresholds.as_ref())
+                .filter(|t| t.source == ThresholdSource::Manual)
+                .map(|_| ManualThresholds { upper: thresholds.0, lower: thresholds.1 })
+        });
+        let n_genes = state.settings.with_untracked(|s| s.benchmark.n_genes);
+        let query = perturb_check::protocol::Query::Detection {
+            settings,
+            cells: perturb_check::truth::CELL_STEPS.to_vec(),
+            n_genes,
+            thresholds: manual,
+        };
+        leptos::task::spawn_local(async move {
+            let answer = match super::worker_client::ask(state, query).await {
+                Ok(perturb_check::protocol::Reply::Detection(rows)) => Ok(rows),
+                Ok(_) => Err("the worker answered with something else".to_string()),
+                Err(error) => Err(error),
+            };
+            detection.set(Some(answer));
+        });
+    });
+    let detection_rows = move || {
+        let current = state.simulated.with(|s| s.as_ref().map(|s| s.cells));
+        match detection.get() {
+            Some(Ok(rows)) => rows
+                .into_iter()
+                .map(|row| {
+                    let is_current = Some(row.cells) == current;
+                    view! {
+                        <tr class:best=is_current data-cells=row.cells.to_string()>
+                            <th scope="row">{row.cells}{is_current.then_some(" (this screen)")}</th>
+                            <td class="number">{percent(row.precision)}</td>
+                            <td class="number">{percent(row.recall)}</td>
+                            <td>{row.error.unwrap_or_default()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+            Some(Err(error)) => view! { <tr><td colspan="4" class="error">{error}</td></tr> }.into_any(),
+            None => view! { <tr><td colspan="4" class="hint">"Simulating…"</td></tr> }.into_any(),
+        }
+    };
+    view! {
+        <div class="truth" id="truth" data-testid="truth">
+            <h3>"Planted against found"</h3>
+            <p class="hint">"Each double's observed class (the most frequent class among its genes beyond the thresholds; additive when none is) against the class its planted kind should show: additive, synergy and buffering as planted; dominant (one single masking the other) as buffering when both singles move the genes the same way (Σ (A − c)(B − c) > 0 over the genes), else other."</p>
+            <p data-testid="truth-summary">{summary}</p>
+            <div class="table-scroll">
+                <table data-testid="truth-confusion">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Planted (as expected)"</th>
+                            {ObservedClass::ALL.iter().map(|class| view! { <th scope="col">{format!("Found {}", class.name())}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <Show when=move || state.simulated.with(Option::is_some)>
+                <h3>"Detection depends on noise"</h3>
+                <p class="hint">"The same simulated screen (same seed) made again with other numbers of cells per condition, each analysed as this run was: with fewer cells the pseudobulk is noisier, the thresholds move out and fewer planted interactions are found."</p>
+                <div class="table-scroll">
+                    <table data-testid="truth-by-cells">
+                        <thead><tr><th scope="col">"Cells per condition"</th><th scope="col">"Precision"</th><th scope="col">"Recall"</th><th scope="col"></th></tr></thead>
+                        <tbody>{detection_rows}</tbody>
+                    </table>
+                </div>
+            </Show>
         </div>
     }
 }

@@ -17,7 +17,9 @@ mod report;
 mod results;
 mod sections;
 mod settings;
+mod simulator;
 mod state;
+mod tour;
 mod worker_client;
 
 use leptos::prelude::*;
@@ -50,6 +52,11 @@ pub fn App() -> impl IntoView {
         search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("demo=")).and_then(Demo::from_key);
     if let Some(demo) = demo {
         demos::load_demo(state, demo);
+    }
+    // `?tour=1` opens the guided tour as the page first renders.
+    let tour = tour::Tour::new();
+    if search.trim_start_matches('?').split('&').any(|pair| pair == "tour=1") {
+        tour.begin(state);
     }
     let has_report = move || state.report.with(Option::is_some);
     // Plots and the long table render one task after the leaderboard, so no single task blocks the page.
@@ -97,6 +104,7 @@ pub fn App() -> impl IntoView {
             <p class="privacy">"Private by design: your files are read in this browser tab and never uploaded; the page makes no network requests after it has loaded, and works offline once opened."</p>
         </header>
         <main>
+            <tour::TourPanel tour />
             <Show when=move || state.page_error.get().is_some()>
                 <p role="alert" class="error">{move || state.page_error.get().unwrap_or_default()}</p>
             </Show>
@@ -107,6 +115,7 @@ pub fn App() -> impl IntoView {
             <div class="inputs" class:compact=has_report>
                 <file_cards::DropZone />
                 <demos::DemoCards />
+                <simulator::SimulatorPanel />
                 <file_cards::FileList />
                 <settings::SettingsPanel />
                 <results::RunBar />

@@ -8,6 +8,7 @@ use perturb_check::benchmark::ConditionDetail;
 use perturb_check::conventions::ConventionReport;
 use perturb_check::leaderboard::PublishedMetric;
 use perturb_check::plots::MethodStyles;
+use perturb_check::simulator::SimulatorSettings;
 use perturb_check::summary::Comparison;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -86,6 +87,10 @@ pub struct AppState {
     pub section: RwSignal<Option<String>>,
     /// A note for the whole page (a report's settings restored).
     pub page_notice: RwSignal<Option<String>>,
+    /// The simulator panel's settings.
+    pub simulator: RwSignal<SimulatorSettings>,
+    /// The settings the current files were simulated with, while they are the simulator's.
+    pub simulated: RwSignal<Option<SimulatorSettings>>,
 }
 
 impl AppState {
@@ -109,6 +114,8 @@ impl AppState {
             styles: RwSignal::new(MethodStyles::default()),
             section: RwSignal::new(None),
             page_notice: RwSignal::new(None),
+            simulator: RwSignal::new(SimulatorSettings::default()),
+            simulated: RwSignal::new(None),
         }
     }
 }

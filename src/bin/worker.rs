@@ -13,6 +13,8 @@ use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions};
 use perturb_check::readers::check_text_size;
 use perturb_check::readers::h5ad::H5ad;
+use perturb_check::simulator::simulate;
+use perturb_check::truth::detection_by_cells;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -364,6 +366,12 @@ fn answer(query: Query) -> Result<Reply, String> {
             }
             _ => Err("this file is not an h5ad file the worker has read".into()),
         }),
+        Query::Simulate { settings } => simulate(&settings).map(|screen| {
+            Reply::Files(screen.files().into_iter().map(|(name, text)| ExportedFile { name, text }).collect())
+        }),
+        Query::Detection { settings, cells, n_genes, thresholds } => {
+            Ok(Reply::Detection(detection_by_cells(&settings, &cells, n_genes, thresholds)))
+        }
     }
 }
 

@@ -40,14 +40,6 @@ pub fn read_truth(file: &str, bytes: &[u8]) -> Result<Vec<(String, PlantedKind)>
         .collect()
 }
 
-/// Whether `bytes` look like a truth file (a JSON object whose values are all planted kinds), for guessing
-/// a dropped file's role.
-pub fn looks_like_truth(bytes: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(strip_bom(bytes)).is_ok_and(|map| {
-        !map.is_empty() && map.values().all(|kind| kind.as_str().and_then(PlantedKind::from_name).is_some())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,7 +55,5 @@ mod tests {
         assert_eq!(error.kind, ErrorKind::Json);
         assert!(error.to_string().starts_with("t.json, line 1"), "{error}");
         assert_eq!(read_truth("t.json", b"{}").unwrap_err().kind, ErrorKind::Empty);
-        assert!(looks_like_truth(br#"{"A+B": "dominant"}"#));
-        assert!(!looks_like_truth(br#"{"A_B": [1, 2]}"#));
     }
 }

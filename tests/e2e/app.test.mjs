@@ -1096,4 +1096,113 @@ test("the command line writes the page's exports byte for byte: the linear model
   });
 });
 
+
+test("the simulator runs its screen with the truth panel, and its downloads dropped back give the same results", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin);
+  assert(await page.isVisible('[data-testid="simulator"]'), "the simulator panel is on the landing page");
+  const buttons = await page.$$eval('[data-testid="simulator"] button', (list) => list.map((b) => b.dataset.testid));
+  assert(buttons[0] === "simulator-run", `first button: ${buttons}`);
+  await screenshot(page, "simulator-landing");
+  const started = Date.now();
+  await page.click('[data-testid="simulator-run"]');
+  assert(await waitForState(page) === "done", "the simulated screen did not run");
+  console.log(`    simulator: generated and run in ${Date.now() - started} ms`);
+  const methods = Object.keys(await leaderboard(page));
+  for (const model of ["noisy_additive", "shrunk_additive", "average_change", "learnt_interactions"]) {
+    assert(methods.includes(model), `${model} in ${methods}`);
+  }
+  await page.waitForSelector('[data-testid="truth"]');
+  const confusion = await page.$$eval('[data-testid="truth-confusion"] tbody tr', (rows) =>
+    rows.map((row) => [...row.querySelectorAll("td")].map((cell) => Number(cell.textContent))));
+  assert(confusion.flat().reduce((a, b) => a + b, 0) === 124, `confusion of 124 doubles: ${JSON.stringify(confusion)}`);
+  assert(/precision of "interaction" \d+%/.test(await page.textContent('[data-testid="truth-summary"]')), "precision shown");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="truth-by-cells"] tbody tr[data-cells]').length === 6,
+    null, { timeout: 30000 });
+  const recall = await page.$$eval('[data-testid="truth-by-cells"] tbody tr[data-cells]', (rows) =>
+    rows.map((row) => parseFloat(row.children[2].textContent)));
+  assert(recall[5] > recall[0], `recall grows with cells: ${recall}`);
+  const first = await download(page, "export-results");
+  await screenshot(page, "simulator-truth");
+  await (await page.$('[data-testid="truth"]')).screenshot({ path: join(SCREENSHOTS, "truth-panel.png") });
+
+  // The screen's files, downloaded and dropped into a fresh page, run to the same results.
+  const directory = await mkdtemp(join(tmpdir(), "simulated-"));
+  const saved = [];
+  const collect = new Promise((resolve) => page.on("download", async (file) => {
+    const path = join(directory, file.suggestedFilename());
+    await file.saveAs(path);
+    saved.push(path);
+    if (saved.length === 10) resolve();
+  }));
+  await page.click('[data-testid="simulator-download"]');
+  await collect;
+  const names = saved.map((path) => path.split("/").pop()).sort();
+  assert(names.includes("truth.json") && names.includes("pseudobulk.csv") && names.includes("learnt_interactions_all_predictions.json"), names.join());
+  const again = await openPage(browser, origin);
+  await again.goto(origin);
+  await again.setInputFiles('[data-testid="file-input"]', saved);
+  await again.waitForFunction(() => document.querySelectorAll('[data-testid="file-card"] [data-testid="role"]').length === 10);
+  const truthRole = await again.$eval('[data-testid="file-card"][data-file-name="truth.json"] [data-testid="role"]', (s) => s.value);
+  assert(truthRole === "truth", `truth.json has role ${truthRole}`);
+  await again.click('[data-testid="run"]');
+  assert(await waitForState(again) === "done", "the dropped files did not run");
+  const second = await download(again, "export-results");
+  assert(second.text === first.text, "results.csv of the dropped files equals the simulator run's");
+  await again.waitForSelector('[data-testid="truth"]');
+  const phone = await openPage(browser, origin, { width: 390, height: 844 });
+  await phone.goto(origin);
+  await phone.click('[data-testid="simulator-run"]');
+  assert(await waitForState(phone) === "done", "the simulator runs on a phone");
+  await screenshot(phone, "simulator-phone");
+  await rm(directory, { recursive: true });
+  for (const p of [page, again, phone]) assert(p.errors.length === 0, `page errors: ${p.errors}`);
+});
+
+test("the guided tour shows at first render, goes through every step with the keyboard, can be left and resumed, and ends on the page as it was", async ({ browser, origin }) => {
+  const page = await openPage(browser, origin);
+  await page.goto(origin + "?tour=1");
+  await page.waitForSelector('[data-testid="tour"]');
+  assert(await page.textContent('[data-testid="tour-heading"]') === "Guided tour: step 1 of 7", await page.textContent('[data-testid="tour-heading"]'));
+  assert(await page.getAttribute('[data-testid="status"]', "data-state") === "idle", "no demo has run yet");
+  assert(await page.$$eval('[data-testid="file-card"]', (cards) => cards.length) === 0, "no files yet");
+  await screenshot(page, "tour-step-1");
+  const titles = [];
+  for (let step = 1; step <= 7; step++) {
+    const heading = await page.textContent('[data-testid="tour-heading"]');
+    assert(heading === `Guided tour: step ${step} of 7`, heading);
+    titles.push(await page.textContent('[data-testid="tour-title"]'));
+    if (step >= 2) assert(await waitForState(page) === "done", `step ${step}: what it loaded did not run`);
+    if (step === 6) {
+      await page.waitForSelector('[data-testid="truth"]');
+      await page.screenshot({ path: join(SCREENSHOTS, "tour-step-6-viewport.png") });
+    }
+    if (step === 3) {
+      // Left with Escape, resumed where it was.
+      await page.focus('[data-testid="tour-next"]');
+      await page.keyboard.press("Escape");
+      await page.waitForSelector('[data-testid="tour"]', { state: "detached" });
+      await page.focus('[data-testid="tour-resume"]');
+      await page.keyboard.press("Enter");
+      await page.waitForSelector('[data-testid="tour"]');
+      assert(await page.textContent('[data-testid="tour-heading"]') === "Guided tour: step 3 of 7", "resumed at step 3");
+    }
+    if (step === 7) {
+      await screenshot(page, "tour-step-7");
+      const [file] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="tour-handout"]')]);
+      assert(file.suggestedFilename() === "perturb-check-tour.html", file.suggestedFilename());
+      const handout = await readFile(await file.path(), "utf8");
+      for (const title of titles) assert(handout.includes(title.replace(/&/g, "&amp;").replace(/"/g, '"')), `handout has ${title}`);
+    }
+    await page.focus('[data-testid="tour-next"]');
+    await page.keyboard.press("Enter");
+  }
+  await page.waitForSelector('[data-testid="tour"]', { state: "detached" });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="file-card"]').length === 0);
+  assert(await page.getAttribute('[data-testid="status"]', "data-state") === "idle", "back to the page as it was");
+  assert(await page.$eval('[data-testid="simulator-cells"]', (input) => input.value) === "50", "simulator settings restored");
+  assert(await page.getAttribute("body", "data-tour-target") === null, "no highlight left");
+  assert(page.errors.length === 0, `page errors: ${page.errors}`);
+});
+
 await run();
