@@ -189,15 +189,14 @@ fn settings_out_of_range_say_which() {
     assert!(error.starts_with("every kind has weight 0"), "{error}");
 }
 
-/// The simulator's files, dropped as a user would (roles guessed), run the double benchmark with the four
-/// teaching models under their names, and the truth file puts the planted kinds beside the classes found.
-#[test]
-fn the_files_run_with_their_truth() {
+/// Runs `files` as dropped (roles guessed, as the page and the command line guess them).
+fn run_dropped(
+    files: &[(String, String)],
+) -> Result<perturb_check::analysis::RunReport, perturb_check::error::RunError> {
     use perturb_check::analysis::{analyze, AnalysisSettings, InputFile};
     use perturb_check::inspect::{inspect, resolve_roles, RoleChoice};
     use perturb_check::load::load_file;
     let settings = AnalysisSettings::default();
-    let files = screen(SimulatorSettings::default()).files();
     let loaded: Vec<_> =
         files.iter().map(|(name, text)| load_file(name, text.as_bytes(), &settings.rules).unwrap()).collect();
     let choices: Vec<RoleChoice> = files
@@ -226,11 +225,23 @@ fn the_files_run_with_their_truth() {
             (file, loaded)
         })
         .collect();
-    let report = analyze(&inputs, &settings, &mut |_| {}).unwrap();
+    analyze(&inputs, &settings, &mut |_| {})
+}
+
+/// The simulator's files, dropped as a user would (roles guessed), run the double benchmark with the four
+/// teaching models under their names, and the truth file puts the planted kinds beside the classes found.
+#[test]
+fn the_files_run_with_their_truth() {
+    let mut files = screen(SimulatorSettings::default()).files();
+    let report = run_dropped(&files).unwrap();
     for model in TEACHING_MODELS {
         assert!(report.methods.iter().any(|method| method == model), "{model} in {:?}", report.methods);
     }
     let truth = report.interactions.unwrap().truth.expect("the truth file is used");
     assert_eq!(truth.doubles.len(), 124);
     assert_eq!(truth.confusion.iter().flatten().sum::<usize>(), 124);
+    // A truth file naming something that is not a double is refused, naming the file and the key.
+    files.last_mut().unwrap().1 = r#"{"ACER3": "synergy"}"#.into();
+    let error = run_dropped(&files).unwrap_err().to_string();
+    assert_eq!(error, "truth.json, key 'ACER3': is not a double (two genes, as in A+B): a truth file names doubles");
 }
