@@ -128,6 +128,11 @@ impl ObservedClass {
             ObservedClass::Other => "Other",
         }
     }
+
+    /// Its position in [`ObservedClass::ALL`] (the order of every table's columns).
+    pub fn index(self) -> usize {
+        ObservedClass::ALL.iter().position(|&class| class == self).expect("every class is in ALL")
+    }
 }
 
 /// The predicted class of a pair from the prediction alone (METHODS §5).
@@ -151,10 +156,15 @@ impl PredictedClass {
             PredictedClass::Other => "Other",
         }
     }
+
+    /// Its position in [`PredictedClass::ALL`].
+    pub fn index(self) -> usize {
+        PredictedClass::ALL.iter().position(|&class| class == self).expect("every class is in ALL")
+    }
 }
 
 /// R's `sign`: −1, 0 or 1.
-fn sign(value: f64) -> i8 {
+pub(crate) fn sign(value: f64) -> i8 {
     if value > 0.0 {
         1
     } else if value < 0.0 {
@@ -638,9 +648,7 @@ fn class_table(pairs: &MeasuredPairs, observed: &[ObservedClass], name: &str, se
     let mut counts = vec![vec![0; ObservedClass::ALL.len()]; PredictedClass::ALL.len()];
     for &(_, _, pair, predicted) in &pooled {
         let class = predicted_class(pairs.control_of(pair), pairs.additive(pair), predicted);
-        let p = PredictedClass::ALL.iter().position(|&c| c == class).unwrap_or(0);
-        let o = ObservedClass::ALL.iter().position(|&c| c == observed[pair]).unwrap_or(0);
-        counts[p][o] += 1;
+        counts[class.index()][observed[pair].index()] += 1;
     }
     ClassTable { method: name.to_string(), counts, n: pooled.len() }
 }

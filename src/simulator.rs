@@ -25,6 +25,7 @@
 
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::expression::ExpressionMatrix;
+use crate::interactions::sign;
 use crate::metrics::top_expressed_genes;
 use crate::numpy_random::LegacyRandomState;
 use crate::pseudobulk::matrix_csv;
@@ -185,8 +186,13 @@ fn condition(name: &str) -> Condition {
     }
 }
 
-fn sign(value: f64) -> i8 {
-    (value > 0.0) as i8 - (value < 0.0) as i8
+/// −1 or 1 with equal chance.
+fn random_sign(random: &mut LegacyRandomState) -> f64 {
+    if random.random_f64() < 0.5 {
+        -1.0
+    } else {
+        1.0
+    }
 }
 
 /// Generates the screen of `settings` (checked first).
@@ -217,7 +223,7 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
 
     // Programs and directions.
     let program: Vec<usize> = (0..n).map(|_| random.below(PROGRAMS)).collect();
-    let direction: Vec<f64> = (0..n).map(|_| if random.random_f64() < 0.5 { -1.0 } else { 1.0 }).collect();
+    let direction: Vec<f64> = (0..n).map(|_| random_sign(&mut random)).collect();
 
     // Singles, named after their targets (in gene order).
     let mut targets = random.choice(&(0..n).collect::<Vec<_>>(), settings.singles);
@@ -226,7 +232,7 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
         .iter()
         .map(|&target| {
             let programs = random.choice(&(0..PROGRAMS).collect::<Vec<_>>(), PROGRAMS_PER_SINGLE);
-            let signs: Vec<f64> = programs.iter().map(|_| if random.random_f64() < 0.5 { -1.0 } else { 1.0 }).collect();
+            let signs: Vec<f64> = programs.iter().map(|_| random_sign(&mut random)).collect();
             let mut change = vec![0.0; n];
             for gene in 0..n {
                 if let Some(k) = programs.iter().position(|&p| p == program[gene]) {
@@ -246,7 +252,7 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
     let weights = [settings.buffering, settings.synergy, settings.dominant];
     let total_weight: f64 = weights.iter().sum();
     let mut used = std::collections::HashSet::new();
-    let mut doubles: Vec<(usize, usize, PlantedKind)> = Vec::with_capacity(settings.doubles);
+    let mut doubles: Vec<(usize, usize, PlantedKind, Condition)> = Vec::with_capacity(settings.doubles);
     for k in 0..settings.doubles {
         let kind = if random.random_f64() < settings.interaction_share {
             let mut u = random.random_f64() * total_weight;
@@ -278,11 +284,10 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
             ));
         };
         used.insert((a.min(b), a.max(b)));
-        doubles.push((a, b, kind));
+        let double = condition(&format!("{}+{}", genes[targets[a]], genes[targets[b]]));
+        doubles.push((a, b, kind, double));
     }
-    doubles.sort_by_key(|&(a, b, _)| {
-        condition(&format!("{}+{}", single_gene(&singles[a]), single_gene(&singles[b]))).name()
-    });
+    doubles.sort_by_cached_key(|(_, _, _, double)| double.name());
 
     // Truth per condition: ctrl, singles, doubles.
     let mut conditions = vec![Condition::Control];
@@ -293,10 +298,9 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
     }
     let mut truth = Vec::with_capacity(doubles.len());
     let mut deviations = Vec::with_capacity(doubles.len());
-    for &(a, b, kind) in &doubles {
+    for (a, b, kind, double) in doubles {
         let (ea, eb) = (&singles[a].change, &singles[b].change);
         let deviation: Vec<f64> = (0..n).map(|gene| planted_deviation(kind, ea[gene], eb[gene])).collect();
-        let double = condition(&format!("{}+{}", single_gene(&singles[a]), single_gene(&singles[b])));
         columns.push((0..n).map(|gene| control[gene] + ea[gene] + eb[gene] + deviation[gene]).collect());
         conditions.push(double.clone());
         truth.push((double, kind));
@@ -327,10 +331,6 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
 /// `value` to six decimals: the f64 nearest to the six-decimal number, which its text reads back to.
 fn six_decimals(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
-}
-
-fn single_gene(single: &Single) -> String {
-    single.condition.genes()[0].to_string()
 }
 
 /// The deviation from additive a planted kind puts on a gene the singles change by `ea` and `eb`.

@@ -86,7 +86,7 @@ pub fn double_class(pairs: &MeasuredPairs, double: usize, upper: f64, lower: f64
     let mut counts = [0usize; 4];
     for position in 0..pairs.genes.len() {
         let class = pairs.class_of(pairs.pair(double, position), upper, lower);
-        counts[ObservedClass::ALL.iter().position(|&c| c == class).expect("a class")] += 1;
+        counts[class.index()] += 1;
     }
     // The first of the most frequent beyond the thresholds (ALL's order after additive), or additive.
     let (best, &count) = counts[1..].iter().enumerate().rev().max_by_key(|&(_, count)| count).expect("three classes");
@@ -114,7 +114,6 @@ pub fn compare(pairs: &MeasuredPairs, upper: f64, lower: f64, truth: &[(Conditio
     let mut confusion = vec![vec![0usize; 4]; 4];
     let mut doubles = Vec::new();
     let mut without_truth = Vec::new();
-    let index = |class: ObservedClass| ObservedClass::ALL.iter().position(|&c| c == class).expect("a class");
     for (position, double) in pairs.doubles.iter().enumerate() {
         let Some((_, planted)) = truth.iter().find(|(planted, _)| planted.same_as(double)) else {
             without_truth.push(double.name());
@@ -122,7 +121,7 @@ pub fn compare(pairs: &MeasuredPairs, upper: f64, lower: f64, truth: &[(Conditio
         };
         let expected = planted.expected_class(singles_same_way(pairs, position));
         let observed = double_class(pairs, position, upper, lower);
-        confusion[index(expected)][index(observed)] += 1;
+        confusion[expected.index()][observed.index()] += 1;
         doubles.push(DoubleTruth { double: double.name(), planted: *planted, expected, observed });
     }
     let unscored = truth
@@ -171,11 +170,12 @@ pub fn detection_by_cells(
             let control = screen.observed.control().expect("the simulator makes a control");
             let genes = top_expressed_genes(control, n_genes);
             let pairs = MeasuredPairs::new(&screen.observed, &genes).expect("the simulator makes a control");
-            let report = interaction_report(&InteractionInputs::new(pairs.clone(), Vec::new()), manual);
+            let inputs = InteractionInputs::new(pairs, Vec::new());
+            let report = interaction_report(&inputs, manual);
             let Some(thresholds) = report.thresholds else {
                 return failed(report.fit_error.unwrap_or_else(|| "no thresholds".into()));
             };
-            let comparison = compare(&pairs, thresholds.upper, thresholds.lower, &screen.truth);
+            let comparison = compare(&inputs.pairs, thresholds.upper, thresholds.lower, &screen.truth);
             Detection { cells, error: None, precision: comparison.precision, recall: comparison.recall }
         })
         .collect()

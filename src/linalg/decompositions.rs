@@ -10,6 +10,12 @@ use faer::{Mat, MatRef};
 /// `I − β v vᵀ` acting on rows `c..` as `(v, β)`, or `None` for the identity.
 type Reflector = Option<(Vec<f64>, f64)>;
 
+/// `part ← (I − β v vᵀ) part`: the reflector's factor from one [`dot`], then `part − factor · v`.
+fn reflect(part: &mut [f64], v: &[f64], beta: f64) {
+    let factor = beta * dot(v, part);
+    part.iter_mut().zip(v).for_each(|(value, v)| *value -= factor * v);
+}
+
 /// A Householder QR of the first `reduce` columns of `a` (n × w), the reflectors applied to every later column
 /// too: the reflectors (`I − β v vᵀ` on rows `c..`; `None` for the identity) and the columns of `Qᵀ a` (R in the
 /// upper triangle of the reduced ones).
@@ -38,9 +44,7 @@ fn householder(a: MatRef<'_, f64>, reduce: usize) -> (Vec<Reflector>, Vec<Vec<f6
         x[1..].iter_mut().for_each(|value| *value = 0.0);
         let beta = 2.0 / squared;
         for column in rest.iter_mut() {
-            let part = &mut column[c..];
-            let factor = beta * dot(&v, part);
-            part.iter_mut().zip(&v).for_each(|(value, v)| *value -= factor * v);
+            reflect(&mut column[c..], &v, beta);
         }
         reflectors.push(Some((v, beta)));
     }
@@ -55,9 +59,7 @@ fn thin_q(reflectors: &[Reflector], n: usize, k: usize) -> Mat<f64> {
         y[j] = 1.0;
         for (c, reflector) in reflectors.iter().enumerate().rev() {
             if let Some((v, beta)) = reflector {
-                let part = &mut y[c..];
-                let factor = beta * dot(v, part);
-                part.iter_mut().zip(v).for_each(|(value, v)| *value -= factor * v);
+                reflect(&mut y[c..], v, *beta);
             }
         }
         q.col_as_slice_mut(j).copy_from_slice(&y);
