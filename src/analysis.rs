@@ -38,7 +38,7 @@ use crate::readers::truth_json::read_truth;
 use crate::readers::{base_name, folder_of};
 use crate::results_table::ResultRow;
 use crate::splits::{uploaded_split, Split, SplitLabel};
-use crate::summary::{summarize, BootstrapSettings, Comparison, MethodSummary};
+use crate::summary::{every_point_common, summarize, BootstrapSettings, Comparison, MethodSummary};
 use crate::truth::{compare, PlantedKind};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -625,12 +625,17 @@ pub fn run_analysis(
     notices.extend(result.notices.iter().cloned());
 
     let reference = result.reference.as_deref();
-    // Four independent summaries (their bootstrap draws are most of the time), two at a time natively.
+    // Four independent summaries (their bootstrap draws are most of the time), two at a time natively; each
+    // method's own points are the common ones when every method predicts every point, and so is the summary.
+    let own_is_common = every_point_common(&result.rows);
     let ((summary_common, summary_own), (summary_by_seed, paired)) = crate::parallel::join(
         || {
             crate::parallel::join(
                 || summarize(&result.rows, Comparison::Common, reference, false, settings.bootstrap),
-                || summarize(&result.rows, Comparison::Own, reference, false, settings.bootstrap),
+                || {
+                    (!own_is_common)
+                        .then(|| summarize(&result.rows, Comparison::Own, reference, false, settings.bootstrap))
+                },
             )
         },
         || {
@@ -646,6 +651,7 @@ pub fn run_analysis(
             )
         },
     );
+    let summary_own = summary_own.unwrap_or_else(|| summary_common.clone());
     let splits = result
         .splits
         .iter()

@@ -23,6 +23,7 @@ pub mod analysis;
 pub mod audits;
 pub mod baselines;
 pub mod benchmark;
+pub mod bootstrap;
 pub mod conditions;
 pub mod conventions;
 pub mod de;

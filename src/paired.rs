@@ -2,8 +2,9 @@
 //! the lower L2, by how much on average (with a paired bootstrap interval), and R's Wilcoxon signed-rank test
 //! `wilcox.test(method, reference, paired = TRUE, exact = FALSE, correct = TRUE)`.
 
+use crate::bootstrap::{mean_interval, mean_intervals};
 use crate::results_table::{write_csv, ResultRow};
-use crate::summary::{bootstrap_mean_interval, BootstrapSettings};
+use crate::summary::BootstrapSettings;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -72,12 +73,34 @@ pub fn compare(
     bootstrap: BootstrapSettings,
 ) -> Option<PairedComparison> {
     let d = differences(rows, method, reference);
-    if d.is_empty() {
-        return None;
-    }
+    let interval = mean_interval(&d, bootstrap.draws, bootstrap.seed);
+    (!d.is_empty()).then(|| comparison(method, reference, &d, interval))
+}
+
+/// Every method of `methods` against `reference` (the reference itself left out, and methods that share no
+/// point with it).
+pub fn against_reference(
+    rows: &[ResultRow],
+    methods: &[String],
+    reference: &str,
+    bootstrap: BootstrapSettings,
+) -> Vec<PairedComparison> {
+    let compared: Vec<(&String, Vec<f64>)> = methods
+        .iter()
+        .filter(|method| *method != reference)
+        .map(|method| (method, differences(rows, method, reference)))
+        .filter(|(_, d)| !d.is_empty())
+        .collect();
+    // Every interval from one stream of draws per number of points (most of the time of the comparisons).
+    let columns: Vec<&[f64]> = compared.iter().map(|(_, d)| d.as_slice()).collect();
+    let intervals = mean_intervals(&columns, bootstrap.draws, bootstrap.seed);
+    compared.iter().zip(intervals).map(|((method, d), interval)| comparison(method, reference, d, interval)).collect()
+}
+
+/// The comparison of the differences `d` (not empty) with their bootstrap interval.
+fn comparison(method: &str, reference: &str, d: &[f64], (ci_low, ci_high): (f64, f64)) -> PairedComparison {
     let n = d.len();
-    let (ci_low, ci_high) = bootstrap_mean_interval(&d, bootstrap.draws, bootstrap.seed);
-    Some(PairedComparison {
+    PairedComparison {
         method: method.to_string(),
         reference: reference.to_string(),
         n,
@@ -85,20 +108,8 @@ pub fn compare(
         mean_difference: d.iter().sum::<f64>() / n as f64,
         ci_low,
         ci_high,
-        wilcoxon_p: wilcoxon_signed_rank_p(&d),
-    })
-}
-
-/// Every method of `methods` against `reference` (the reference itself left out).
-pub fn against_reference(
-    rows: &[ResultRow],
-    methods: &[String],
-    reference: &str,
-    bootstrap: BootstrapSettings,
-) -> Vec<PairedComparison> {
-    let others: Vec<&String> = methods.iter().filter(|method| *method != reference).collect();
-    // Each comparison alone (its bootstrap draws are most of the time), on the cores there are.
-    crate::parallel::map(&others, |method| compare(rows, method, reference, bootstrap)).into_iter().flatten().collect()
+        wilcoxon_p: wilcoxon_signed_rank_p(d),
+    }
 }
 
 /// The two-sided p-value of R's `wilcox.test(x, paired = TRUE, exact = FALSE, correct = TRUE)` on the

@@ -4,13 +4,10 @@
 //!
 //! ```
 //! use perturb_check::quantile::summary_quantile;
-//! use perturb_check::summary::bootstrap_mean_interval;
 //! assert_eq!(summary_quantile(&mut vec![4.0, 1.0, 3.0, 2.0], 0.5), 2.5);
-//! let (lower, upper) = bootstrap_mean_interval(&[1.0, 1.0, 1.0], 100, 1);
-//! assert_eq!((lower, upper), (1.0, 1.0));
 //! ```
 
-use crate::numpy_random::{Interval, LegacyRandomState};
+use crate::bootstrap::mean_intervals;
 use crate::quantile::summary_quantile;
 use crate::results_table::ResultRow;
 use serde::{Deserialize, Serialize};
@@ -104,32 +101,37 @@ pub fn summary_csv(summaries: &[MethodSummary]) -> String {
     )
 }
 
-/// The 2.5% and 97.5% quantiles of `draws` bootstrap means of `values`, drawn with numpy's legacy generator
-/// from `seed` so the interval is reproducible.
-pub fn bootstrap_mean_interval(values: &[f64], draws: usize, seed: u32) -> (f64, f64) {
-    if values.is_empty() || draws == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mut random = LegacyRandomState::new(seed);
-    let n = values.len();
-    let interval = Interval::below(n);
-    let mut picks = vec![0u64; n];
-    let mut means: Vec<f64> = (0..draws)
-        .map(|_| {
-            random.draws(&interval, &mut picks);
-            picks.iter().map(|&pick| values[pick as usize]).sum::<f64>() / n as f64
-        })
-        .collect();
-    let lower = summary_quantile(&mut means, 0.025);
-    let upper = summary_quantile(&mut means, 0.975);
-    (lower, upper)
-}
-
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 type Point = (Option<u32>, String);
+
+/// The methods of `rows` in the order they first appear, and the points each predicts.
+fn points_by_method(rows: &[ResultRow]) -> (Vec<&str>, HashMap<&str, HashSet<Point>>) {
+    let mut methods: Vec<&str> = Vec::new();
+    let mut points_of: HashMap<&str, HashSet<Point>> = HashMap::new();
+    for row in rows {
+        if !points_of.contains_key(row.method.as_str()) {
+            methods.push(&row.method);
+        }
+        points_of.entry(&row.method).or_default().insert((row.seed, row.perturbation.clone()));
+    }
+    (methods, points_of)
+}
+
+/// The points every method predicts (`None` without methods).
+fn common_points(methods: &[&str], points_of: &HashMap<&str, HashSet<Point>>) -> Option<HashSet<Point>> {
+    methods.iter().map(|method| points_of[method].clone()).reduce(|a, b| &a & &b)
+}
+
+/// Whether every method predicts every point any method predicts: then [`Comparison::Own`] and
+/// [`Comparison::Common`] summarise the same rows, and their summaries are equal.
+pub fn every_point_common(rows: &[ResultRow]) -> bool {
+    let (methods, points_of) = points_by_method(rows);
+    let common = common_points(&methods, &points_of).unwrap_or_default();
+    points_of.values().all(|points| points.len() == common.len())
+}
 
 /// Summarises `rows` per method (and per seed when `per_seed`), in the order methods first appear.
 pub fn summarize(
@@ -139,17 +141,10 @@ pub fn summarize(
     per_seed: bool,
     bootstrap: BootstrapSettings,
 ) -> Vec<MethodSummary> {
-    let mut methods: Vec<&str> = Vec::new();
-    let mut points_of: HashMap<&str, HashSet<Point>> = HashMap::new();
-    for row in rows {
-        if !points_of.contains_key(row.method.as_str()) {
-            methods.push(&row.method);
-        }
-        points_of.entry(&row.method).or_default().insert((row.seed, row.perturbation.clone()));
-    }
+    let (methods, points_of) = points_by_method(rows);
     let common: Option<HashSet<Point>> = match comparison {
         Comparison::Own => None,
-        Comparison::Common => methods.iter().map(|method| points_of[method].clone()).reduce(|a, b| &a & &b),
+        Comparison::Common => common_points(&methods, &points_of),
     };
     let included =
         |row: &ResultRow| common.as_ref().is_none_or(|common| common.contains(&(row.seed, row.perturbation.clone())));
@@ -168,43 +163,59 @@ pub fn summarize(
         let method_index = methods.iter().position(|method| *method == row.method).unwrap_or(0);
         groups.entry((method_index, if per_seed { row.seed } else { None })).or_default().push(row);
     }
-    // Each group's summary alone (its bootstrap draws are most of the time), on the cores there are.
     let groups: Vec<_> = groups.into_iter().collect();
-    crate::parallel::map(&groups, |((method_index, seed), group)| {
-        let (method_index, seed) = (*method_index, *seed);
-        let mut l2: Vec<f64> = group.iter().map(|row| row.l2).collect();
-        let mut deltas: Vec<f64> = group.iter().filter_map(|row| row.pearson_delta).collect();
-        let pearsons: Vec<f64> = group.iter().filter_map(|row| row.pearson).collect();
-        let ratios: Vec<f64> = group
-            .iter()
-            .filter_map(|row| {
-                let reference = reference_l2.get(&(row.seed, row.perturbation.clone()))?;
-                (*reference > 0.0).then(|| row.l2 / reference)
-            })
-            .collect();
-        let ratio = reference.filter(|_| !ratios.is_empty()).map(|reference| {
-            let (lower, upper) = bootstrap_mean_interval(&ratios, bootstrap.draws, bootstrap.seed);
-            RatioToReference {
-                reference: reference.to_string(),
-                mean: mean(&ratios).unwrap_or(f64::NAN),
-                lower,
-                upper,
-                n: ratios.len(),
-                worse: ratios.iter().filter(|&&ratio| ratio > 1.0).count() as f64 / ratios.len() as f64,
-            }
-        });
-        MethodSummary {
-            method: methods[method_index].to_string(),
-            seed,
-            n: group.len(),
-            mean_l2: mean(&l2).unwrap_or(f64::NAN),
-            median_l2: summary_quantile(&mut l2, 0.5),
-            mean_pearson_delta: mean(&deltas),
-            median_pearson_delta: (!deltas.is_empty()).then(|| summary_quantile(&mut deltas, 0.5)),
-            mean_pearson: mean(&pearsons),
-            ratio,
+    let ratios: Vec<Vec<f64>> = groups
+        .iter()
+        .map(|(_, group)| {
+            group
+                .iter()
+                .filter_map(|row| {
+                    let reference = reference_l2.get(&(row.seed, row.perturbation.clone()))?;
+                    (*reference > 0.0).then(|| row.l2 / reference)
+                })
+                .collect()
+        })
+        .collect();
+    // Every group's interval from one stream of draws per length (most of the time of a summary).
+    let intervals = match reference {
+        Some(_) => {
+            mean_intervals(&ratios.iter().map(Vec::as_slice).collect::<Vec<_>>(), bootstrap.draws, bootstrap.seed)
         }
-    })
+        None => Vec::new(),
+    };
+    groups
+        .iter()
+        .zip(ratios)
+        .enumerate()
+        .map(|(index, (((method_index, seed), group), ratios))| {
+            let (method_index, seed) = (*method_index, *seed);
+            let mut l2: Vec<f64> = group.iter().map(|row| row.l2).collect();
+            let mut deltas: Vec<f64> = group.iter().filter_map(|row| row.pearson_delta).collect();
+            let pearsons: Vec<f64> = group.iter().filter_map(|row| row.pearson).collect();
+            let ratio = reference.filter(|_| !ratios.is_empty()).map(|reference| {
+                let (lower, upper) = intervals[index];
+                RatioToReference {
+                    reference: reference.to_string(),
+                    mean: mean(&ratios).unwrap_or(f64::NAN),
+                    lower,
+                    upper,
+                    n: ratios.len(),
+                    worse: ratios.iter().filter(|&&ratio| ratio > 1.0).count() as f64 / ratios.len() as f64,
+                }
+            });
+            MethodSummary {
+                method: methods[method_index].to_string(),
+                seed,
+                n: group.len(),
+                mean_l2: mean(&l2).unwrap_or(f64::NAN),
+                median_l2: summary_quantile(&mut l2, 0.5),
+                mean_pearson_delta: mean(&deltas),
+                median_pearson_delta: (!deltas.is_empty()).then(|| summary_quantile(&mut deltas, 0.5)),
+                mean_pearson: mean(&pearsons),
+                ratio,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -224,6 +235,25 @@ mod tests {
             pearson: Some(0.5),
             n_genes: 10,
         }
+    }
+
+    #[test]
+    fn own_points_are_the_common_ones_only_when_every_method_predicts_every_point() {
+        let mut rows = vec![
+            row("mean", 1, "A+ctrl", 2.0, Some(0.5)),
+            row("mean", 1, "B+ctrl", 4.0, Some(0.7)),
+            row("linear", 1, "A+ctrl", 1.0, Some(0.9)),
+        ];
+        assert!(!every_point_common(&rows));
+        rows.push(row("linear", 1, "B+ctrl", 3.0, Some(0.2)));
+        assert!(every_point_common(&rows));
+        let bootstrap = BootstrapSettings { draws: 200, seed: 1 };
+        assert_eq!(
+            summarize(&rows, Comparison::Own, Some("mean"), false, bootstrap),
+            summarize(&rows, Comparison::Common, Some("mean"), false, bootstrap)
+        );
+        rows.push(row("linear", 2, "B+ctrl", 3.0, Some(0.2)));
+        assert!(!every_point_common(&rows), "a seed only one method has");
     }
 
     #[test]
@@ -252,18 +282,5 @@ mod tests {
         assert_eq!(summary.len(), 2, "one per seed");
         assert_eq!(summary[1].seed, Some(2));
         assert_eq!(summary[0].mean_pearson_delta, None);
-    }
-
-    #[test]
-    fn bootstrap_interval_brackets_the_mean_and_is_reproducible() {
-        let values: Vec<f64> = (0..50).map(|i| 0.5 + (i as f64) / 50.0).collect();
-        let (lower, upper) = bootstrap_mean_interval(&values, 10_000, 7);
-        let centre = mean(&values).unwrap();
-        assert!(lower < centre && centre < upper);
-        // A 95% interval spans about ±1.96 standard errors (population sd/√n).
-        let sd = (values.iter().map(|v| (v - centre).powi(2)).sum::<f64>() / 50.0).sqrt();
-        let standard_error = sd / 50f64.sqrt();
-        assert!(((upper - lower) / 2.0 / standard_error - 1.96).abs() < 0.1, "{lower} {upper}");
-        assert_eq!(bootstrap_mean_interval(&values, 10_000, 7), (lower, upper));
     }
 }
