@@ -22,6 +22,7 @@ use crate::readers::h5ad::H5adContents;
 use crate::readers::table::RawTable;
 use crate::truth::PlantedKind;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What a file is used as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -248,14 +249,81 @@ fn inspect_cells(name: &str, cells: &CellData, rules: &ConditionRules) -> FileSu
     }
 }
 
-fn inspect_json(text: &[u8]) -> FileSummary {
-    let value: serde_json::Value = serde_json::from_slice(text).unwrap_or(serde_json::Value::Null);
-    let (role, shape, n_genes, n_conditions) = match &value {
-        serde_json::Value::Array(items) => {
-            (FileRole::GeneNames, format!("{} gene names", items.len()), Some(items.len()), None)
+/// What inspecting a JSON file needs of it, read without building its values (a prediction file holds
+/// hundreds of thousands of numbers): a list's length, a string, or an object's keys in file order (a repeated
+/// key keeps its first place and its last value) with each member's shape.
+enum JsonShape {
+    List(usize),
+    Text(String),
+    Object(Vec<(String, JsonShape)>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for JsonShape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ShapeVisitor;
+        impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
+            type Value = JsonShape;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("any JSON value")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonShape, A::Error> {
+                let mut count = 0;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    count += 1;
+                }
+                Ok(JsonShape::List(count))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonShape, A::Error> {
+                let mut members: Vec<(String, JsonShape)> = Vec::new();
+                let mut places: HashMap<String, usize> = HashMap::new();
+                while let Some((key, member)) = map.next_entry::<String, JsonShape>()? {
+                    match places.get(&key) {
+                        Some(&place) => members[place].1 = member,
+                        None => {
+                            places.insert(key.clone(), members.len());
+                            members.push((key, member));
+                        }
+                    }
+                }
+                Ok(JsonShape::Object(members))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<JsonShape, E> {
+                Ok(JsonShape::Text(text.to_string()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JsonShape, E> {
+                Ok(JsonShape::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JsonShape, E> {
+                Ok(JsonShape::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JsonShape, E> {
+                Ok(JsonShape::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JsonShape, E> {
+                Ok(JsonShape::Other)
+            }
+            fn visit_unit<E>(self) -> Result<JsonShape, E> {
+                Ok(JsonShape::Other)
+            }
         }
-        serde_json::Value::Object(map) if ["train", "test", "val"].iter().any(|key| map.contains_key(*key)) => {
-            let count = |key: &str| map.get(key).and_then(|list| list.as_array()).map_or(0, Vec::len);
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+fn inspect_json(text: &[u8]) -> FileSummary {
+    let shape: JsonShape = serde_json::from_slice(text).unwrap_or(JsonShape::Other);
+    let (role, shape_text, n_genes, n_conditions) = match &shape {
+        JsonShape::List(length) => (FileRole::GeneNames, format!("{length} gene names"), Some(*length), None),
+        JsonShape::Object(members)
+            if members.iter().any(|(key, _)| ["train", "test", "val"].contains(&key.as_str())) =>
+        {
+            let count = |wanted: &str| {
+                members.iter().find(|(key, _)| key == wanted).map_or(0, |(_, member)| match member {
+                    JsonShape::List(length) => *length,
+                    _ => 0,
+                })
+            };
             (
                 FileRole::Split,
                 format!("split: {} train, {} test, {} val", count("train"), count("test"), count("val")),
@@ -263,26 +331,35 @@ fn inspect_json(text: &[u8]) -> FileSummary {
                 Some(count("train") + count("test") + count("val")),
             )
         }
-        serde_json::Value::Object(map)
-            if !map.is_empty() && map.values().all(|kind| kind.as_str().and_then(PlantedKind::from_name).is_some()) =>
+        JsonShape::Object(members)
+            if !members.is_empty()
+                && members.iter().all(
+                    |(_, member)| matches!(member, JsonShape::Text(kind) if PlantedKind::from_name(kind).is_some()),
+                ) =>
         {
-            (FileRole::Truth, format!("truth: {} doubles' planted kinds", map.len()), None, Some(map.len()))
+            (FileRole::Truth, format!("truth: {} doubles' planted kinds", members.len()), None, Some(members.len()))
         }
-        serde_json::Value::Object(map) => {
-            let length = map.values().next().and_then(|list| list.as_array()).map_or(0, Vec::len);
+        JsonShape::Object(members) => {
+            let length = match members.first() {
+                Some((_, JsonShape::List(length))) => *length,
+                _ => 0,
+            };
             (
                 FileRole::Predictions,
-                format!("{} conditions × {length} genes (paper format)", map.len()),
+                format!("{} conditions × {length} genes (paper format)", members.len()),
                 Some(length),
-                Some(map.len()),
+                Some(members.len()),
             )
         }
-        _ => (FileRole::Predictions, "not valid JSON".to_string(), None, None),
+        JsonShape::Text(_) | JsonShape::Other => (FileRole::Predictions, "not valid JSON".to_string(), None, None),
     };
-    let keys: Vec<String> = match &value {
-        serde_json::Value::Object(map) if role == FileRole::Predictions => map.keys().cloned().collect(),
+    let keys: Vec<String> = match shape {
+        JsonShape::Object(members) if role == FileRole::Predictions => {
+            members.into_iter().map(|(key, _)| key).collect()
+        }
         _ => vec![],
     };
+    let shape = shape_text;
     let (convention, control_label) = if keys.is_empty() {
         (None, None)
     } else {

@@ -552,17 +552,27 @@ pub fn pseudobulk_csv(pseudobulk: &Pseudobulk) -> String {
 /// A genes × conditions matrix as `pseudobulk.csv` writes it: first column `gene`, conditions by canonical
 /// name, numbers as the shortest text that reads back to the same f64.
 pub fn matrix_csv(matrix: &ExpressionMatrix) -> String {
-    let mut header = vec!["gene".to_string()];
-    header.extend(matrix.condition_names());
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    crate::results_table::write_csv(
-        &header,
-        matrix.genes().iter().enumerate().map(|(gene, name)| {
-            std::iter::once(name.clone())
-                .chain((0..matrix.n_conditions()).map(|c| matrix.column(c)[gene].to_string()))
-                .collect()
-        }),
-    )
+    use std::fmt::Write;
+    // Field by field into one writer (not a string per value), each number as `{}` writes it.
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(matrix.n_genes() * matrix.n_conditions() * 9));
+    let mut number = String::new();
+    let columns: Vec<&[f64]> = (0..matrix.n_conditions()).map(|c| matrix.column(c)).collect();
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_field("gene");
+    for name in matrix.condition_names() {
+        let _ = writer.write_field(name);
+    }
+    let _ = writer.write_record(None::<&[u8]>);
+    for (gene, name) in matrix.genes().iter().enumerate() {
+        let _ = writer.write_field(name);
+        for column in &columns {
+            number.clear();
+            let _ = write!(number, "{}", column[gene]);
+            let _ = writer.write_field(&number);
+        }
+        let _ = writer.write_record(None::<&[u8]>);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// `n_cells.csv`: `condition,n_cells`.

@@ -147,15 +147,35 @@ pub fn exchange_key(condition: &Condition) -> String {
 /// assert_eq!(genes, r#"["G1","G2"]"#);
 /// ```
 pub fn write_paper_format(genes: &[String], predicted: &[(Condition, Vec<f64>)]) -> (String, String) {
-    let mut map = serde_json::Map::new();
-    for (condition, values) in predicted {
-        let vector = values.iter().map(|&value| {
-            serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number)
-        });
-        map.insert(exchange_key(condition), serde_json::Value::Array(vector.collect()));
+    /// The object of vectors, serialised as it goes (no value tree of the numbers): keys in first-seen order, a
+    /// repeated key's last vector in its first place, each value as serde_json writes an f64 (`null` when not
+    /// finite).
+    struct Vectors<'a>(Vec<(String, &'a [f64])>);
+    impl serde::Serialize for Vectors<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(self.0.len()))?;
+            for (key, values) in &self.0 {
+                map.serialize_entry(key, values)?;
+            }
+            map.end()
+        }
     }
-    let predictions = serde_json::Value::Object(map).to_string();
-    let names = serde_json::Value::Array(genes.iter().cloned().map(serde_json::Value::String).collect()).to_string();
+    let mut entries: Vec<(String, &[f64])> = Vec::with_capacity(predicted.len());
+    let mut places: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (condition, values) in predicted {
+        let key = exchange_key(condition);
+        match places.get(&key) {
+            Some(&place) => entries[place].1 = values,
+            None => {
+                places.insert(key.clone(), entries.len());
+                entries.push((key, values));
+            }
+        }
+    }
+    // Writing strings and numbers into a Vec cannot fail.
+    let predictions = serde_json::to_string(&Vectors(entries)).unwrap_or_default();
+    let names = serde_json::to_string(genes).unwrap_or_default();
     (predictions, names)
 }
 
