@@ -1,5 +1,5 @@
 //! The messages between the page and its Web Worker: plain data, serialised with serde. File handles travel
-//! beside a message (as a JS array), never inside it.
+//! beside a message (as a JS array, `files`, in either direction), never inside it.
 
 use crate::analysis::{AnalysisSettings, ConventionExport, ExportedFile, InputFile};
 use crate::benchmark::ConditionDetail;
@@ -117,8 +117,13 @@ pub enum Query {
     Volcano { run_id: u32, perturbation: String, method: Option<String> },
     /// A method's DEG overlap per point.
     DegTable { run_id: u32, method: String },
-    /// The simulator's files for `settings` (answered with [`Reply::Files`]; nothing is kept).
+    /// The simulator's files for `settings` as text, to download (answered with [`Reply::Files`]; nothing is
+    /// kept).
     Simulate { settings: SimulatorSettings },
+    /// The simulator's files for `settings` as file handles made in the worker, to add to the page as dropped
+    /// files are (answered with [`Reply::Handles`], the handles beside the message). The worker keeps what it
+    /// read of them, so adding them reads nothing again.
+    SimulateAsHandles { settings: SimulatorSettings },
     /// Precision and recall of the simulator's screen made again with each number of cells.
     Detection { settings: SimulatorSettings, cells: Vec<usize>, n_genes: usize, thresholds: Option<ManualThresholds> },
 }
@@ -129,6 +134,8 @@ pub enum Reply {
     Detail(Box<ConditionDetail>),
     /// Files to download.
     Files(Vec<ExportedFile>),
+    /// This many file handles travel beside the message.
+    Handles(usize),
     Interactions(Box<InteractionReport>),
     /// The conventions without their points (those stay in the worker; see [`Query::ExportConventions`]).
     Conventions(Box<ConventionReport>),

@@ -30,6 +30,7 @@ use crate::metrics::top_expressed_genes;
 use crate::numpy_random::LegacyRandomState;
 use crate::pseudobulk::matrix_csv;
 use crate::readers::prediction_json::write_paper_format;
+use crate::readers::table::RawTable;
 use crate::truth::PlantedKind;
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +48,9 @@ const CONTROL_CELLS_FACTOR: f64 = 10.0;
 const ANALYSED_GENES: usize = 1000;
 /// Tries to find a pair of singles a planted kind can act on, per double.
 const PAIR_TRIES: usize = 20_000;
+
+/// The name of the simulated screen's data file.
+pub const PSEUDOBULK_FILE: &str = "pseudobulk.csv";
 
 /// The names the teaching models' files carry (none is a built-in baseline's).
 pub const TEACHING_MODELS: [&str; 4] = ["noisy_additive", "shrunk_additive", "average_change", "learnt_interactions"];
@@ -156,12 +160,28 @@ impl SimulatedScreen {
         self.deviations.iter().flatten().map(|d| d.abs()).filter(|&d| d > 0.0).reduce(f64::min)
     }
 
+    /// [`PSEUDOBULK_FILE`] as the table reader reads its text: the same table, without writing and parsing
+    /// 2 million numbers.
+    pub fn pseudobulk_table(&self) -> RawTable {
+        let matrix = &self.observed;
+        let columns: Vec<&[f64]> = (0..matrix.n_conditions()).map(|c| matrix.column(c)).collect();
+        let values = (0..matrix.n_genes()).flat_map(|gene| columns.iter().map(move |column| column[gene])).collect();
+        RawTable {
+            corner: "gene".into(),
+            column_names: matrix.condition_names(),
+            row_names: matrix.genes().to_vec(),
+            values,
+            delimiter: b',',
+            notices: Vec::new(),
+        }
+    }
+
     /// The files a user can download and drop back: `pseudobulk.csv`, each teaching model in the paper's
     /// format (`<model>_all_predictions.json`, `<model>_gene_names.json`) and `truth.json`. Values have six
     /// decimals, as the shipped pseudobulks do, and are written as the shortest text that reads back to the
     /// same f64, so the files re-run to the same bits.
     pub fn files(&self) -> Vec<(String, String)> {
-        let mut files = vec![("pseudobulk.csv".to_string(), matrix_csv(&self.observed))];
+        let mut files = vec![(PSEUDOBULK_FILE.to_string(), matrix_csv(&self.observed))];
         for (model, predicted) in &self.models {
             let (predictions, names) = write_paper_format(self.observed.genes(), predicted);
             files.push((format!("{model}_all_predictions.json"), predictions));
@@ -330,7 +350,18 @@ pub fn simulate(settings: &SimulatorSettings) -> Result<SimulatedScreen, String>
 
 /// `value` to six decimals: the f64 nearest to the six-decimal number, which its text reads back to.
 fn six_decimals(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
+    round_half_away(value * 1e6) / 1e6
+}
+
+/// `f64::round` (halves away from zero) from `trunc`, one instruction in wasm where `round` is a call: the
+/// fraction `x − trunc(x)` is exact, so the comparison with one half decides as `round` does.
+fn round_half_away(x: f64) -> f64 {
+    let whole = x.trunc();
+    if (x - whole).abs() >= 0.5 {
+        whole + x.signum()
+    } else {
+        whole
+    }
 }
 
 /// The deviation from additive a planted kind puts on a gene the singles change by `ea` and `eb`.
@@ -413,4 +444,19 @@ fn teaching_models(
             (model.to_string(), predicted)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_from_trunc_is_round() {
+        let mut random = LegacyRandomState::new(5);
+        let halves = [0.5, -0.5, 1.5, -1.5, 2.5, 1e15 + 0.5, -0.0, 0.0, 0.49999999999999994, 4503599627370497.0];
+        let drawn = (0..100_000).map(|_| (random.random_f64() - 0.5) * 2e7);
+        for x in halves.into_iter().chain(drawn) {
+            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "{x}");
+        }
+    }
 }

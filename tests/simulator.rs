@@ -245,3 +245,20 @@ fn the_files_run_with_their_truth() {
     let error = run_dropped(&files).unwrap_err().to_string();
     assert_eq!(error, "truth.json, key 'ACER3': is not a double (two genes, as in A+B): a truth file names doubles");
 }
+
+/// The worker adds the screen's data without writing and parsing its text: that table is the one the reader
+/// makes of `pseudobulk.csv`, value for value.
+#[test]
+fn the_pseudobulk_table_is_the_text_read_back() {
+    use perturb_check::load::{load_file, LoadedFile};
+    let screen = screen(SimulatorSettings { genes: 300, singles: 20, doubles: 30, ..Default::default() });
+    let files = screen.files();
+    let (name, text) = &files[0];
+    assert_eq!(name, perturb_check::simulator::PSEUDOBULK_FILE);
+    let LoadedFile::Table(read) = load_file(name, text.as_bytes(), &Default::default()).unwrap() else {
+        panic!("pseudobulk.csv reads as a table")
+    };
+    let made = screen.pseudobulk_table();
+    assert_eq!(made, read);
+    assert!(made.values.iter().zip(&read.values).all(|(a, b)| a.to_bits() == b.to_bits()));
+}

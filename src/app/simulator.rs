@@ -3,38 +3,27 @@
 
 use super::file_cards::{add_files, clear_files};
 use super::state::{use_state, AppState};
-use super::worker_client::{ask, ask_download};
+use super::worker_client::{ask_download, ask_with_handles};
 use leptos::prelude::*;
-use perturb_check::analysis::{AnalysisSettings, ExportedFile};
+use perturb_check::analysis::AnalysisSettings;
 use perturb_check::protocol::{Query, Reply};
 use perturb_check::simulator::SimulatorSettings;
 
-/// Asks the worker for the files of `settings`.
-async fn simulated_files(state: AppState, settings: SimulatorSettings) -> Result<Vec<ExportedFile>, String> {
-    match ask(state, Query::Simulate { settings }).await? {
-        Reply::Files(files) => Ok(files),
-        _ => Err("the worker answered with something else than files".into()),
+/// Asks the worker for the files of `settings`, as handles it made (and has read already, so adding them reads
+/// nothing again).
+async fn simulated_files(state: AppState, settings: SimulatorSettings) -> Result<Vec<web_sys::File>, String> {
+    match ask_with_handles(state, Query::SimulateAsHandles { settings }).await {
+        (Ok(Reply::Handles(n)), files) if files.len() == n => Ok(files),
+        (Ok(_), _) => Err("the worker answered with something else than the screen's files".into()),
+        (Err(error), _) => Err(error),
     }
-}
-
-fn as_file(file: &ExportedFile) -> Result<web_sys::File, String> {
-    let parts: js_sys::Array = std::iter::once(wasm_bindgen::JsValue::from_str(&file.text)).collect();
-    web_sys::File::new_with_str_sequence(&parts, &file.name).map_err(|_| format!("{}: cannot make a file", file.name))
 }
 
 /// Generates the screen of the panel's settings and runs it as dropped files.
 pub fn generate_and_run(state: AppState) {
     let settings = state.simulator.get_untracked();
     leptos::task::spawn_local(async move {
-        let files = match simulated_files(state, settings.clone()).await {
-            Ok(files) => files,
-            Err(error) => {
-                state.page_error.set(Some(format!("simulator: {error}")));
-                return;
-            }
-        };
-        let files: Result<Vec<web_sys::File>, String> = files.iter().map(as_file).collect();
-        match files {
+        match simulated_files(state, settings.clone()).await {
             Ok(files) => {
                 clear_files(state);
                 state.report.set(None);
@@ -45,7 +34,7 @@ pub fn generate_and_run(state: AppState) {
                 add_files(state, files);
                 state.simulated.set(Some(settings));
             }
-            Err(error) => state.page_error.set(Some(error)),
+            Err(error) => state.page_error.set(Some(format!("simulator: {error}"))),
         }
     });
 }

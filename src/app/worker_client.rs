@@ -27,12 +27,20 @@ thread_local! {
     static QUEUE: RefCell<Vec<JsValue>> = const { RefCell::new(Vec::new()) };
     /// Queries sent and not yet answered, by request id. A restarted worker drops them: each asker then hears
     /// that the worker restarted.
-    static PENDING: RefCell<HashMap<u32, oneshot::Sender<Result<Reply, String>>>> = RefCell::new(HashMap::new());
+    static PENDING: RefCell<HashMap<u32, oneshot::Sender<Answer>>> = RefCell::new(HashMap::new());
     static NEXT_REQUEST: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// A worker's answer, with the file handles that came beside it.
+type Answer = (Result<Reply, String>, Vec<File>);
+
 /// Asks the worker about something it kept (the current run, a file read) and waits for the answer.
 pub async fn ask(state: AppState, query: Query) -> Result<Reply, String> {
+    ask_with_handles(state, query).await.0
+}
+
+/// [`ask`], also returning the file handles that came beside the answer.
+pub async fn ask_with_handles(state: AppState, query: Query) -> Answer {
     let request_id = NEXT_REQUEST.with(|next| {
         next.set(next.get() + 1);
         next.get()
@@ -40,7 +48,7 @@ pub async fn ask(state: AppState, query: Query) -> Result<Reply, String> {
     let (sender, receiver) = oneshot::channel();
     PENDING.with(|pending| pending.borrow_mut().insert(request_id, sender));
     send(state, &Request::Query { request_id, query }, vec![]);
-    receiver.await.unwrap_or_else(|_| Err("the worker restarted before it answered: ask again".into()))
+    receiver.await.unwrap_or_else(|_| (Err("the worker restarted before it answered: ask again".into()), Vec::new()))
 }
 
 /// Asks for files to download and downloads them; the error, if any, is the asker's to show.
@@ -74,8 +82,14 @@ pub fn start(state: AppState) {
         if !current() {
             return;
         }
-        match serde_wasm_bindgen::from_value::<Response>(event.data()) {
-            Ok(response) => receive(state, response),
+        let data = event.data();
+        let files: Vec<File> = js_sys::Reflect::get(&data, &"files".into())
+            .ok()
+            .and_then(|files| files.dyn_into::<js_sys::Array>().ok())
+            .map(|files| files.iter().filter_map(|file| file.dyn_into::<File>().ok()).collect())
+            .unwrap_or_default();
+        match serde_wasm_bindgen::from_value::<Response>(data) {
+            Ok(response) => receive(state, response, files),
             Err(error) => web_sys::console::error_1(&format!("unexpected message from the worker: {error}").into()),
         }
     });
@@ -251,7 +265,7 @@ pub fn cancel(state: AppState) {
     read_again(state, None);
 }
 
-fn receive(state: AppState, response: Response) {
+fn receive(state: AppState, response: Response, files: Vec<File>) {
     match response {
         Response::Ready => {
             state.worker_ready.set(true);
@@ -305,7 +319,7 @@ fn receive(state: AppState, response: Response) {
             if let Some(sender) = PENDING.with(|pending| pending.borrow_mut().remove(&request_id)) {
                 let reply = serde_json::from_str::<Result<Reply, String>>(&reply_json)
                     .unwrap_or_else(|error| Err(format!("the worker's answer could not be read: {error}")));
-                let _ = sender.send(reply);
+                let _ = sender.send((reply, files));
             }
         }
         Response::Crashed { details } => crashed(state, details),

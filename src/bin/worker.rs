@@ -13,7 +13,7 @@ use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions};
 use perturb_check::readers::check_text_size;
 use perturb_check::readers::h5ad::H5ad;
-use perturb_check::simulator::simulate;
+use perturb_check::simulator::{simulate, PSEUDOBULK_FILE};
 use perturb_check::truth::detection_by_cells;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -28,6 +28,19 @@ thread_local! {
     static OPEN_FILES: RefCell<HashMap<u32, OpenFile>> = RefCell::new(HashMap::new());
     /// The latest finished runs by run id, the newest last: queries are answered from them.
     static RUNS: RefCell<Vec<(u32, KeptRun)>> = const { RefCell::new(Vec::new()) };
+    /// The files of the latest simulated screen, read already, until the page asks for them by handle.
+    static MADE: RefCell<Vec<Made>> = const { RefCell::new(Vec::new()) };
+    /// The `lastModified` of the latest handles made here (each batch gets a new one).
+    static LAST_STAMP: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// A file the worker made (a simulated screen's) and has read: claimed by the first reading of a handle with
+/// its name, size and time.
+struct Made {
+    name: String,
+    size: f64,
+    time: f64,
+    loaded: LoadedFile,
 }
 
 /// Runs kept: the page shows one, and a query about the one before may still be on its way. Each holds its
@@ -54,12 +67,50 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn post(response: &Response) {
+    post_with_files(response, Vec::new());
+}
+
+/// Posts `response` with `files` beside it (as its `files` property).
+fn post_with_files(response: &Response, files: Vec<File>) {
     match serde_wasm_bindgen::to_value(response) {
         Ok(value) => {
+            if !files.is_empty() {
+                let array: js_sys::Array = files.into_iter().collect();
+                let _ = js_sys::Reflect::set(&value, &"files".into(), &array);
+            }
             let _ = scope().post_message(&value);
         }
         Err(error) => web_sys::console::error_1(&format!("cannot send a message: {error}").into()),
     }
+}
+
+/// The simulator's files for `settings` as handles, each read at once and kept in [`MADE`] (replacing the
+/// previous screen's) so that the page's reading of the handle takes it instead of reading the text again.
+fn simulate_as_handles(settings: &perturb_check::simulator::SimulatorSettings) -> Result<Vec<File>, String> {
+    let screen = simulate(settings)?;
+    let stamp = LAST_STAMP.with(|last| {
+        let stamp = js_sys::Date::now().floor().max(last.get() + 1.0);
+        last.set(stamp);
+        stamp
+    });
+    let options = web_sys::FilePropertyBag::new();
+    options.set_last_modified(stamp);
+    let mut made = Vec::new();
+    let mut handles = Vec::new();
+    for (name, text) in screen.files() {
+        let loaded = if name == PSEUDOBULK_FILE {
+            LoadedFile::Table(screen.pseudobulk_table())
+        } else {
+            load_file(&name, text.as_bytes(), &ConditionRules::default()).map_err(|error| error.to_string())?
+        };
+        let parts: js_sys::Array = std::iter::once(JsValue::from_str(&text)).collect();
+        let file = File::new_with_str_sequence_and_options(&parts, &name, &options)
+            .map_err(|_| format!("{name}: this browser cannot make a file in a worker"))?;
+        made.push(Made { name, size: file.size(), time: file.last_modified(), loaded });
+        handles.push(file);
+    }
+    MADE.with(|slot| *slot.borrow_mut() = made);
+    Ok(handles)
 }
 
 /// The bytes of `blob` (the file itself or a slice of it), named after `file` in errors.
@@ -176,7 +227,18 @@ fn loaded(
             (c.size, c.time) == (size, time) && same_reading
         })
     });
-    if !cached {
+    let made = (!cached)
+        .then(|| {
+            MADE.with(|made| {
+                let mut made = made.borrow_mut();
+                let position = made.iter().position(|m| (m.name.as_str(), m.size, m.time) == (name, size, time))?;
+                Some(made.swap_remove(position).loaded)
+            })
+        })
+        .flatten();
+    if let Some(loaded) = made {
+        CACHE.with(|cache| cache.borrow_mut().insert(id, Cached { size, time, loaded }));
+    } else if !cached {
         let loaded = if read_range(file, 0, HDF5_SIGNATURE.len().min(file.size() as usize) as u64)? == HDF5_SIGNATURE {
             load_h5ad(id, name, file, pseudobulk, rules)?
         } else {
@@ -287,6 +349,15 @@ fn handle(request: Request, files: Vec<File>) {
                 Err(error) => Response::Failed { run_id, error },
             });
         }
+        Request::Query { request_id, query: Query::SimulateAsHandles { settings } } => {
+            let (outcome, handles) = match simulate_as_handles(&settings) {
+                Ok(handles) => (Ok(Reply::Handles(handles.len())), handles),
+                Err(error) => (Err(error), Vec::new()),
+            };
+            let reply_json = serde_json::to_string(&outcome)
+                .unwrap_or_else(|error| format!(r#"{{"Err":"the answer could not be written: {error}"}}"#));
+            post_with_files(&Response::Reply { request_id, reply_json }, handles);
+        }
         Request::Query { request_id, query } => {
             let reply_json = serde_json::to_string(&answer(query))
                 .unwrap_or_else(|error| format!(r#"{{"Err":"the answer could not be written: {error}"}}"#));
@@ -369,6 +440,7 @@ fn answer(query: Query) -> Result<Reply, String> {
         Query::Simulate { settings } => simulate(&settings).map(|screen| {
             Reply::Files(screen.files().into_iter().map(|(name, text)| ExportedFile { name, text }).collect())
         }),
+        Query::SimulateAsHandles { .. } => Err("file handles are answered beside the message".into()),
         Query::Detection { settings, cells, n_genes, thresholds } => {
             Ok(Reply::Detection(detection_by_cells(&settings, &cells, n_genes, thresholds)))
         }
