@@ -28,7 +28,7 @@ use crate::interactions::{interaction_report, InteractionInputs, InteractionRepo
 use crate::load::{CellData, DeState, LoadedFile};
 use crate::paired::{self, PairedComparison};
 use crate::predictions::{
-    method_names, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName, NameRequest, Prediction,
+    method_names, paper_prediction, prediction_from_table, GeneAlignment, MethodName, NameRequest, Prediction,
 };
 use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::embedding::Embedding;
@@ -267,7 +267,7 @@ fn expect_table<'a>(
 
 fn expect_json<'a>(file: &InputFile, loaded: &'a LoadedFile) -> Result<&'a [u8], InputError> {
     match loaded {
-        LoadedFile::Json(text) => Ok(text),
+        LoadedFile::Json(json) => Ok(&json.text),
         LoadedFile::Table(_) | LoadedFile::Cells(_) => Err(InputError::new(
             &file.name,
             Location::File,
@@ -484,7 +484,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
             LoadedFile::Table(table) => {
                 prediction_from_table(&file.name, table, name, rules, Orientation::Detect, &data)?
             }
-            LoadedFile::Json(text) => {
+            LoadedFile::Json(json) => {
                 let (genes_file, genes_loaded) = gene_names_for(file, files).ok_or_else(|| {
                     InputError::new(
                         &file.name,
@@ -494,7 +494,8 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
                     )
                 })?;
                 let genes_text = expect_json(genes_file, genes_loaded)?;
-                read_paper_prediction(&file.name, text, &genes_file.name, genes_text, name, rules, &data)?
+                let vectors = json.prediction_vectors(&file.name)?;
+                paper_prediction(&file.name, vectors, &genes_file.name, genes_text, name, rules, &data)?
             }
         };
         notices.extend(prediction.notices.iter().cloned());

@@ -16,7 +16,7 @@
 use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::error::Notice;
 use crate::expression::{detect_orientation, no_control, Orientation};
-use crate::load::{CellData, LoadedFile};
+use crate::load::{CellData, JsonFile, LoadedFile};
 use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::h5ad::H5adContents;
 use crate::readers::table::RawTable;
@@ -213,7 +213,7 @@ fn naming_convention(names: &[String], rules: &ConditionRules) -> (Option<String
 /// a control condition is data and any other predictions; the page gives the data role to the first.
 pub fn inspect(name: &str, loaded: &LoadedFile, rules: &ConditionRules) -> FileSummary {
     match loaded {
-        LoadedFile::Json(text) => inspect_json(text),
+        LoadedFile::Json(json) => inspect_json(json),
         LoadedFile::Table(table) => inspect_table(name, table, rules),
         LoadedFile::Cells(cells) => inspect_cells(name, cells, rules),
     }
@@ -259,6 +259,24 @@ enum JsonShape {
     Other,
 }
 
+impl JsonShape {
+    /// An object of `members` in file order: a repeated key keeps its first place and its last value.
+    fn object(members: impl IntoIterator<Item = (String, JsonShape)>) -> JsonShape {
+        let mut kept: Vec<(String, JsonShape)> = Vec::new();
+        let mut places: HashMap<String, usize> = HashMap::new();
+        for (key, member) in members {
+            match places.get(&key) {
+                Some(&place) => kept[place].1 = member,
+                None => {
+                    places.insert(key.clone(), kept.len());
+                    kept.push((key, member));
+                }
+            }
+        }
+        JsonShape::Object(kept)
+    }
+}
+
 impl<'de> Deserialize<'de> for JsonShape {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ShapeVisitor;
@@ -275,18 +293,11 @@ impl<'de> Deserialize<'de> for JsonShape {
                 Ok(JsonShape::List(count))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonShape, A::Error> {
-                let mut members: Vec<(String, JsonShape)> = Vec::new();
-                let mut places: HashMap<String, usize> = HashMap::new();
-                while let Some((key, member)) = map.next_entry::<String, JsonShape>()? {
-                    match places.get(&key) {
-                        Some(&place) => members[place].1 = member,
-                        None => {
-                            places.insert(key.clone(), members.len());
-                            members.push((key, member));
-                        }
-                    }
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry::<String, JsonShape>()? {
+                    members.push(member);
                 }
-                Ok(JsonShape::Object(members))
+                Ok(JsonShape::object(members))
             }
             fn visit_str<E>(self, text: &str) -> Result<JsonShape, E> {
                 Ok(JsonShape::Text(text.to_string()))
@@ -311,8 +322,18 @@ impl<'de> Deserialize<'de> for JsonShape {
     }
 }
 
-fn inspect_json(text: &[u8]) -> FileSummary {
-    let shape: JsonShape = serde_json::from_slice(text).unwrap_or(JsonShape::Other);
+/// The shape of a JSON file: from its prediction vectors when they are known, else scanned.
+fn json_shape(json: &JsonFile) -> JsonShape {
+    match json.known_vectors() {
+        Some(vectors) => {
+            JsonShape::object(vectors.iter().map(|(key, vector)| (key.clone(), JsonShape::List(vector.len()))))
+        }
+        None => serde_json::from_slice(&json.text).unwrap_or(JsonShape::Other),
+    }
+}
+
+fn inspect_json(json: &JsonFile) -> FileSummary {
+    let shape = json_shape(json);
     let (role, shape_text, n_genes, n_conditions) = match &shape {
         JsonShape::List(length) => (FileRole::GeneNames, format!("{length} gene names"), Some(*length), None),
         JsonShape::Object(members)

@@ -36,6 +36,7 @@ pub mod linalg;
 pub mod load;
 pub mod locfdr;
 pub mod metrics;
+pub mod number_text;
 pub mod numpy_random;
 pub mod paired;
 pub mod parallel;

@@ -7,17 +7,53 @@ use crate::error::InputError;
 use crate::inspect::FileRole;
 use crate::pseudobulk::{pseudobulk, Pseudobulk, PseudobulkOptions};
 use crate::readers::h5ad::{H5ad, H5adContents};
+use crate::readers::prediction_json::read_all_predictions;
 use crate::readers::table::{read_table, RawTable, RowNames, TableOptions};
 use crate::readers::{decompress, strip_bom};
+use std::sync::OnceLock;
 
 /// A file read once and kept: a numeric table, JSON text, or cells already pseudobulked.
 #[derive(Clone, Debug)]
 pub enum LoadedFile {
     Table(RawTable),
-    /// Decompressed JSON bytes.
-    Json(Vec<u8>),
+    Json(JsonFile),
     /// An h5ad file of cells, with what was read of it and its pseudobulk.
     Cells(Box<CellData>),
+}
+
+/// A JSON file's decompressed text, and the prediction vectors it holds (`all_predictions.json`) once a run
+/// has read them or the file's maker knew them: later runs and readings take them instead of parsing hundreds
+/// of thousands of numbers again.
+#[derive(Clone, Debug, Default)]
+pub struct JsonFile {
+    pub text: Vec<u8>,
+    vectors: OnceLock<Vec<(String, Vec<f64>)>>,
+}
+
+impl JsonFile {
+    pub fn new(text: Vec<u8>) -> JsonFile {
+        JsonFile { text, vectors: OnceLock::new() }
+    }
+
+    /// `text` with the vectors [`read_all_predictions`] reads of it, which the caller vouches for (a maker of
+    /// the text that knows its numbers).
+    pub fn with_vectors(text: Vec<u8>, vectors: Vec<(String, Vec<f64>)>) -> JsonFile {
+        JsonFile { text, vectors: OnceLock::from(vectors) }
+    }
+
+    /// The prediction vectors, read from the text the first time (an error is not kept: each run says it).
+    pub fn prediction_vectors(&self, file: &str) -> Result<&[(String, Vec<f64>)], InputError> {
+        if let Some(vectors) = self.vectors.get() {
+            return Ok(vectors);
+        }
+        let vectors = read_all_predictions(file, &self.text)?;
+        Ok(self.vectors.get_or_init(|| vectors))
+    }
+
+    /// The prediction vectors if they have been read or were given.
+    pub fn known_vectors(&self) -> Option<&[(String, Vec<f64>)]> {
+        self.vectors.get().map(Vec::as_slice)
+    }
 }
 
 /// An h5ad file's summary, the choices and condition rules its pseudobulk was made with, the pseudobulk, and
@@ -145,7 +181,7 @@ pub fn load_file(name: &str, bytes: &[u8], rules: &ConditionRules) -> Result<Loa
     let decompressed = decompress(name, bytes)?;
     let text = strip_bom(&decompressed);
     match text.iter().find(|byte| !byte.is_ascii_whitespace()) {
-        Some(b'{') | Some(b'[') => Ok(LoadedFile::Json(text.to_vec())),
+        Some(b'{') | Some(b'[') => Ok(LoadedFile::Json(JsonFile::new(text.to_vec()))),
         _ => Ok(LoadedFile::Table(read_table(
             name,
             text,

@@ -310,15 +310,28 @@ pub fn read_paper_prediction(
     rules: &ConditionRules,
     data: &ExpressionMatrix,
 ) -> Result<Prediction, InputError> {
-    let genes = read_gene_names(gene_names_file, gene_names_bytes)?;
     let vectors = read_all_predictions(predictions_file, predictions_bytes)?;
+    paper_prediction(predictions_file, &vectors, gene_names_file, gene_names_bytes, name, rules, data)
+}
+
+/// [`read_paper_prediction`] of the vectors of `all_predictions.json` read already.
+pub fn paper_prediction(
+    predictions_file: &str,
+    vectors: &[(String, Vec<f64>)],
+    gene_names_file: &str,
+    gene_names_bytes: &[u8],
+    name: MethodName,
+    rules: &ConditionRules,
+    data: &ExpressionMatrix,
+) -> Result<Prediction, InputError> {
+    let genes = read_gene_names(gene_names_file, gene_names_bytes)?;
     let mut values = Vec::with_capacity(vectors.len() * genes.len());
     let mut keys = Vec::with_capacity(vectors.len());
     for (key, vector) in vectors {
         if vector.len() != genes.len() {
             return Err(InputError::new(
                 predictions_file,
-                Location::Key(key),
+                Location::Key(key.clone()),
                 ErrorKind::WrongLength,
                 format!(
                     "this vector has {} values but {gene_names_file} lists {} genes; are the two files from the same run?",
@@ -327,8 +340,8 @@ pub fn read_paper_prediction(
                 ),
             ));
         }
-        values.extend(vector);
-        keys.push(key);
+        values.extend_from_slice(vector);
+        keys.push(key.clone());
     }
     let table = RawTable {
         corner: String::new(),

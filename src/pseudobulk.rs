@@ -552,10 +552,10 @@ pub fn pseudobulk_csv(pseudobulk: &Pseudobulk) -> String {
 /// A genes × conditions matrix as `pseudobulk.csv` writes it: first column `gene`, conditions by canonical
 /// name, numbers as the shortest text that reads back to the same f64.
 pub fn matrix_csv(matrix: &ExpressionMatrix) -> String {
-    use std::fmt::Write;
-    // Field by field into one writer (not a string per value), each number as `{}` writes it.
+    // Field by field into one writer (not a string per value), each number as `{}` writes it
+    // (`number_text`).
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(matrix.n_genes() * matrix.n_conditions() * 9));
-    let mut number = String::new();
+    let mut number = Vec::new();
     let columns: Vec<&[f64]> = (0..matrix.n_conditions()).map(|c| matrix.column(c)).collect();
     // Writing to a Vec cannot fail.
     let _ = writer.write_field("gene");
@@ -567,7 +567,7 @@ pub fn matrix_csv(matrix: &ExpressionMatrix) -> String {
         let _ = writer.write_field(name);
         for column in &columns {
             number.clear();
-            let _ = write!(number, "{}", column[gene]);
+            crate::number_text::write_display(&mut number, column[gene]);
             let _ = writer.write_field(&number);
         }
         let _ = writer.write_record(None::<&[u8]>);

@@ -27,9 +27,10 @@ use crate::conditions::{canonicalize, Canonical, Condition, ConditionRules};
 use crate::expression::ExpressionMatrix;
 use crate::interactions::sign;
 use crate::metrics::top_expressed_genes;
+use crate::number_text::round_half_away;
 use crate::numpy_random::LegacyRandomState;
 use crate::pseudobulk::matrix_csv;
-use crate::readers::prediction_json::write_paper_format;
+use crate::readers::prediction_json::{paper_format_vectors, write_paper_format};
 use crate::readers::table::RawTable;
 use crate::truth::PlantedKind;
 use serde::{Deserialize, Serialize};
@@ -174,6 +175,13 @@ impl SimulatedScreen {
             delimiter: b',',
             notices: Vec::new(),
         }
+    }
+
+    /// The prediction vectors of file `name` if it is a teaching model's `all_predictions.json`: what reading
+    /// its text gives, without reading it.
+    pub fn prediction_vectors(&self, name: &str) -> Option<Vec<(String, Vec<f64>)>> {
+        let (_, predicted) = self.models.iter().find(|(model, _)| format!("{model}_all_predictions.json") == name)?;
+        Some(paper_format_vectors(predicted))
     }
 
     /// The files a user can download and drop back: `pseudobulk.csv`, each teaching model in the paper's
@@ -353,17 +361,6 @@ fn six_decimals(value: f64) -> f64 {
     round_half_away(value * 1e6) / 1e6
 }
 
-/// `f64::round` (halves away from zero) from `trunc`, one instruction in wasm where `round` is a call: the
-/// fraction `x − trunc(x)` is exact, so the comparison with one half decides as `round` does.
-fn round_half_away(x: f64) -> f64 {
-    let whole = x.trunc();
-    if (x - whole).abs() >= 0.5 {
-        whole + x.signum()
-    } else {
-        whole
-    }
-}
-
 /// The deviation from additive a planted kind puts on a gene the singles change by `ea` and `eb`.
 fn planted_deviation(kind: PlantedKind, ea: f64, eb: f64) -> f64 {
     let same_way = sign(ea) != 0 && sign(ea) == sign(eb);
@@ -444,19 +441,4 @@ fn teaching_models(
             (model.to_string(), predicted)
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rounding_from_trunc_is_round() {
-        let mut random = LegacyRandomState::new(5);
-        let halves = [0.5, -0.5, 1.5, -1.5, 2.5, 1e15 + 0.5, -0.0, 0.0, 0.49999999999999994, 4503599627370497.0];
-        let drawn = (0..100_000).map(|_| (random.random_f64() - 0.5) * 2e7);
-        for x in halves.into_iter().chain(drawn) {
-            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "{x}");
-        }
-    }
 }

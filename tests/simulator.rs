@@ -262,3 +262,47 @@ fn the_pseudobulk_table_is_the_text_read_back() {
     assert_eq!(made, read);
     assert!(made.values.iter().zip(&read.values).all(|(a, b)| a.to_bits() == b.to_bits()));
 }
+
+/// The worker keeps the teaching models' vectors as it made them: they are what reading the files gives.
+#[test]
+fn the_prediction_vectors_are_the_files_read_back() {
+    use perturb_check::readers::prediction_json::read_all_predictions;
+    let screen = screen(SimulatorSettings { genes: 300, singles: 20, doubles: 30, ..Default::default() });
+    let mut checked = 0;
+    for (name, text) in screen.files() {
+        match screen.prediction_vectors(&name) {
+            Some(vectors) => {
+                let read = read_all_predictions(&name, text.as_bytes()).unwrap();
+                assert_eq!(read.len(), vectors.len());
+                for ((key, values), (read_key, read_values)) in vectors.iter().zip(&read) {
+                    assert_eq!(key, read_key);
+                    assert!(values.iter().zip(read_values).all(|(a, b)| a.to_bits() == b.to_bits()), "{name} {key}");
+                    assert_eq!(values.len(), read_values.len());
+                }
+                checked += 1;
+            }
+            None => assert!(!name.ends_with("_all_predictions.json"), "{name} has vectors"),
+        }
+    }
+    assert_eq!(checked, perturb_check::simulator::TEACHING_MODELS.len());
+}
+
+/// A JSON file whose vectors are known is inspected from them, with the summary scanning its text gives; a
+/// run reads the vectors once and keeps them.
+#[test]
+fn known_vectors_inspect_as_the_text_and_are_read_once() {
+    use perturb_check::inspect::inspect;
+    use perturb_check::load::{load_file, JsonFile, LoadedFile};
+    let screen = screen(SimulatorSettings { genes: 300, singles: 20, doubles: 30, ..Default::default() });
+    let rules = Default::default();
+    let (name, text) = screen.files().into_iter().find(|(name, _)| name.ends_with("_all_predictions.json")).unwrap();
+    let known =
+        LoadedFile::Json(JsonFile::with_vectors(text.as_bytes().to_vec(), screen.prediction_vectors(&name).unwrap()));
+    let read = load_file(&name, text.as_bytes(), &rules).unwrap();
+    assert_eq!(inspect(&name, &known, &rules), inspect(&name, &read, &rules));
+    let LoadedFile::Json(json) = &read else { panic!("JSON reads as JSON") };
+    assert!(json.known_vectors().is_none());
+    let first = json.prediction_vectors(&name).unwrap().as_ptr();
+    assert_eq!(json.prediction_vectors(&name).unwrap().as_ptr(), first, "read once, then kept");
+    assert_eq!(inspect(&name, &read, &rules), inspect(&name, &known, &rules), "inspected from the kept vectors");
+}

@@ -8,7 +8,7 @@ use perturb_check::conditions::ConditionRules;
 use perturb_check::error::RunError;
 use perturb_check::inspect::inspect;
 use perturb_check::inspect::FileRole;
-use perturb_check::load::{load_cells, load_file, needing_de_pass, DeState, LoadedFile, HDF5_SIGNATURE};
+use perturb_check::load::{load_cells, load_file, needing_de_pass, DeState, JsonFile, LoadedFile, HDF5_SIGNATURE};
 use perturb_check::protocol::{Query, Reply, Request, Response};
 use perturb_check::pseudobulk::{n_cells_csv, pseudobulk_csv, PseudobulkOptions};
 use perturb_check::readers::check_text_size;
@@ -100,6 +100,8 @@ fn simulate_as_handles(settings: &perturb_check::simulator::SimulatorSettings) -
     for (name, text) in screen.files() {
         let loaded = if name == PSEUDOBULK_FILE {
             LoadedFile::Table(screen.pseudobulk_table())
+        } else if let Some(vectors) = screen.prediction_vectors(&name) {
+            LoadedFile::Json(JsonFile::with_vectors(text.as_bytes().to_vec(), vectors))
         } else {
             load_file(&name, text.as_bytes(), &ConditionRules::default()).map_err(|error| error.to_string())?
         };

@@ -147,20 +147,36 @@ pub fn exchange_key(condition: &Condition) -> String {
 /// assert_eq!(genes, r#"["G1","G2"]"#);
 /// ```
 pub fn write_paper_format(genes: &[String], predicted: &[(Condition, Vec<f64>)]) -> (String, String) {
-    /// The object of vectors, serialised as it goes (no value tree of the numbers): keys in first-seen order, a
-    /// repeated key's last vector in its first place, each value as serde_json writes an f64 (`null` when not
-    /// finite).
-    struct Vectors<'a>(Vec<(String, &'a [f64])>);
-    impl serde::Serialize for Vectors<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = serializer.serialize_map(Some(self.0.len()))?;
-            for (key, values) in &self.0 {
-                map.serialize_entry(key, values)?;
-            }
-            map.end()
+    // serde_json's compact text, written as it goes (no value tree of the numbers): keys as serde_json
+    // escapes them, numbers as it writes an f64 (`number_text`, `null` when not finite).
+    let entries = paper_entries(predicted);
+    let mut text: Vec<u8> = Vec::with_capacity(entries.iter().map(|(_, values)| values.len() * 10 + 16).sum());
+    text.push(b'{');
+    for (index, (key, values)) in entries.iter().enumerate() {
+        if index > 0 {
+            text.push(b',');
         }
+        text.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
+        text.extend_from_slice(b":[");
+        for (position, &value) in values.iter().enumerate() {
+            if position > 0 {
+                text.push(b',');
+            }
+            crate::number_text::write_json(&mut text, value);
+        }
+        text.push(b']');
     }
+    text.push(b'}');
+    // Keys are strings and the rest ASCII.
+    let predictions = String::from_utf8(text).unwrap_or_default();
+    // Writing strings into a Vec cannot fail.
+    let names = serde_json::to_string(genes).unwrap_or_default();
+    (predictions, names)
+}
+
+/// The entries of `all_predictions.json` for `predicted`, in the order written: one per key, a repeated key's
+/// last vector in its first place.
+fn paper_entries(predicted: &[(Condition, Vec<f64>)]) -> Vec<(String, &[f64])> {
     let mut entries: Vec<(String, &[f64])> = Vec::with_capacity(predicted.len());
     let mut places: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (condition, values) in predicted {
@@ -173,15 +189,36 @@ pub fn write_paper_format(genes: &[String], predicted: &[(Condition, Vec<f64>)])
             }
         }
     }
-    // Writing strings and numbers into a Vec cannot fail.
-    let predictions = serde_json::to_string(&Vectors(entries)).unwrap_or_default();
-    let names = serde_json::to_string(genes).unwrap_or_default();
-    (predictions, names)
+    entries
+}
+
+/// What [`read_all_predictions`] reads back of the `all_predictions.json` [`write_paper_format`] writes for
+/// `predicted` when every value is finite (numbers are written as the shortest text of the same f64).
+pub fn paper_format_vectors(predicted: &[(Condition, Vec<f64>)]) -> Vec<(String, Vec<f64>)> {
+    paper_entries(predicted).into_iter().map(|(key, values)| (key, values.to_vec())).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_paper_format_is_serde_jsons_text() {
+        let predicted = vec![
+            (Condition::Double("A".into(), "B\"q".into()), vec![1.5, f64::NAN, -0.0, 2.0, 1e-6, 0.123456, -3.25e-5]),
+            (Condition::Single("C".into()), vec![0.0, 1e20, f64::INFINITY, 7.0, 8.0, 9.0, 10.0]),
+            (Condition::Double("A".into(), "B\"q".into()), vec![4.0; 7]),
+        ];
+        let mut map = serde_json::Map::new();
+        for (condition, values) in &predicted {
+            let vector = values.iter().map(|&value| {
+                serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            });
+            map.insert(exchange_key(condition), serde_json::Value::Array(vector.collect()));
+        }
+        let (text, _) = write_paper_format(&[], &predicted);
+        assert_eq!(text, serde_json::Value::Object(map).to_string());
+    }
 
     #[test]
     fn keys_keep_file_order() {
