@@ -28,7 +28,7 @@ use crate::interactions::{interaction_report, InteractionInputs, InteractionRepo
 use crate::load::{CellData, DeState, LoadedFile};
 use crate::paired::{self, PairedComparison};
 use crate::predictions::{
-    method_names, paper_prediction, prediction_from_table, GeneAlignment, MethodName, NameRequest, Prediction,
+    method_names, prediction_from_table, read_paper_prediction, GeneAlignment, MethodName, NameRequest, Prediction,
 };
 use crate::pseudobulk::PseudobulkOptions;
 use crate::readers::embedding::Embedding;
@@ -494,8 +494,7 @@ fn prepare(files: &[(InputFile, &LoadedFile)], settings: &AnalysisSettings) -> R
                     )
                 })?;
                 let genes_text = expect_json(genes_file, genes_loaded)?;
-                let vectors = json.prediction_vectors(&file.name)?;
-                paper_prediction(&file.name, vectors, &genes_file.name, genes_text, name, rules, &data)?
+                read_paper_prediction(&file.name, json, &genes_file.name, genes_text, name, rules, &data)?
             }
         };
         notices.extend(prediction.notices.iter().cloned());

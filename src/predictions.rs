@@ -13,7 +13,8 @@
 use crate::conditions::ConditionRules;
 use crate::error::{ErrorKind, InputError, Location, Notice};
 use crate::expression::{matrix_from_table, preview, ExpressionMatrix, LoadedMatrix, Orientation, LOG_SCALE_MAX};
-use crate::readers::prediction_json::{read_all_predictions, read_gene_names};
+use crate::load::JsonFile;
+use crate::readers::prediction_json::read_gene_names;
 use crate::readers::table::{read_table, RawTable, TableOptions};
 use crate::readers::{base_name, folder_of};
 
@@ -300,30 +301,18 @@ pub fn prediction_from_table(
     finish(file, name, loaded, data)
 }
 
-/// Reads the paper's exchange format: `all_predictions.json` and its `gene_names.json`.
+/// Reads the paper's exchange format: `all_predictions.json` (its vectors read once and kept with the file)
+/// and its `gene_names.json`.
 pub fn read_paper_prediction(
     predictions_file: &str,
-    predictions_bytes: &[u8],
+    predictions: &JsonFile,
     gene_names_file: &str,
     gene_names_bytes: &[u8],
     name: MethodName,
     rules: &ConditionRules,
     data: &ExpressionMatrix,
 ) -> Result<Prediction, InputError> {
-    let vectors = read_all_predictions(predictions_file, predictions_bytes)?;
-    paper_prediction(predictions_file, &vectors, gene_names_file, gene_names_bytes, name, rules, data)
-}
-
-/// [`read_paper_prediction`] of the vectors of `all_predictions.json` read already.
-pub fn paper_prediction(
-    predictions_file: &str,
-    vectors: &[(String, Vec<f64>)],
-    gene_names_file: &str,
-    gene_names_bytes: &[u8],
-    name: MethodName,
-    rules: &ConditionRules,
-    data: &ExpressionMatrix,
-) -> Result<Prediction, InputError> {
+    let vectors = predictions.prediction_vectors(predictions_file)?;
     let genes = read_gene_names(gene_names_file, gene_names_bytes)?;
     let mut values = Vec::with_capacity(vectors.len() * genes.len());
     let mut keys = Vec::with_capacity(vectors.len());
@@ -388,7 +377,7 @@ mod tests {
     fn paper_format_keys_are_canonical_and_matched_in_any_order() {
         let prediction = read_paper_prediction(
             "m_all_predictions.json",
-            br#"{"B_A": [1, 2, 3], "": [0, 0, 0]}"#,
+            &JsonFile::new(br#"{"B_A": [1, 2, 3], "": [0, 0, 0]}"#.to_vec()),
             "m_gene_names.json",
             br#"["G3", "G2", "G1"]"#,
             name("m", None),
@@ -406,7 +395,7 @@ mod tests {
     fn wrong_vector_length_names_the_key() {
         let error = read_paper_prediction(
             "p.json",
-            br#"{"A_B": [1, 2]}"#,
+            &JsonFile::new(br#"{"A_B": [1, 2]}"#.to_vec()),
             "g.json",
             br#"["G1", "G2", "G3"]"#,
             name("m", None),

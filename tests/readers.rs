@@ -7,6 +7,7 @@ use flate2::write::GzEncoder;
 use perturb_check::conditions::ConditionRules;
 use perturb_check::error::ErrorKind;
 use perturb_check::expression::{read_expression_data, ExpressionMatrix, Orientation};
+use perturb_check::load::JsonFile;
 use perturb_check::predictions::{read_paper_prediction, read_prediction_table, MethodName};
 use std::io::Write;
 
@@ -87,10 +88,26 @@ fn gzipped_paper_format_reads_like_plain() {
     let genes = read(&format!("{folder}/shrunk_additive_model_gene_names.json"));
     let name = MethodName { method: "m".into(), seed: None };
     let rules = ConditionRules::default();
-    let plain = read_paper_prediction("p.json", &predictions, "g.json", &genes, name.clone(), &rules, &data).unwrap();
-    let packed =
-        read_paper_prediction("p.json.gz", &gzip(&predictions), "g.json.gz", &gzip(&genes), name, &rules, &data)
-            .unwrap();
+    let plain = read_paper_prediction(
+        "p.json",
+        &JsonFile::new(predictions.clone()),
+        "g.json",
+        &genes,
+        name.clone(),
+        &rules,
+        &data,
+    )
+    .unwrap();
+    let packed = read_paper_prediction(
+        "p.json.gz",
+        &JsonFile::new(gzip(&predictions)),
+        "g.json.gz",
+        &gzip(&genes),
+        name,
+        &rules,
+        &data,
+    )
+    .unwrap();
     assert_eq!(plain.matrix, packed.matrix);
     assert_eq!(plain.matrix.n_conditions(), 225, "ctrl + 100 singles + 124 doubles");
 }

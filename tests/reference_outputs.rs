@@ -57,7 +57,7 @@ fn simulated_double_result() -> BenchmarkResult {
     assert_eq!(name.method, "shrunk_additive_model");
     let prediction = read_paper_prediction(
         &predictions_file,
-        &read(&predictions_file),
+        &perturb_check::load::JsonFile::new(read(&predictions_file)),
         &genes_file,
         &read(&genes_file),
         name,
