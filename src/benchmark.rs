@@ -227,12 +227,28 @@ struct Scored {
     interaction_pairs: Vec<MethodPairs>,
 }
 
-/// A method's prediction for one condition: `predicted(position, gene)` for the gene at `position` of the
-/// gene set (data index `gene`).
-type PredictedColumn<'a> = Box<dyn Fn(usize, usize) -> Option<f64> + 'a>;
+/// A method's prediction for one condition, by the gene set's positions.
+#[derive(Clone, Copy)]
+enum PredictedColumn<'a> {
+    /// A baseline's column, by the data's genes.
+    Baseline(&'a [f64]),
+    /// An uploaded column, by its own rows: the row of each gene-set position, if the file has that gene.
+    Uploaded(&'a [f64], &'a [Option<usize>]),
+}
+
+impl PredictedColumn<'_> {
+    /// The prediction for the gene at `position` of the gene set (data index `gene`).
+    #[inline]
+    fn at(self, position: usize, gene: usize) -> Option<f64> {
+        match self {
+            PredictedColumn::Baseline(column) => Some(column[gene]),
+            PredictedColumn::Uploaded(column, rows_of_gene_set) => rows_of_gene_set[position].map(|row| column[row]),
+        }
+    }
+}
 
 impl Scorer<'_> {
-    /// Scores `condition`; `predicted(position, gene)` gives the prediction for the gene at `position` of the
+    /// Scores `condition`; `predicted.at(position, gene)` gives the prediction for the gene at `position` of the
     /// gene set (data index `gene`), `None` or NaN when the method lacks it.
     fn score_condition(
         &self,
@@ -240,9 +256,10 @@ impl Scorer<'_> {
         predicted: PredictedColumn<'_>,
     ) -> Option<(PerturbationMetrics, Option<Vec<f64>>)> {
         let observed = self.data.column_of(condition)?;
-        let (mut p, mut o, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        let n = self.gene_set.len();
+        let (mut p, mut o, mut c) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
         for (position, &gene) in self.gene_set.iter().enumerate() {
-            if let Some(value) = predicted(position, gene).filter(|value| !value.is_nan()) {
+            if let Some(value) = predicted.at(position, gene).filter(|value| !value.is_nan()) {
                 p.push(value);
                 o.push(observed[gene]);
                 c.push(self.control[position]);
@@ -272,20 +289,16 @@ impl Scorer<'_> {
         });
         for &(condition, split) in evaluated {
             let predicted: Option<PredictedColumn<'_>> = match source {
-                Source::Baseline(predictions) => predictions
-                    .column(condition)
-                    .map(|column| Box::new(move |_, gene: usize| Some(column[gene])) as PredictedColumn<'_>),
-                Source::Uploaded(prediction, rows_of_gene_set) => {
-                    prediction.matrix.condition_position(condition).map(|position| {
-                        let column = prediction.matrix.column(position);
-                        Box::new(move |at: usize, _| rows_of_gene_set[at].map(|row| column[row])) as PredictedColumn<'_>
-                    })
-                }
+                Source::Baseline(predictions) => predictions.column(condition).map(PredictedColumn::Baseline),
+                Source::Uploaded(prediction, rows_of_gene_set) => prediction
+                    .matrix
+                    .condition_position(condition)
+                    .map(|position| PredictedColumn::Uploaded(prediction.matrix.column(position), rows_of_gene_set)),
             };
             if let (Some(predicted), Some(pairs), Some(scores)) = (&predicted, pairs.as_mut(), self.interactions) {
                 if let Some(double) = scores.double_position(condition) {
                     for (position, &gene) in self.gene_set.iter().enumerate() {
-                        if let Some(value) = predicted(position, gene).filter(|value| !value.is_nan()) {
+                        if let Some(value) = predicted.at(position, gene).filter(|value| !value.is_nan()) {
                             pairs.pairs.push(scores.pair(double, position) as u32);
                             pairs.predicted.push(value);
                         }
