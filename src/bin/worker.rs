@@ -98,16 +98,17 @@ fn simulate_as_handles(settings: &perturb_check::simulator::SimulatorSettings) -
     let mut made = Vec::new();
     let mut handles = Vec::new();
     for (name, text) in screen.files() {
+        // The bytes go to the file as they are (no JS string made of them and encoded again).
+        let parts: js_sys::Array = std::iter::once(js_sys::Uint8Array::from(text.as_bytes())).collect();
+        let file = File::new_with_u8_array_sequence_and_options(&parts, &name, &options)
+            .map_err(|_| format!("{name}: this browser cannot make a file in a worker"))?;
         let loaded = if name == PSEUDOBULK_FILE {
             LoadedFile::Table(screen.pseudobulk_table())
         } else if let Some(vectors) = screen.prediction_vectors(&name) {
-            LoadedFile::Json(JsonFile::with_vectors(text.as_bytes().to_vec(), vectors))
+            LoadedFile::Json(JsonFile::with_vectors(text.into_bytes(), vectors))
         } else {
             load_file(&name, text.as_bytes(), &ConditionRules::default()).map_err(|error| error.to_string())?
         };
-        let parts: js_sys::Array = std::iter::once(JsValue::from_str(&text)).collect();
-        let file = File::new_with_str_sequence_and_options(&parts, &name, &options)
-            .map_err(|_| format!("{name}: this browser cannot make a file in a worker"))?;
         made.push(Made { name, size: file.size(), time: file.last_modified(), loaded });
         handles.push(file);
     }
