@@ -87,6 +87,7 @@ pub fn remove_file(state: AppState, id: u32) {
 
 pub fn clear_files(state: AppState) {
     state.simulated.set(None);
+    state.simulation.update(|count| *count += 1);
     for id in state.files.with_untracked(|entries| entries.ids()) {
         remove_file(state, id);
     }

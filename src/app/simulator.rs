@@ -2,7 +2,7 @@
 //! (`perturb_check::simulator`), then dropped into the page as files and run as any files are.
 
 use super::file_cards::{add_files, clear_files};
-use super::state::{use_state, AppState};
+use super::state::{use_state, AppState, RunState};
 use super::worker_client::{ask_download, ask_with_handles};
 use leptos::prelude::*;
 use perturb_check::analysis::AnalysisSettings;
@@ -19,11 +19,20 @@ async fn simulated_files(state: AppState, settings: SimulatorSettings) -> Result
     }
 }
 
-/// Generates the screen of the panel's settings and runs it as dropped files.
+/// Generates the screen of the panel's settings and runs it as dropped files (unless the page moved on
+/// meanwhile: another screen asked for, a demo loaded, the tour ended).
 pub fn generate_and_run(state: AppState) {
     let settings = state.simulator.get_untracked();
+    let before = state.run_state.get_untracked();
+    let token = state.simulation.get_untracked() + 1;
+    state.simulation.set(token);
+    state.run_state.set(RunState::Running { step: "simulating the screen".into(), done: 0, total: 1 });
     leptos::task::spawn_local(async move {
-        match simulated_files(state, settings.clone()).await {
+        let files = simulated_files(state, settings.clone()).await;
+        if state.simulation.get_untracked() != token {
+            return;
+        }
+        match files {
             Ok(files) => {
                 clear_files(state);
                 state.report.set(None);
@@ -34,7 +43,10 @@ pub fn generate_and_run(state: AppState) {
                 add_files(state, files);
                 state.simulated.set(Some(settings));
             }
-            Err(error) => state.page_error.set(Some(format!("simulator: {error}"))),
+            Err(error) => {
+                state.run_state.set(before);
+                state.page_error.set(Some(format!("simulator: {error}")));
+            }
         }
     });
 }

@@ -91,6 +91,9 @@ pub struct AppState {
     pub simulator: RwSignal<SimulatorSettings>,
     /// The settings the current files were simulated with, while they are the simulator's.
     pub simulated: RwSignal<Option<SimulatorSettings>>,
+    /// Counts the simulator's requests and what supersedes them (files cleared: a demo, the tour's end): a
+    /// screen arriving after that is dropped.
+    pub simulation: RwSignal<u32>,
 }
 
 impl AppState {
@@ -116,6 +119,7 @@ impl AppState {
             page_notice: RwSignal::new(None),
             simulator: RwSignal::new(SimulatorSettings::default()),
             simulated: RwSignal::new(None),
+            simulation: RwSignal::new(0),
         }
     }
 }
