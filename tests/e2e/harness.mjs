@@ -89,9 +89,18 @@ export function parseCsv(text) {
   return lines.slice(1).map((line) => Object.fromEntries(split(line).map((value, i) => [header[i], value])));
 }
 
+/**
+ * A full-page screenshot. Panels with `content-visibility: auto` are painted only near the viewport, so they
+ * are shown as a user scrolling there would see them (the override is removed afterwards).
+ */
 export async function screenshot(page, name) {
   await mkdir(SCREENSHOTS, { recursive: true });
+  // Through the CSSOM, which the page's Content-Security-Policy allows (a <style> element it would refuse).
+  const shown = await page.evaluateHandle(() => [...document.querySelectorAll("*")]
+    .filter((element) => getComputedStyle(element).contentVisibility === "auto")
+    .map((element) => { element.style.contentVisibility = "visible"; return element; }));
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await shown.evaluate((elements) => elements.forEach((element) => { element.style.contentVisibility = ""; }));
 }
 
 export function externalRequests(page) {
