@@ -6,30 +6,16 @@
 // - the observed-vs-predicted plot: from picking a new perturbation to the plot drawn;
 // - wasm + JS transferred, gzip-compressed.
 // Run after `trunk build --release`: node tests/e2e/bench.mjs
-import { writeFile, readFile, readdir, mkdtemp } from "node:fs/promises";
+import { readFile, readdir, mkdtemp } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { ROOT, launch, openPage, waitForState } from "./harness.mjs";
+import { writeBenchTables } from "./bench-data.mjs";
 import { serve } from "./serve.mjs";
 
-function table(genes, conditions, value) {
-  const lines = ["gene," + conditions.join(",")];
-  for (let g = 0; g < genes; g++) lines.push(`G${g},` + conditions.map((_, c) => value(g, c).toFixed(6)).join(","));
-  return lines.join("\n") + "\n";
-}
-
-let state = 12345;
-const random = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648; };
-const singles = Array.from({ length: 100 }, (_, i) => `G${i}+ctrl`);
-const doubles = Array.from({ length: 124 }, (_, i) => `G${i % 100}+G${(i % 100 + 1 + 17 * Math.floor(i / 100)) % 100}`);
-const conditions = ["ctrl", ...singles, ...doubles];
-const base = Array.from({ length: 19264 }, () => random() * 3);
 const dir = await mkdtemp(join(tmpdir(), "perturb-bench-"));
-const files = [join(dir, "pseudobulk.csv"), join(dir, "model_a.csv"), join(dir, "model_b.csv")];
-await writeFile(files[0], table(19264, conditions, (g) => base[g] + random() * 0.2));
-await writeFile(files[1], table(19264, doubles, (g) => base[g] + random() * 0.3));
-await writeFile(files[2], table(19264, doubles, (g) => base[g] + random() * 0.4));
+const files = await writeBenchTables(dir);
 const sizes = await Promise.all(files.map(async (file) => (await readFile(file)).length / 1e6));
 console.log(`generated ${sizes.map((s) => s.toFixed(1) + " MB").join(" + ")}`);
 
