@@ -22,7 +22,6 @@ use crate::readers::h5ad::H5adContents;
 use crate::readers::table::RawTable;
 use crate::truth::PlantedKind;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// What a file is used as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -262,18 +261,7 @@ enum JsonShape {
 impl JsonShape {
     /// An object of `members` in file order: a repeated key keeps its first place and its last value.
     fn object(members: impl IntoIterator<Item = (String, JsonShape)>) -> JsonShape {
-        let mut kept: Vec<(String, JsonShape)> = Vec::new();
-        let mut places: HashMap<String, usize> = HashMap::new();
-        for (key, member) in members {
-            match places.get(&key) {
-                Some(&place) => kept[place].1 = member,
-                None => {
-                    places.insert(key.clone(), kept.len());
-                    kept.push((key, member));
-                }
-            }
-        }
-        JsonShape::Object(kept)
+        JsonShape::Object(crate::readers::json_object_entries(members))
     }
 }
 

@@ -71,6 +71,23 @@ pub fn decompress_within<'a>(file: &str, bytes: &'a [u8], limit: u64) -> Result<
     Ok(Cow::Owned(out))
 }
 
+/// The entries of a JSON object as serde_json's ordered map keeps them: in first-seen order, a repeated key in
+/// its first place with its last value.
+pub fn json_object_entries<T>(entries: impl IntoIterator<Item = (String, T)>) -> Vec<(String, T)> {
+    let mut kept: Vec<(String, T)> = Vec::new();
+    let mut places: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (key, value) in entries {
+        match places.get(&key) {
+            Some(&place) => kept[place].1 = value,
+            None => {
+                places.insert(key.clone(), kept.len());
+                kept.push((key, value));
+            }
+        }
+    }
+    kept
+}
+
 /// Drops a UTF-8 byte-order mark, as spreadsheet programs write one.
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)

@@ -177,19 +177,7 @@ pub fn write_paper_format(genes: &[String], predicted: &[(Condition, Vec<f64>)])
 /// The entries of `all_predictions.json` for `predicted`, in the order written: one per key, a repeated key's
 /// last vector in its first place.
 fn paper_entries(predicted: &[(Condition, Vec<f64>)]) -> Vec<(String, &[f64])> {
-    let mut entries: Vec<(String, &[f64])> = Vec::with_capacity(predicted.len());
-    let mut places: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (condition, values) in predicted {
-        let key = exchange_key(condition);
-        match places.get(&key) {
-            Some(&place) => entries[place].1 = values,
-            None => {
-                places.insert(key.clone(), entries.len());
-                entries.push((key, values));
-            }
-        }
-    }
-    entries
+    super::json_object_entries(predicted.iter().map(|(condition, values)| (exchange_key(condition), values.as_slice())))
 }
 
 /// What [`read_all_predictions`] reads back of the `all_predictions.json` [`write_paper_format`] writes for
